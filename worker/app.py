@@ -1,0 +1,54 @@
+"""The Celery app and its delivery settings. ``celery -A worker.app worker`` uses this.
+
+Where we differ from Celery's defaults, and why:
+- JSON only, in and out: a pickle message is never deserialised.
+- ``acks_late`` + ``reject_on_worker_lost``: a batch is acked after its transaction commits,
+  so a worker that dies mid-batch leaves the message to be redelivered, not lost.
+- prefetch 1: a slow batch does not hold others hostage in a busy worker's buffer.
+- visibility timeout longer than the longest task plus its longest backoff, or Redis would
+  hand a still-running batch to a second worker.
+- task events on, so Flower sees tasks; results off (outcomes live in the store).
+"""
+
+from __future__ import annotations
+
+from celery import Celery
+
+from worker.settings import Settings, get_settings
+
+PROCESS_TASK = "ingest.process_batch"
+FETCH_TASK = "ingest.fetch_batch"
+INGEST_QUEUE = "ingest"
+FETCH_QUEUE = "fetch"
+
+
+def make_app(settings: Settings) -> Celery:
+    app = Celery("ingest", include=["worker.tasks"])
+    app.conf.update(celery_config(settings))
+    return app
+
+
+def celery_config(settings: Settings) -> dict[str, object]:
+    return {
+        "broker_url": settings.broker_url.get_secret_value(),
+        "broker_connection_retry_on_startup": True,
+        "broker_transport_options": {"visibility_timeout": settings.visibility_timeout},
+        "task_serializer": "json",
+        "result_serializer": "json",
+        "accept_content": ["json"],
+        "event_serializer": "json",
+        "task_ignore_result": True,
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "task_time_limit": settings.task_time_limit,
+        "task_soft_time_limit": max(1, settings.task_time_limit - 15),
+        "worker_prefetch_multiplier": settings.prefetch_multiplier,
+        "worker_send_task_events": True,
+        "task_send_sent_event": True,
+        "task_default_queue": INGEST_QUEUE,
+        "task_routes": {FETCH_TASK: {"queue": FETCH_QUEUE}, PROCESS_TASK: {"queue": INGEST_QUEUE}},
+        "worker_hijack_root_logger": False,
+    }
+
+
+app = make_app(get_settings())

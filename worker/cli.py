@@ -1,0 +1,194 @@
+"""The ``ingest`` command: run, enqueue, worker, stats, export."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from worker.errors import IngestError
+from worker.settings import Settings
+
+err = Console(stderr=True)
+STATUSES = ("stored", "duplicate", "rejected", "pending")
+
+
+def load_settings(**overrides: Any) -> Settings:
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+
+
+def progress_bar() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=err,
+    )
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """Streaming ingestion worker for news articles."""
+
+
+@cli.command()
+@click.argument("targets", nargs=-1, required=True)
+@click.option("--store", "store_url", help="Store URL (default: INGEST_STORE_URL or data/).")
+@click.option("--enrich/--no-enrich", default=None, help="Run the enrichment stages.")
+@click.option("--batch-size", type=int, help="Items per batch.")
+def run(targets: tuple[str, ...], store_url: str | None, enrich: bool | None, batch_size: int | None) -> None:
+    """Ingest files, folders, URLs or '-' (JSON lines on stdin) in-process."""
+    from worker.runner import run_inprocess
+
+    settings = load_settings(store_url=store_url, enrich=enrich, batch_size=batch_size)
+    with progress_bar() as bar:
+        task = bar.add_task("ingesting", total=None, rate="")
+        started = time.monotonic()
+
+        def tick(n: int) -> None:
+            bar.advance(task, n)
+            done = bar.tasks[0].completed
+            bar.update(task, rate=f"{done / max(time.monotonic() - started, 1e-6):,.0f} items/s")
+
+        summary = run_inprocess(targets, settings, lambda t: bar.update(task, total=t), tick)
+    print_summary(summary)
+
+
+@cli.command()
+@click.argument("targets", nargs=-1, required=True)
+@click.option("--batch-size", type=int, help="Items per message.")
+@click.option("--wait", is_flag=True, help="Wait until every item has an outcome.")
+@click.option("--timeout", type=float, default=600.0, help="Seconds --wait waits at most.")
+def enqueue(targets: tuple[str, ...], batch_size: int | None, wait: bool, timeout: float) -> None:
+    """Publish items to the workers (Redis); URLs go to the fetch queue."""
+    from worker.app import make_app
+    from worker.producer import Publisher, new_run_id, read_items
+    from worker.runtime import Runtime
+
+    settings = load_settings(batch_size=batch_size)
+    runtime = Runtime(settings)
+    run_id = new_run_id()
+    publisher = Publisher(make_app(settings), runtime.store, settings.batch_size)
+    with progress_bar() as bar:
+        task = bar.add_task("publishing", total=None, rate="")
+        result = publisher.publish(read_items(targets, settings, run_id), run_id, lambda n: bar.advance(task, n))
+    err.print(f"run {run_id}: published {result.items} items in {result.messages} messages")
+    if wait:
+        wait_for_run(runtime.store, run_id, result.items, timeout)
+    click.echo(run_id)
+
+
+def wait_for_run(store: Any, run_id: str, total: int, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    with progress_bar() as bar:
+        task = bar.add_task("processing", total=total, rate="")
+        while True:
+            stats = store.stats(run_id)
+            done = stats["items"] - stats["by_status"].get("pending", 0)
+            bar.update(task, completed=done, total=stats["items"])
+            if stats["by_status"].get("pending", 0) == 0 or time.monotonic() > deadline:
+                break
+            time.sleep(0.25)
+    print_summary({"run_id": run_id, **stats})
+
+
+@cli.command()
+@click.option("--queues", "-Q", default="ingest,fetch", show_default=True)
+@click.option("--concurrency", "-c", type=int, help="Processes (default: INGEST_WORKER_CONCURRENCY).")
+@click.option("--pool", "-P", default="prefork", show_default=True, help="prefork, or threads for fetching.")
+@click.option("--loglevel", "-l", default="INFO", show_default=True)
+@click.option("--hostname", "-n", default=None, help="Node name, e.g. worker1@%h.")
+def worker(queues: str, concurrency: int | None, pool: str, loglevel: str, hostname: str | None) -> None:
+    """Start a Celery worker (same as `celery -A worker.app worker`)."""
+    from worker.app import app
+
+    settings = load_settings()
+    argv = ["worker", "-Q", queues, "-P", pool, "-l", loglevel, "-E"]
+    argv += ["-c", str(concurrency or settings.worker_concurrency)]
+    if hostname:
+        argv += ["-n", hostname]
+    app.worker_main(argv)
+
+
+@cli.command()
+@click.option("--run", "run_id", help="Only this run.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
+def stats(run_id: str | None, as_json: bool) -> None:
+    """Outcome counts by status, reason, method, language and source."""
+    from worker.runtime import Runtime
+
+    summary = Runtime(load_settings()).store.stats(run_id)
+    if as_json:
+        click.echo(json.dumps(summary, indent=2, default=str))
+    else:
+        print_summary(summary, detailed=True)
+
+
+@cli.command()
+@click.option("--status", type=click.Choice(STATUSES[:3]), default="stored", show_default=True)
+def export(status: str) -> None:
+    """Write records (or duplicate / rejected outcomes) as JSON lines to stdout."""
+    from worker.runtime import Runtime
+
+    for row in Runtime(load_settings()).store.export(status):
+        sys.stdout.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+
+
+def print_summary(summary: dict[str, Any], detailed: bool = False) -> None:
+    out = Console()
+    table = Table(title=f"outcomes {summary.get('run_id') or ''}".strip())
+    table.add_column("outcome")
+    table.add_column("reason / method")
+    table.add_column("items", justify="right")
+    for status, count in summary["by_status"].items():
+        table.add_row(status, "", str(count))
+        detail = summary["by_reason"] if status == "rejected" else summary["by_method"] if status == "duplicate" else {}
+        for reason, n in detail.items():
+            table.add_row("", reason, str(n))
+    table.add_row("[bold]total", "", f"[bold]{summary['items']}")
+    out.print(table)
+    if detailed:
+        for key in ("by_language", "by_source"):
+            out.print(_small_table(key.removeprefix("by_"), summary[key]))
+
+
+def _small_table(title: str, counts: dict[str, int], limit: int = 15) -> Table:
+    table = Table(title=title)
+    table.add_column(title)
+    table.add_column("items", justify="right")
+    for name, n in list(counts.items())[:limit]:
+        table.add_row(name, str(n))
+    return table
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        cli.main(args=list(argv) if argv is not None else None, standalone_mode=False)
+    except click.exceptions.Abort:
+        err.print("aborted")
+        return 130
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except IngestError as exc:
+        err.print(f"[red]error[/red] ({exc.reason}): {exc}")
+        return 1
+    return 0

@@ -1,0 +1,117 @@
+"""``run_batch``: parse -> normalise -> fingerprint -> enrich, for a whole batch at once.
+
+The dedup decision itself happens in the store's write transaction (see ``dedup.decide``);
+this module prepares everything that can be computed without the store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from worker.errors import PermanentError
+from worker.models import Article, Outcome, RawItem, Status
+from worker.pipeline.language import detect_language
+from worker.pipeline.neardup import DEFAULT_PARAMS, NearParams, NearSig, near_signature
+from worker.pipeline.normalise import canonical_url, fingerprint, normalise_text, normalise_title
+from worker.pipeline.parse import parse_item
+
+
+@dataclass(frozen=True)
+class Deps:
+    """What the stages need from outside, passed in so the stages stay pure."""
+
+    near_params: NearParams = DEFAULT_PARAMS
+    models: Mapping[str, Any] | None = None  # language -> spaCy pipeline; None: no enrichment
+    enrich: bool = False
+    max_body_chars: int = 2_000_000
+
+
+@dataclass
+class Prepared:
+    """One item after the pure stages: an article ready to commit, or its rejection."""
+
+    item: RawItem
+    article: Article | None = None
+    near: NearSig | None = None
+    rejection: Outcome | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def run_batch(items: Sequence[RawItem], deps: Deps, now: datetime) -> list[Prepared]:
+    """Every item comes back, either with its article or with a ``rejected`` outcome."""
+    prepared = [_prepare(item, deps, now) for item in items]
+    if deps.enrich:
+        _enrich(prepared, deps)
+    return prepared
+
+
+def _prepare(item: RawItem, deps: Deps, now: datetime) -> Prepared:
+    try:
+        article = normalise_article(parse_item(item, now), deps.max_body_chars)
+    except PermanentError as exc:
+        return Prepared(item, rejection=rejected(item.item_key, exc.reason, exc.message))
+    return Prepared(item, article=article, near=near_signature(article.body, deps.near_params))
+
+
+def rejected(item_key: str, reason: str, message: str) -> Outcome:
+    return Outcome(item_key=item_key, status=Status.REJECTED, reason=reason, message=message[:500])
+
+
+def normalise_article(article: Article, max_body_chars: int) -> Article:
+    """Clean text, drop a repeated title line, fingerprint, canonical URL and language."""
+    title = normalise_title(article.title)
+    body = _drop_title_line(normalise_text(article.body), title)
+    if not body:
+        raise PermanentError("the article has no body text", reason="empty_body")
+    if len(body) > max_body_chars:
+        raise PermanentError(f"body of {len(body)} characters is too long", reason="too_large")
+    language, confidence = detect_language(f"{title}\n{body}")
+    return article.model_copy(
+        update={
+            "title": title,
+            "body": body,
+            "canonical_url": canonical_url(article.url),
+            "fingerprint": fingerprint(body),
+            "language": language,
+            "language_confidence": confidence,
+            "declared_language": _short_language(article.declared_language),
+        }
+    )
+
+
+def _drop_title_line(body: str, title: str) -> str:
+    first, _, rest = body.partition("\n")
+    return rest if title and first.strip() == title else body
+
+
+def _short_language(code: str | None) -> str | None:
+    """``fr-FR`` and ``FR`` are both ``fr``."""
+    if not code:
+        return None
+    return code.strip().replace("_", "-").split("-")[0].lower()[:8] or None
+
+
+def _enrich(prepared: list[Prepared], deps: Deps) -> None:
+    # Imported here: the enrichment stack is heavy and the light profile must not pay for it.
+    from worker.pipeline.enrich import enrich_batch
+
+    ready = [p for p in prepared if p.article is not None]
+    inputs = [_enrich_input(p.article) for p in ready if p.article is not None]
+    results = enrich_batch(inputs, deps.models or {})
+    for p, result in zip(ready, results, strict=True):
+        assert p.article is not None
+        p.article = p.article.model_copy(update={"enrichment": result})
+
+
+def _enrich_input(article: Article) -> Any:
+    from worker.pipeline.enrich import EnrichInput
+
+    return EnrichInput(
+        title=article.title,
+        body=article.body,
+        language=article.language,
+        published_at=article.published_at,
+    )

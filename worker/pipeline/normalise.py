@@ -1,0 +1,73 @@
+"""Text, URL and date normalisation: pure functions, no I/O."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from datetime import datetime
+from urllib.parse import urlsplit, urlunsplit
+
+import courlan
+
+from worker.errors import PermanentError
+
+_SPACES = re.compile(r"[^\S\n]+")  # any whitespace except newline
+_BLANK_LINES = re.compile(r"\n\s*\n+")
+# Zero-width and bidi controls carry no text; left in, they split words and fingerprints.
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\x00]")
+_CONTROL = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def normalise_text(text: str) -> str:
+    """NFC, no invisible or control characters, single spaces, one newline per paragraph."""
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = _CONTROL.sub(" ", _INVISIBLE.sub("", text))
+    lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def normalise_title(title: str) -> str:
+    """A title is one line."""
+    return " ".join(normalise_text(title).split())
+
+
+def fingerprint(body: str) -> str:
+    """Exact-content key: SHA-256 of the normalised body, case and spacing folded."""
+    folded = " ".join(body.casefold().split())
+    return hashlib.sha256(folded.encode("utf-8")).hexdigest()
+
+
+def canonical_url(url: str | None) -> str | None:
+    """Tracking parameters and fragment dropped, host lower-cased; None if not http(s)."""
+    if not url or not url.strip():
+        return None
+    cleaned = courlan.normalize_url(url.strip(), strict=True)
+    parts = urlsplit(cleaned)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    return urlunsplit((parts.scheme, parts.netloc.lower(), parts.path or "/", parts.query, ""))
+
+
+def parse_datetime(value: object) -> datetime | None:
+    """ISO 8601 (or RFC 2822) to datetime; keeps the offset, never invents one."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str):
+        raise PermanentError(f"published_at is not a string: {value!r:.60}", reason="bad_date")
+    return _parse_date_string(value.strip())
+
+
+def _parse_date_string(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        pass
+    from email.utils import parsedate_to_datetime
+
+    try:
+        return parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError) as exc:
+        raise PermanentError(f"unreadable published_at: {text!r:.60}", reason="bad_date") from exc

@@ -1,0 +1,105 @@
+"""The producer: read inputs, number the items, record them as accepted, publish batches.
+
+Run it as ``ingest enqueue PATH...`` or ``python -m worker.producer PATH...``. Items are
+written to the outcome ledger (``pending``) *before* they are published, so an item can
+never be on the queue without the store knowing it exists.
+"""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from itertools import islice
+from typing import Any
+
+from worker.models import Kind, RawItem
+from worker.settings import Settings
+from worker.sources.files import Limits, iter_inputs
+from worker.sources.found import Found
+from worker.store import Store
+
+FETCH_BATCH = 10  # URLs per fetch message: fetches are slow, spread them over the pool
+
+
+def new_run_id() -> str:
+    return datetime.now(UTC).strftime("%Y%m%d%H%M%S") + uuid.uuid4().hex[:6]
+
+
+def number_items(found: Iterable[Found], run_id: str, now: datetime) -> Iterator[RawItem]:
+    """Stable item keys: the run id and the position in the input."""
+    for seq, f in enumerate(found):
+        key = f"{run_id}-{seq:07d}"
+        yield RawItem(item_key=key, source=f.source, kind=f.kind, payload=f.payload, received_at=now)
+
+
+def batched(items: Iterable[RawItem], size: int) -> Iterator[list[RawItem]]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def limits(settings: Settings) -> Limits:
+    return Limits(settings.max_item_bytes, settings.max_feed_entries)
+
+
+def read_items(targets: Sequence[str], settings: Settings, run_id: str) -> Iterator[RawItem]:
+    return number_items(iter_inputs(targets, limits(settings)), run_id, datetime.now(UTC))
+
+
+@dataclass
+class Published:
+    run_id: str
+    items: int = 0
+    messages: int = 0
+    by_kind: dict[str, int] = field(default_factory=dict)
+
+
+class Publisher:
+    """Publishes batches over one broker connection; URLs go to the fetch queue."""
+
+    def __init__(self, app: Any, store: Store, batch_size: int) -> None:
+        self.app = app
+        self.store = store
+        self.batch_size = batch_size
+
+    def publish(
+        self, items: Iterable[RawItem], run_id: str, tick: Callable[[int], None] = lambda n: None
+    ) -> Published:
+        result = Published(run_id)
+        with self.app.producer_pool.acquire(block=True) as producer:
+            for batch in batched(items, self.batch_size):
+                self._publish_batch(producer, batch, result)
+                tick(len(batch))
+        return result
+
+    def _publish_batch(self, producer: Any, batch: list[RawItem], result: Published) -> None:
+        from worker.app import FETCH_TASK, PROCESS_TASK
+
+        self.store.register(batch, datetime.now(UTC))
+        urls = [i for i in batch if i.kind is Kind.URL]
+        rest = [i for i in batch if i.kind is not Kind.URL]
+        for part in batched(urls, FETCH_BATCH):
+            self._send(producer, FETCH_TASK, part, result)
+        if rest:
+            self._send(producer, PROCESS_TASK, rest, result)
+
+    def _send(self, producer: Any, name: str, batch: list[RawItem], result: Published) -> None:
+        payload = [item.model_dump(mode="json") for item in batch]
+        self.app.send_task(name, args=[payload], producer=producer)
+        result.items += len(batch)
+        result.messages += 1
+        for item in batch:
+            result.by_kind[item.kind.value] = result.by_kind.get(item.kind.value, 0) + 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from worker.cli import main as cli_main
+
+    return cli_main(["enqueue", *(sys.argv[1:] if argv is None else argv)])
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,97 @@
+"""Per-process clients: the store, the fetch client and the NLP models, built lazily.
+
+Built on first use, i.e. after Celery forks its pool processes, never in the parent: a
+database connection or an HTTP pool shared across a fork breaks in subtle ways.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import httpx
+
+from worker.pipeline.batch import Deps
+from worker.pipeline.neardup import DEFAULT_PARAMS, NearParams
+from worker.settings import Settings
+from worker.sources.fetch import FetchPolicy, make_client
+from worker.store import Store
+
+
+class LazyModels(Mapping[str, Any]):
+    """language -> spaCy pipeline, loaded on first lookup; missing when none is installed."""
+
+    def __init__(self) -> None:
+        self._loaded: dict[str, Any] = {}
+
+    def __getitem__(self, language: str) -> Any:
+        if language not in self._loaded:
+            from worker.nlp import models_for  # spaCy is slow to import: only when enriching
+
+            self._loaded[language] = models_for([language]).get(language)
+        if self._loaded[language] is None:
+            raise KeyError(language)
+        return self._loaded[language]
+
+    def __iter__(self) -> Iterator[str]:
+        return (lang for lang, model in self._loaded.items() if model is not None)
+
+    def __len__(self) -> int:
+        return sum(model is not None for model in self._loaded.values())
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    _models: LazyModels = field(default_factory=lambda: LazyModels())
+
+    @cached_property
+    def near_params(self) -> NearParams:
+        threshold = self.settings.near_threshold
+        if threshold is None:
+            return DEFAULT_PARAMS
+        return NearParams(**{**DEFAULT_PARAMS.__dict__, "threshold": threshold})
+
+    @cached_property
+    def store(self) -> Store:
+        store = Store(
+            self.settings.store_url.get_secret_value(),
+            near_params=self.near_params,
+            window_days=self.settings.dedup_window_days,
+        )
+        store.ensure_schema()
+        return store
+
+    @cached_property
+    def fetch_policy(self) -> FetchPolicy:
+        s = self.settings
+        return FetchPolicy(
+            timeout=s.fetch_timeout,
+            max_redirects=s.fetch_max_redirects,
+            max_bytes=s.max_item_bytes,
+            retries=s.fetch_retries,
+            user_agent=s.fetch_user_agent,
+            allow_private=s.fetch_allow_private,
+            max_feed_entries=s.max_feed_entries,
+        )
+
+    @cached_property
+    def http(self) -> httpx.Client:
+        return make_client(self.fetch_policy)
+
+    def deps(self) -> Deps:
+        """Stage dependencies; models load on first use, per language, once per process."""
+        return Deps(
+            near_params=self.near_params,
+            models=self._models,
+            enrich=self.settings.enrich,
+            max_body_chars=self.settings.max_item_bytes,
+        )
+
+    def close(self) -> None:
+        if "store" in self.__dict__:
+            self.store.close()
+        if "http" in self.__dict__:
+            self.http.close()

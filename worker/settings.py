@@ -1,0 +1,72 @@
+"""The one settings object. The only module that reads the environment.
+
+Every field can be set as ``INGEST_<FIELD>`` (upper case) or in a ``.env`` file; the
+documented defaults live in ``config/defaults.env``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Configuration of producer, workers and the in-process runner."""
+
+    model_config = SettingsConfigDict(env_prefix="INGEST_", env_file=".env", extra="ignore")
+
+    broker_url: SecretStr = Field(
+        SecretStr("redis://127.0.0.1:6379/0"),
+        description="Celery broker (Redis). Put the password here, never in a file in git.",
+    )
+    store_url: SecretStr = Field(
+        SecretStr("sqlite:///data/ingest.db"),
+        description="Results store: sqlite:///path or postgresql+psycopg://user@host/db.",
+    )
+    batch_size: int = Field(100, ge=1, le=5000, description="Items per queue message.")
+    max_item_bytes: int = Field(
+        5_000_000, ge=1_000, description="Largest accepted item (file, record, page), in bytes."
+    )
+    max_feed_entries: int = Field(10_000, ge=1, description="Entries read from one feed at most.")
+    fetch_timeout: float = Field(15.0, gt=0, description="Seconds for one HTTP fetch, in total.")
+    fetch_max_redirects: int = Field(5, ge=0, description="Redirects followed per fetch.")
+    fetch_retries: int = Field(3, ge=0, description="Retries of a transient fetch failure.")
+    fetch_user_agent: str = Field(
+        "ingest-worker/0.1 (+https://github.com/ingest-worker)",
+        description="User-Agent sent with every fetch.",
+    )
+    fetch_allow_private: bool = Field(
+        False, description="Allow fetching loopback/private/link-local addresses (SSRF guard)."
+    )
+    task_time_limit: int = Field(300, ge=1, description="Hard time limit of one batch, seconds.")
+    task_max_retries: int = Field(5, ge=0, description="Retries of a batch on transient errors.")
+    retry_backoff_max: int = Field(60, ge=1, description="Longest wait between two retries, s.")
+    visibility_timeout: int = Field(
+        900,
+        ge=10,
+        description="Seconds before Redis redelivers an unacked message; must exceed the "
+        "longest task plus its longest backoff.",
+    )
+    prefetch_multiplier: int = Field(1, ge=1, description="Messages reserved per worker process.")
+    worker_concurrency: int = Field(2, ge=1, description="Worker processes for `ingest worker`.")
+    near_threshold: float | None = Field(
+        None, ge=0, le=1, description="Near-duplicate similarity threshold (default: tuned)."
+    )
+    dedup_window_days: int | None = Field(
+        None, ge=1, description="Only originals newer than this many days count (None: all)."
+    )
+    enrich: bool = Field(True, description="Run enrichment (entities, keywords, quotes...).")
+    data_dir: Path = Field(Path("data"), description="Where the embedded SQLite store lives.")
+
+    def __repr_args__(self):  # type: ignore[no-untyped-def]
+        # SecretStr already masks itself; nothing else here is secret.
+        return super().__repr_args__()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Settings are read once per process."""
+    return Settings()

@@ -1,0 +1,100 @@
+"""Files, folders (recursive), stdin and URLs: everything the command line accepts."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from worker.models import Kind
+from worker.sources.feeds import looks_like_feed, read_feed
+from worker.sources.found import Found, invalid
+from worker.sources.records import read_json, read_jsonl
+
+TEXT_SUFFIXES = {".txt", ".text", ".md"}
+JSONL_SUFFIXES = {".jsonl", ".ndjson"}
+HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
+FEED_SUFFIXES = {".xml", ".rss", ".atom"}
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_item_bytes: int
+    max_feed_entries: int
+
+
+def iter_inputs(
+    targets: Iterable[str], limits: Limits, stdin: TextIO | None = None
+) -> Iterator[Found]:
+    """Every item of every target, in a stable order; bad ones as ``invalid`` items."""
+    for target in targets:
+        if target == "-":
+            yield from read_jsonl(stdin or sys.stdin, "stdin", limits.max_item_bytes)
+        elif target.startswith(("http://", "https://")):
+            yield Found(target, Kind.URL, {"url": target})
+        else:
+            yield from iter_path(Path(target), limits)
+
+
+def iter_path(path: Path, limits: Limits) -> Iterator[Found]:
+    if path.is_dir():
+        for child in sorted(p for p in path.rglob("*") if p.is_file()):
+            if not child.name.startswith("."):
+                yield from read_file(child, limits)
+    elif path.exists():
+        yield from read_file(path, limits)
+    else:
+        yield invalid(str(path), "not_found", "no such file or folder")
+
+
+def read_file(path: Path, limits: Limits) -> Iterator[Found]:
+    source = str(path)
+    data = _read_bytes(path, limits.max_item_bytes)
+    if isinstance(data, Found):
+        yield data
+        return
+    suffix = path.suffix.lower()
+    if suffix in FEED_SUFFIXES or (suffix not in HTML_SUFFIXES and looks_like_feed(data)):
+        yield from read_feed(data, source, limits.max_feed_entries)
+        return
+    text = decode_text(data, source)
+    if isinstance(text, Found):
+        yield text
+    else:
+        yield from _items_from_text(text, suffix, source, limits)
+
+
+def _items_from_text(text: str, suffix: str, source: str, limits: Limits) -> Iterator[Found]:
+    if suffix in JSONL_SUFFIXES:
+        yield from read_jsonl(text.splitlines(), source, limits.max_item_bytes)
+    elif suffix == ".json":
+        yield from read_json(text, source)
+    elif suffix in HTML_SUFFIXES:
+        yield Found(source, Kind.HTML, {"html": text})
+    elif suffix in TEXT_SUFFIXES:
+        yield Found(source, Kind.TEXT, {"text": text})
+    else:
+        yield invalid(source, "unsupported_type", f"unknown file type {suffix or '(none)'}")
+
+
+def _read_bytes(path: Path, limit: int) -> bytes | Found:
+    try:
+        size = path.stat().st_size
+        if size > limit:
+            return invalid(str(path), "too_large", f"{size} bytes; the limit is {limit}")
+        with path.open("rb") as handle:
+            return handle.read(limit + 1)
+    except OSError as exc:
+        return invalid(str(path), "unreadable", f"{type(exc).__name__}: {exc.strerror or exc}")
+
+
+def decode_text(data: bytes, source: str) -> str | Found:
+    """UTF-8 text (a BOM is fine); NUL bytes or invalid UTF-8 mean binary."""
+    if b"\x00" in data[:8192]:
+        return invalid(source, "binary", "contains NUL bytes: not a text file")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return invalid(source, "not_utf8", f"not UTF-8 text: {exc.reason} at byte {exc.start}")

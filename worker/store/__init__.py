@@ -1,0 +1,88 @@
+"""The results store: one interface over SQLite (embedded default) and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, delete
+
+from worker.models import Outcome, RawItem
+from worker.pipeline.batch import Prepared
+from worker.pipeline.neardup import DEFAULT_PARAMS, NearParams
+from worker.store import queries, sql
+from worker.store.commit import commit_batch
+from worker.store.engine import make_engine, read_connection, write_transaction
+from worker.store.schema import items, metadata
+
+
+class Store:
+    """Records, dedup index and the outcome ledger, always written together."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        near_params: NearParams = DEFAULT_PARAMS,
+        window_days: int | None = None,
+        engine: Engine | None = None,
+    ) -> None:
+        self.engine = engine or make_engine(url)
+        self.near_params = near_params
+        self.window_days = window_days
+        self._schema_ready = False
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def ensure_schema(self) -> None:
+        """Create the tables once per process (idempotent, safe for concurrent starters)."""
+        if not self._schema_ready:
+            with write_transaction(self.engine) as conn:
+                metadata.create_all(conn, checkfirst=True)
+            self._schema_ready = True
+
+    def register(self, batch: Sequence[RawItem], now: datetime) -> None:
+        """Record accepted items as pending before they are published."""
+        self.ensure_schema()
+        with write_transaction(self.engine) as conn:
+            sql.register_items(conn, batch, now)
+
+    def commit(self, prepared: Sequence[Prepared], now: datetime) -> list[Outcome]:
+        """Decide and write a whole batch in one transaction; returns one outcome per item."""
+        self.ensure_schema()
+        with write_transaction(self.engine) as conn:
+            return commit_batch(conn, prepared, self.near_params, self.window_days, now)
+
+    def record(self, pairs: Sequence[tuple[RawItem, Outcome]], now: datetime) -> None:
+        """Outcomes decided outside the pipeline (a fetch that failed, say)."""
+        self.ensure_schema()
+        with write_transaction(self.engine) as conn:
+            sql.upsert_outcomes(conn, pairs, now)
+
+    def expand(self, parent: RawItem, children: Sequence[RawItem], now: datetime) -> None:
+        """A feed URL became its entries: they replace it in the ledger, atomically."""
+        self.ensure_schema()
+        with write_transaction(self.engine) as conn:
+            conn.execute(delete(items).where(items.c.item_key == parent.item_key))
+            sql.register_items(conn, children, now)
+
+    def outcomes(self, keys: Sequence[str]) -> dict[str, Outcome]:
+        self.ensure_schema()
+        with read_connection(self.engine) as conn:
+            return sql.finished_outcomes(conn, keys)
+
+    def stats(self, run_id: str | None = None) -> dict[str, Any]:
+        self.ensure_schema()
+        with read_connection(self.engine) as conn:
+            return queries.stats(conn, run_id)
+
+    def export(self, status: str = "stored") -> Iterator[dict[str, Any]]:
+        self.ensure_schema()
+        with read_connection(self.engine) as conn:
+            yield from queries.export(conn, status)
+
+    def close(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,84 @@
+"""Engines and write transactions for SQLite and PostgreSQL.
+
+Writers are serialised per store: SQLite by ``BEGIN IMMEDIATE`` (one writer at a time, the
+others wait on ``busy_timeout``), PostgreSQL by a transaction-scoped advisory lock. The dedup
+decision is made under that lock, and the unique constraints are the last guard.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+
+from worker.errors import ConfigError, TransientError
+
+# Any constant works; it only has to be the same for every writer of this schema.
+_WRITE_LOCK_ID = 0x1A7E57
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``; creates the folder of an SQLite file."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(url, parsed.database)
+    if parsed.get_backend_name() == "postgresql":
+        return create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=2)
+    raise ConfigError(f"unsupported store {parsed.get_backend_name()!r}: use sqlite or postgresql")
+
+
+def _sqlite_engine(url: str, database: str | None) -> Engine:
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": 60})
+    event.listen(engine, "connect", _sqlite_on_connect)
+    event.listen(engine, "begin", _sqlite_on_begin)
+    return engine
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite's own is deferred).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
+    cursor.execute("PRAGMA synchronous=NORMAL")  # durable at checkpoints; safe with WAL
+    cursor.execute("PRAGMA busy_timeout=60000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _sqlite_on_begin(conn: Connection) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """One serialised write transaction; database failures become ``TransientError``."""
+    try:
+        with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _WRITE_LOCK_ID})
+            yield conn
+    except IntegrityError as exc:
+        # Only reachable if a writer skipped the lock; a retry re-decides with fresh data.
+        raise TransientError(f"store conflict: {_short(exc)}", reason="store_conflict") from exc
+    except (OperationalError, DBAPIError) as exc:
+        raise TransientError(f"store unavailable: {_short(exc)}", reason="store_down") from exc
+
+
+@contextmanager
+def read_connection(engine: Engine) -> Iterator[Connection]:
+    try:
+        with engine.connect() as conn:
+            yield conn
+    except (OperationalError, DBAPIError) as exc:
+        raise TransientError(f"store unavailable: {_short(exc)}", reason="store_down") from exc
+
+
+def _short(exc: Exception) -> str:
+    return str(getattr(exc, "orig", exc)).splitlines()[0][:200]
