@@ -1,0 +1,72 @@
+"""HTML extraction stage: body, title, date, authors and site name from one page.
+
+The body is chosen between trafilatura (precision mode) and readability, with the page's
+own JSON-LD ``articleBody`` when it agrees with the visible text, then cleaned of
+boilerplate lines. Everything else comes from the page's declared metadata.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from lxml.html import HtmlElement
+
+from worker.errors import PermanentError
+from worker.pipeline.extract import candidates
+from worker.pipeline.extract.body import choose, finish
+from worker.pipeline.extract.dates import pick_date
+from worker.pipeline.extract.metadata import PageMeta, read_meta
+from worker.pipeline.extract.model import Extraction
+from worker.pipeline.extract.parse import parse_html
+from worker.pipeline.extract.people import pick_authors, pick_site_name
+from worker.pipeline.extract.title import pick_title
+
+__all__ = ["Extraction", "extract_html"]
+
+
+def extract_html(
+    html: str, *, url: str | None = None, fetched_at: datetime | None = None
+) -> Extraction:
+    """Extract the article from ``html``.
+
+    Raises ``PermanentError`` with reason ``unparsable_html`` for input that is not HTML or
+    breaks a parser, and ``no_content`` when no body text can be found.
+    """
+    try:
+        return _extract(parse_html(html), url, fetched_at)
+    except PermanentError:
+        raise
+    except Exception as exc:  # the edge: libraries below raise anything on hostile input
+        raise PermanentError(f"HTML extraction failed: {exc!r}", reason="unparsable_html") from exc
+
+
+def _headlines(meta: PageMeta) -> list[str]:
+    headline = meta.jsonld.get("headline")
+    return [meta.title_tag, meta.meta.get("og:title", ""), str(headline or ""), *meta.h1]
+
+
+def _body(tree: HtmlElement, meta: PageMeta, url: str | None) -> candidates.Candidate:
+    main = candidates.from_trafilatura(tree, url)
+    alternative = candidates.from_readability(tree)
+    chosen = choose(main, alternative, candidates.from_jsonld(meta.jsonld))
+    return finish(chosen, _headlines(meta))
+
+
+def _extract(tree: HtmlElement, url: str | None, fetched_at: datetime | None) -> Extraction:
+    meta = read_meta(tree)
+    body = _body(tree, meta, url)
+    if not body.text.strip():
+        raise PermanentError("no article text found", reason="no_content")
+    site_name = pick_site_name(meta)
+    dated = pick_date(tree, meta, fetched_at)
+    return Extraction(
+        title=pick_title(meta, site_name, url),
+        body=body.text,
+        published_at=dated.value if dated else None,
+        date_source=dated.source if dated else None,
+        authors=pick_authors(meta),
+        site_name=site_name,
+        html_lang=meta.html_lang,
+        canonical_url=meta.canonical_url,
+        extractor=body.name,
+    )

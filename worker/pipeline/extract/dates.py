@@ -1,0 +1,128 @@
+"""Publication date with time and offset, from the most explicit source the page offers."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+
+from dateutil import parser as dateparser
+from htmldate import find_date
+from lxml.html import HtmlElement
+
+from worker.pipeline.extract.metadata import PageMeta
+
+# Meta tags that carry the publication time, most specific first.
+META_KEYS = (
+    "article:published_time",
+    "og:published_time",
+    "datepublished",
+    "publishdate",
+    "pubdate",
+    "parsely-pub-date",
+    "sailthru.date",
+    "dc.date.issued",
+    "dc.date",
+    "date",
+)
+
+
+# Zone abbreviations dateutil cannot resolve alone; ambiguous ones (IST, CST) take the
+# reading most common on English-language news pages.
+TZINFOS = {
+    name: timezone(timedelta(hours=hours))
+    for name, hours in {
+        "UTC": 0,
+        "GMT": 0,
+        "EST": -5,
+        "EDT": -4,
+        "CST": -6,
+        "CDT": -5,
+        "MST": -7,
+        "MDT": -6,
+        "PST": -8,
+        "PDT": -7,
+        "CET": 1,
+        "CEST": 2,
+        "BST": 1,
+        "JST": 9,
+        "KST": 9,
+        "IST": 5.5,
+    }.items()
+}
+
+
+@dataclass(frozen=True)
+class Dated:
+    value: datetime
+    source: str
+
+
+def parse_date(raw: object) -> datetime | None:
+    if not isinstance(raw, str) or not raw.strip():
+        return None
+    try:
+        return datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
+    except ValueError:
+        pass
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return dateparser.parse(raw.strip(), tzinfos=TZINFOS)
+    except (ValueError, OverflowError):
+        return None
+
+
+def _precision(value: datetime) -> int:
+    has_time = (value.hour, value.minute, value.second) != (0, 0, 0)
+    return int(has_time) + int(value.tzinfo is not None)
+
+
+def _not_future(value: datetime, fetched_at: datetime | None) -> bool:
+    if fetched_at is None:
+        return True
+    # A naive value is read as UTC: the page gave no offset, so any choice is a guess.
+    as_aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+    fetched = fetched_at if fetched_at.tzinfo else fetched_at.replace(tzinfo=UTC)
+    return as_aware <= fetched
+
+
+def declared_dates(tree: HtmlElement, meta: PageMeta) -> list[Dated]:
+    """Every explicit publication date, in order of trust."""
+    found = [Dated(d, "jsonld") for d in [parse_date(meta.jsonld.get("datePublished"))] if d]
+    for key in META_KEYS:
+        value = parse_date(meta.meta.get(key))
+        if value:
+            found.append(Dated(value, f"meta:{key}"))
+    for el in tree.iterfind(".//time[@datetime]"):
+        value = parse_date(el.get("datetime"))
+        if value:
+            found.append(Dated(value, "time"))
+            break
+    return found
+
+
+def _fallback(tree: HtmlElement, fetched_at: datetime | None) -> Dated | None:
+    try:
+        raw = find_date(tree, original_date=True, max_date=fetched_at, outputformat="%Y-%m-%d")
+    except (ValueError, TypeError):
+        return None
+    value = parse_date(raw)
+    return Dated(value, "htmldate") if value else None
+
+
+def pick_date(tree: HtmlElement, meta: PageMeta, fetched_at: datetime | None) -> Dated | None:
+    """The most trusted date not after ``fetched_at``; when it gives only the day, a later
+    source with a time and offset for (about) that day refines it."""
+    valid = [d for d in declared_dates(tree, meta) if _not_future(d.value, fetched_at)]
+    if not valid:
+        found = _fallback(tree, fetched_at)
+        return found if found and _not_future(found.value, fetched_at) else None
+    best = valid[0]
+    for other in valid[1:]:
+        # A day-only value one day off a timestamp is usually the same instant seen in
+        # another time zone, so the timestamp refines it rather than contradicting it.
+        near = abs((other.value.date() - best.value.date()).days) <= 1
+        if near and _precision(best.value) == 0 and _precision(other.value) > 0:
+            best = other
+    return best

@@ -1,0 +1,116 @@
+"""Structured metadata a page declares: JSON-LD, <meta> tags, <html lang>, canonical link."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from lxml.html import HtmlElement
+
+# JSON-LD types that describe the article itself rather than the site or a breadcrumb.
+ARTICLE_TYPES = {
+    "article",
+    "newsarticle",
+    "reportagenewsarticle",
+    "analysisnewsarticle",
+    "opinionnewsarticle",
+    "blogposting",
+    "liveblogposting",
+    "report",
+    "scholarlyarticle",
+    "techarticle",
+}
+
+
+@dataclass(frozen=True)
+class PageMeta:
+    """What a page says about itself, before we judge whether to believe it."""
+
+    jsonld: dict[str, Any] = field(default_factory=dict)
+    meta: dict[str, str] = field(default_factory=dict)
+    html_lang: str | None = None
+    canonical_url: str | None = None
+    h1: list[str] = field(default_factory=list)
+    title_tag: str = ""
+
+
+def _walk(node: Any) -> Iterator[dict[str, Any]]:
+    # JSON-LD nests articles in lists, @graph arrays and mainEntity; walk them all.
+    if isinstance(node, list):
+        for item in node:
+            yield from _walk(item)
+    elif isinstance(node, dict):
+        yield node
+        for key in ("@graph", "mainEntity", "mainEntityOfPage"):
+            if isinstance(node.get(key), list | dict):
+                yield from _walk(node[key])
+
+
+def _types(node: dict[str, Any]) -> set[str]:
+    kind = node.get("@type", [])
+    kinds = kind if isinstance(kind, list) else [kind]
+    return {str(k).lower().rsplit("/", 1)[-1] for k in kinds}
+
+
+def _load_json(text: str) -> Any:
+    try:
+        # strict=False: many sites leave raw newlines inside JSON strings.
+        return json.loads(text.strip().rstrip(";"), strict=False)
+    except (ValueError, RecursionError):
+        return None
+
+
+def article_jsonld(tree: HtmlElement) -> dict[str, Any]:
+    """The first JSON-LD object typed as an article, else {}."""
+    for script in tree.iterfind(".//script[@type='application/ld+json']"):
+        for node in _walk(_load_json(script.text or "")):
+            if _types(node) & ARTICLE_TYPES:
+                return node
+    return {}
+
+
+def meta_tags(tree: HtmlElement) -> dict[str, str]:
+    """First content per lowercased ``property``/``name``/``itemprop`` of <meta> tags."""
+    found: dict[str, str] = {}
+    for el in tree.iterfind(".//meta[@content]"):
+        key = el.get("property") or el.get("name") or el.get("itemprop")
+        content = (el.get("content") or "").strip()
+        if key and content:
+            found.setdefault(key.strip().lower(), content)
+    return found
+
+
+def html_lang(tree: HtmlElement) -> str | None:
+    """The two-letter primary subtag of <html lang>, lowercased ("pt-BR" -> "pt")."""
+    root = tree.getroottree().getroot()
+    raw = root.get("lang") or root.get("xml:lang") or ""
+    primary = raw.strip().replace("_", "-").split("-")[0].lower()
+    return primary if len(primary) == 2 and primary.isalpha() else None
+
+
+def canonical_url(tree: HtmlElement, meta: dict[str, str]) -> str | None:
+    for link in tree.iterfind(".//link[@href]"):
+        if "canonical" in (link.get("rel") or "").lower().split():
+            href = (link.get("href") or "").strip()
+            if href.startswith(("http://", "https://")):
+                return href
+    return meta.get("og:url") or None
+
+
+def _text(el: HtmlElement) -> str:
+    return " ".join(el.text_content().split())
+
+
+def read_meta(tree: HtmlElement) -> PageMeta:
+    meta = meta_tags(tree)
+    title = tree.find(".//title")
+    return PageMeta(
+        jsonld=article_jsonld(tree),
+        meta=meta,
+        html_lang=html_lang(tree),
+        canonical_url=canonical_url(tree, meta),
+        h1=[t for t in (_text(h) for h in tree.iterfind(".//h1")) if t][:5],
+        title_tag=_text(title) if title is not None else "",
+    )
