@@ -6,7 +6,7 @@ item, ``Outcome`` is the single final word on one item.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -57,7 +57,7 @@ class Article(BaseModel):
     canonical_url: str | None = None
     title: str = ""
     body: str
-    published_at: datetime | None = None
+    published_at: datetime | date | None = None  # a bare date stays a date
     authors: list[str] = Field(default_factory=list)
     site_name: str | None = None
     language: str | None = None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, time
 from typing import Any
 
 from worker.errors import PermanentError
@@ -113,5 +113,12 @@ def _enrich_input(article: Article) -> Any:
         title=article.title,
         body=article.body,
         language=article.language,
-        published_at=article.published_at,
+        published_at=_as_datetime(article.published_at),
     )
+
+
+def _as_datetime(value: datetime | date | None) -> datetime | None:
+    """Relative dates resolve against a day; a bare date counts from its start."""
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.combine(value, time())

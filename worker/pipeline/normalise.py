@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from datetime import datetime
+from datetime import date, datetime
 from urllib.parse import urlsplit, urlunsplit
 
 import courlan
@@ -49,18 +49,29 @@ def canonical_url(url: str | None) -> str | None:
     return urlunsplit((parts.scheme, parts.netloc.lower(), parts.path or "/", parts.query, ""))
 
 
-def parse_datetime(value: object) -> datetime | None:
-    """ISO 8601 (or RFC 2822) to datetime; keeps the offset, never invents one."""
+_DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def parse_datetime(value: object) -> datetime | date | None:
+    """ISO 8601 (or RFC 2822) to a datetime, keeping the offset; a bare date stays a date.
+
+    Never invents what the input did not say: no offset, no midnight for a date-only value.
+    """
     if value is None or value == "":
         return None
-    if isinstance(value, datetime):
+    if isinstance(value, (datetime, date)):
         return value
     if not isinstance(value, str):
         raise PermanentError(f"published_at is not a string: {value!r:.60}", reason="bad_date")
     return _parse_date_string(value.strip())
 
 
-def _parse_date_string(text: str) -> datetime:
+def _parse_date_string(text: str) -> datetime | date:
+    if _DATE_ONLY.fullmatch(text):
+        try:
+            return date.fromisoformat(text)
+        except ValueError as exc:
+            raise PermanentError(f"impossible date: {text!r}", reason="bad_date") from exc
     try:
         return datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:

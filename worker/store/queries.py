@@ -21,7 +21,7 @@ def stats(conn: Connection, run_id: str | None = None) -> dict[str, Any]:
         "by_reason": _grouped(conn, items.c.reason, [*where, items.c.status == Status.REJECTED]),
         "by_method": _grouped(conn, items.c.method, [*where, items.c.status == Status.DUPLICATE]),
         "by_source": _grouped(conn, items.c.source, where),
-        "by_language": dict(sorted(conn.execute(lang).tuples().all(), key=_count_desc)),
+        "by_language": dict(sorted(((str(k), int(v)) for k, v in conn.execute(lang)), key=_count_desc)),
         "revisions": conn.execute(
             select(func.count()).where(articles.c.revision_of.is_not(None))
         ).scalar_one(),
