@@ -6,6 +6,7 @@ database connection or an HTTP pool shared across a fork breaks in subtle ways.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from functools import cached_property
 from collections.abc import Iterator, Mapping
@@ -49,10 +50,7 @@ class Runtime:
 
     @cached_property
     def near_params(self) -> NearParams:
-        threshold = self.settings.near_threshold
-        if threshold is None:
-            return DEFAULT_PARAMS
-        return NearParams(**{**DEFAULT_PARAMS.__dict__, "threshold": threshold})
+        return dataclasses.replace(DEFAULT_PARAMS, threshold=self.settings.near_threshold)
 
     @cached_property
     def store(self) -> Store:

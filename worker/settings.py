@@ -7,10 +7,10 @@ documented defaults live in ``config/defaults.env``.
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
-
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from worker.pipeline.neardup import DEFAULT_PARAMS
 
 
 class Settings(BaseSettings):
@@ -52,18 +52,16 @@ class Settings(BaseSettings):
     )
     prefetch_multiplier: int = Field(1, ge=1, description="Messages reserved per worker process.")
     worker_concurrency: int = Field(2, ge=1, description="Worker processes for `ingest worker`.")
-    near_threshold: float | None = Field(
-        None, ge=0, le=1, description="Near-duplicate similarity threshold (default: tuned)."
+    near_threshold: float = Field(
+        DEFAULT_PARAMS.threshold,
+        ge=0,
+        le=1,
+        description="Near-duplicate threshold on the verified similarity (tuned by bench/dedup.py).",
     )
     dedup_window_days: int | None = Field(
         None, ge=1, description="Only originals newer than this many days count (None: all)."
     )
     enrich: bool = Field(True, description="Run enrichment (entities, keywords, quotes...).")
-    data_dir: Path = Field(Path("data"), description="Where the embedded SQLite store lives.")
-
-    def __repr_args__(self):  # type: ignore[no-untyped-def]
-        # SecretStr already masks itself; nothing else here is secret.
-        return super().__repr_args__()
 
 
 @lru_cache(maxsize=1)
