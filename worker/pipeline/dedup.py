@@ -59,7 +59,8 @@ def _decide_same_url(near: NearSig | None, same_url: list[Candidate], params: Ne
     latest = ordered[-1]
     score = _similarity(near, latest.near)
     if score >= params.threshold:
-        return Decision("duplicate", ordered[0].article_id, score, "url")
+        # the version it repeats, which may be a revision of the first one at this URL
+        return Decision("duplicate", latest.article_id, score, "url")
     return Decision("stored", revision_of=latest.article_id, similarity=score)
 
 

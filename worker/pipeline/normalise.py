@@ -73,9 +73,12 @@ def _parse_date_string(text: str) -> datetime | date:
         except ValueError as exc:
             raise PermanentError(f"impossible date: {text!r}", reason="bad_date") from exc
     try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         pass
+    else:
+        # "20240418" and "2024-W16-4" are dates too: no invented midnight for them either.
+        return parsed if any(sep in text for sep in "T :") else parsed.date()
     from email.utils import parsedate_to_datetime
 
     try:

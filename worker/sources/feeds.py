@@ -18,9 +18,15 @@ _ENTITY_DECL = re.compile(rb"<!ENTITY", re.IGNORECASE)
 _BLOCKS = "p div br li h1 h2 h3 h4 h5 h6 blockquote tr".split()
 
 
+_FEED_START = re.compile(
+    rb"\s*(<\?xml[^>]*\?>\s*)?(<!--.*?-->\s*|<\?xml-stylesheet[^>]*\?>\s*)*<(rss|feed|rdf:rdf)\b",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
 def looks_like_feed(data: bytes) -> bool:
-    head = data[:2048].lstrip().lower()
-    return b"<rss" in head or b"<feed" in head or b"<rdf:rdf" in head
+    """The document *starts* with a feed element (after a declaration and comments)."""
+    return _FEED_START.match(data[:4096].removeprefix(b"\xef\xbb\xbf")) is not None
 
 
 def read_feed(data: bytes, source: str, max_entries: int) -> Iterator[Found]:

@@ -17,6 +17,7 @@ TEXT_SUFFIXES = {".txt", ".text", ".md"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 FEED_SUFFIXES = {".xml", ".rss", ".atom"}
+KNOWN_SUFFIXES = TEXT_SUFFIXES | JSONL_SUFFIXES | HTML_SUFFIXES | {".json"}
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ def read_file(path: Path, limits: Limits) -> Iterator[Found]:
         yield data
         return
     suffix = path.suffix.lower()
-    if suffix in FEED_SUFFIXES or (suffix not in HTML_SUFFIXES and looks_like_feed(data)):
+    if suffix in FEED_SUFFIXES or (suffix not in KNOWN_SUFFIXES and looks_like_feed(data)):
         yield from read_feed(data, source, limits.max_feed_entries)
         return
     text = decode_text(data, source)

@@ -21,11 +21,15 @@ def forbidden(address: IPAddress) -> bool:
 def check_url(url: str, allow_private: bool) -> None:
     """Raise ``PermanentError(reason="forbidden_address")`` unless every address is public."""
     parts = urlsplit(url)
+    try:
+        port = parts.port or 443
+    except ValueError as exc:
+        raise PermanentError(f"bad port in URL: {url[:200]}", reason="bad_url") from exc
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise PermanentError(f"not an http(s) URL: {url[:200]}", reason="bad_url")
     if allow_private:
         return
-    for address in resolve(parts.hostname, parts.port or 443):
+    for address in resolve(parts.hostname, port):
         if forbidden(address):
             raise PermanentError(
                 f"{parts.hostname} resolves to non-public address {address}",

@@ -18,20 +18,27 @@ def read_json(text: str, source: str) -> Iterator[Found]:
         yield invalid(source, "invalid_json", f"{type(exc).__name__}: {exc}")
         return
     values = data if isinstance(data, list) else [data]
+    if not values:
+        yield invalid(source, "empty", "an empty JSON array: no records")
     for n, value in enumerate(values):
         yield _record(value, f"{source}#{n}" if isinstance(data, list) else source)
 
 
 def read_jsonl(lines: Iterable[str], source: str, max_line_bytes: int) -> Iterator[Found]:
     """Each non-blank line is an item; a bad line is rejected, its neighbours go on."""
+    empty = True
     for number, line in enumerate(lines, start=1):
         if line.strip():
+            empty = False
             yield parse_line(line, f"{source}:{number}", max_line_bytes)
+    if empty:
+        yield invalid(source, "empty", "no JSON lines")
 
 
 def parse_line(line: str, source: str, max_line_bytes: int) -> Found:
-    if len(line) > max_line_bytes:
-        return invalid(source, "too_large", f"line of {len(line)} characters")
+    size = len(line.encode("utf-8", "surrogatepass"))
+    if size > max_line_bytes:
+        return invalid(source, "too_large", f"line of {size} bytes")
     try:
         value = json.loads(line)
     except (ValueError, RecursionError) as exc:
