@@ -116,7 +116,7 @@ def test_good_service_answer_is_stored(serve: Callable[[Behaviour], Server]) -> 
 def test_slow_service_times_out_with_bounded_retries(
     serve: Callable[[Behaviour], Server],
 ) -> None:
-    server, sleeps = serve(slow), []
+    server, sleeps = serve(slow), list[float]()
     http = enricher(server.url, timeout=0.2, retries=1, backoff=0.1, sleep=sleeps.append)
     (result,) = http.enrich(ARTICLES)
     assert result == {"status": "failed", "reason": "timeout", "attempts": 2}
@@ -124,7 +124,7 @@ def test_slow_service_times_out_with_bounded_retries(
 
 
 def test_500s_are_retried_with_backoff_then_marked(serve: Callable[[Behaviour], Server]) -> None:
-    server, sleeps = serve(error_500), []
+    server, sleeps = serve(error_500), list[float]()
     http = enricher(server.url, retries=2, backoff=0.05, sleep=sleeps.append)
     (result,) = http.enrich(ARTICLES)
     assert result == {"status": "failed", "reason": "http_500", "attempts": 3}

@@ -1,0 +1,1 @@
+"""Enrichers that call out of the process (kept out of the pure pipeline)."""
