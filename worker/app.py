@@ -20,6 +20,10 @@ PROCESS_TASK = "ingest.process_batch"
 FETCH_TASK = "ingest.fetch_batch"
 INGEST_QUEUE = "ingest"
 FETCH_QUEUE = "fetch"
+# Feed polling: beat sends POLL_FEEDS_TASK every INGEST_POLL_TICK seconds; it sends one
+# POLL_FEED_TASK per due feed, so a slow or failing feed holds one fetch thread, not the rest.
+POLL_FEEDS_TASK = "ingest.poll_feeds"
+POLL_FEED_TASK = "ingest.poll_feed"
 
 
 def make_app(settings: Settings) -> Celery:
@@ -46,8 +50,29 @@ def celery_config(settings: Settings) -> dict[str, object]:
         "worker_send_task_events": True,
         "task_send_sent_event": True,
         "task_default_queue": INGEST_QUEUE,
-        "task_routes": {FETCH_TASK: {"queue": FETCH_QUEUE}, PROCESS_TASK: {"queue": INGEST_QUEUE}},
+        "task_routes": {
+            FETCH_TASK: {"queue": FETCH_QUEUE},
+            PROCESS_TASK: {"queue": INGEST_QUEUE},
+            POLL_FEEDS_TASK: {"queue": FETCH_QUEUE},
+            POLL_FEED_TASK: {"queue": FETCH_QUEUE},
+        },
+        "beat_schedule": beat_schedule(settings),
         "worker_hijack_root_logger": False,
+        # Our consumer also records refused (non-JSON) messages in the store.
+        "worker_consumer": "worker.refuse:RecordingConsumer",
+    }
+
+
+def beat_schedule(settings: Settings) -> dict[str, dict[str, object]]:
+    """One tick; which feeds are due is decided from their state in the store."""
+    # A tick nobody consumed in time is dropped, not stacked up behind a stopped fetcher.
+    expires = max(10.0, 5 * settings.poll_tick)
+    return {
+        "poll-feeds": {
+            "task": POLL_FEEDS_TASK,
+            "schedule": settings.poll_tick,
+            "options": {"expires": expires},
+        }
     }
 
 

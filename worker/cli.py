@@ -73,16 +73,31 @@ def run(targets: tuple[str, ...], store_url: str | None, enrich: bool | None, ba
 
 
 @cli.command()
-@click.argument("targets", nargs=-1, required=True)
+@click.argument("targets", nargs=-1)
 @click.option("--batch-size", type=int, help="Items per message.")
 @click.option("--wait", is_flag=True, help="Wait until every item has an outcome.")
 @click.option("--timeout", type=float, default=600.0, help="Seconds --wait waits at most.")
-def enqueue(targets: tuple[str, ...], batch_size: int | None, wait: bool, timeout: float) -> None:
-    """Publish items to the workers (Redis); URLs go to the fetch queue."""
+@click.option(
+    "--follow", metavar="FILE", help="Follow FILE (tail -f): publish JSON lines as appended."
+)
+def enqueue(
+    targets: tuple[str, ...], batch_size: int | None, wait: bool, timeout: float, follow: str | None
+) -> None:
+    """Publish items to the workers (Redis); URLs go to the fetch queue.
+
+    '-' and --follow stream: lines are published as they arrive, in batches flushed when
+    full or after INGEST_FLUSH_DELAY, until end of input or SIGINT."""
     from worker.app import make_app
     from worker.producer import Publisher, new_run_id, read_items
     from worker.runtime import Runtime
+    from worker.stream import stream_in
 
+    if not targets and not follow:
+        raise click.UsageError("give TARGETS, '-' for stdin, or --follow FILE")
+    if follow and "-" in targets:
+        raise click.UsageError("stream one of stdin ('-') or --follow FILE, not both")
+    streamed = follow or ("-" if "-" in targets else None)
+    targets = tuple(t for t in targets if t != "-")
     settings = load_settings(batch_size=batch_size)
     runtime = Runtime(settings)
     run_id = new_run_id()
@@ -90,6 +105,11 @@ def enqueue(targets: tuple[str, ...], batch_size: int | None, wait: bool, timeou
     with progress_bar() as bar:
         task = bar.add_task("publishing", total=None, rate="")
         result = publisher.publish(read_items(targets, settings, run_id), run_id, lambda n: bar.advance(task, n))
+    if streamed:
+        path = None if streamed == "-" else streamed
+        streamed_in = stream_in(publisher.publish, settings, run_id, path, start_seq=result.items)
+        result.items += streamed_in.items
+        result.messages += streamed_in.batches
     err.print(f"run {run_id}: published {result.items} items in {result.messages} messages")
     if wait:
         wait_for_run(runtime.store, run_id, result.items, timeout)
@@ -150,6 +170,135 @@ def export(status: str) -> None:
 
     for row in Runtime(load_settings()).store.export(status):
         sys.stdout.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+
+
+@cli.group()
+def quarantine() -> None:
+    """Items that failed for a reason other than bad input: list, show, replay."""
+
+
+@quarantine.command("list")
+@click.option("--all", "include_replayed", is_flag=True, help="Include replayed entries.")
+@click.option("--limit", type=int, default=100, show_default=True)
+def quarantine_list(include_replayed: bool, limit: int) -> None:
+    from worker.runtime import Runtime
+
+    rows = Runtime(load_settings()).store.quarantine_list(limit, include_replayed)
+    table = Table(title=f"quarantine ({len(rows)})")
+    for column in ("id", "item", "error", "attempts", "quarantined", "replayed"):
+        table.add_column(column)
+    for r in rows:
+        table.add_row(
+            str(r["id"]), r["item_key"], f"{r['error_class']}: {r['message'][:60]}",
+            str(r["attempts"]), str(r["quarantined_at"])[:19], str(r["replayed_at"] or "")[:19],
+        )  # fmt: skip
+    Console().print(table)
+
+
+@quarantine.command("show")
+@click.argument("entry_id", type=int)
+def quarantine_show(entry_id: int) -> None:
+    from worker.runtime import Runtime
+
+    row = Runtime(load_settings()).store.quarantine_get(entry_id)
+    if row is None:
+        raise click.ClickException(f"no quarantine entry {entry_id}")
+    click.echo(json.dumps(row, indent=2, ensure_ascii=False, default=str))
+
+
+@quarantine.command("replay")
+@click.argument("ids", nargs=-1, type=int)
+@click.option("--all", "replay_all", is_flag=True, help="Replay every entry not yet replayed.")
+@click.option("--local", is_flag=True, help="Process in this process instead of the workers.")
+def quarantine_replay(ids: tuple[int, ...], replay_all: bool, local: bool) -> None:
+    """Send quarantined items through the normal path again; their outcome is updated."""
+    from datetime import UTC, datetime
+
+    if not ids and not replay_all:
+        raise click.UsageError("give entry ids or --all")
+    settings = load_settings()
+    runtime = _runtime(settings)
+    items = runtime.store.quarantine_take(None if replay_all else ids, datetime.now(UTC))
+    _resubmit(items, settings, runtime, local)
+    err.print(f"replayed {len(items)} item(s)")
+
+
+@cli.command()
+@click.option("--older-than", type=float, help="Seconds without outcome (default: INGEST_RECONCILE_AFTER).")
+@click.option("--local", is_flag=True, help="Process in this process instead of the workers.")
+def reconcile(older_than: float | None, local: bool) -> None:
+    """Re-enqueue items that have waited too long for an outcome (lost work)."""
+    from datetime import UTC, datetime, timedelta
+
+    settings = load_settings()
+    runtime = _runtime(settings)
+    age = older_than if older_than is not None else settings.reconcile_after
+    items = runtime.store.lost_items(datetime.now(UTC) - timedelta(seconds=age))
+    _resubmit(items, settings, runtime, local)
+    err.print(f"re-enqueued {len(items)} item(s) with no outcome after {age:g}s")
+    click.echo(len(items))
+
+
+def _runtime(settings: Settings) -> Any:
+    from worker.runtime import Runtime
+
+    return Runtime(settings)
+
+
+def _resubmit(items: list[Any], settings: Settings, runtime: Any, local: bool) -> None:
+    """The same item keys again: through the workers, or in this process."""
+    if local:
+        from worker.runner import process_items
+
+        process_items(items, runtime, settings.batch_size)
+        return
+    from worker.app import make_app
+    from worker.producer import Publisher
+
+    Publisher(make_app(settings), runtime.store, settings.batch_size).publish(items, "replay")
+
+
+@cli.command()
+@click.option("--poll", is_flag=True, help="Poll the feeds that are due, in this process.")
+@click.option("--all", "poll_all", is_flag=True, help="With --poll: every feed, due or not.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def sources(poll: bool, poll_all: bool, as_json: bool) -> None:
+    """Feeds of INGEST_SOURCES_FILE: state, last poll, items found, errors."""
+    from worker.app import make_app
+    from worker.feedpoll import poll_now, source_rows
+    from worker.runtime import Runtime
+
+    runtime = Runtime(load_settings())
+    if poll or poll_all:
+        for feed, record in poll_now(runtime, make_app(runtime.settings), every=poll_all):
+            err.print(f"{feed.name}: {record.status}, {record.new_items} new {record.error or ''}")
+    rows = source_rows(runtime)
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, default=str))
+        return
+    table = Table(title=f"sources ({runtime.settings.sources_file})")
+    for column in ("feed", "state", "last poll", "next poll", "polls", "items", "fails", "error"):
+        table.add_column(column)
+    for r in rows:
+        table.add_row(
+            r["name"] + ("" if r["configured"] else " (removed)"), r["status"],
+            str(r["last_poll_at"] or "")[:19], str(r["next_poll_at"] or "")[:19], str(r["polls"]),
+            str(r["items_found"]), str(r["failures"]), (r["last_error"] or "")[:60],
+        )  # fmt: skip
+    Console().print(table)
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(file_okay=False))
+@click.option("--once", is_flag=True, help="Enqueue what is there (once settled), then exit.")
+def watch(folder: str, once: bool) -> None:
+    """Ingest files dropped into FOLDER, once each (remembered across restarts), until SIGINT."""
+    from pathlib import Path
+
+    from worker.watch import watch_folder
+
+    result = watch_folder(Path(folder), load_settings(), once)
+    err.print(f"watch: {result.files} files, {result.items} items enqueued, {result.skipped} known")
 
 
 def print_summary(summary: dict[str, Any], detailed: bool = False) -> None:

@@ -33,6 +33,12 @@ def run_inprocess(
         runtime.close()
 
 
+def process_items(items: Sequence[RawItem], runtime: Runtime, batch_size: int) -> None:
+    """Already registered items (a replay), processed here batch by batch."""
+    for batch in batched(items, batch_size):
+        _run_batch(batch, runtime)
+
+
 def _run_batch(batch: list[RawItem], runtime: Runtime) -> None:
     now = datetime.now(UTC)
     runtime.store.register(batch, now)

@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 
+from worker.enrichers.http import HttpEnricher
 from worker.pipeline.batch import Deps
 from worker.pipeline.neardup import DEFAULT_PARAMS, NearParams
 from worker.settings import Settings
@@ -79,6 +80,20 @@ class Runtime:
     def http(self) -> httpx.Client:
         return make_client(self.fetch_policy)
 
+    @cached_property
+    def http_enricher(self) -> HttpEnricher | None:
+        """The optional external enricher; one client and one breaker per process."""
+        s = self.settings
+        if not s.http_enricher_url:
+            return None
+        return HttpEnricher(
+            s.http_enricher_url,
+            timeout=s.http_enricher_timeout,
+            retries=s.http_enricher_retries,
+            breaker_threshold=s.http_enricher_breaker,
+            breaker_cooldown=s.http_enricher_cooldown,
+        )
+
     def deps(self) -> Deps:
         """Stage dependencies; models load on first use, per language, once per process."""
         return Deps(
@@ -93,3 +108,6 @@ class Runtime:
             self.store.close()
         if "http" in self.__dict__:
             self.http.close()
+        enricher = self.__dict__.get("http_enricher")
+        if enricher is not None:
+            enricher.close()

@@ -2,22 +2,59 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
 
-from worker.errors import IngestError
-from worker.models import Kind, Outcome, RawItem
-from worker.pipeline.batch import Prepared, rejected, run_batch
+from worker.errors import IngestError, TransientError
+from worker.enrichers.http import HttpEnricher
+from worker.models import Article, Kind, Outcome, RawItem
+from worker.pipeline.batch import (
+    Prepared,
+    enrich_prepared,
+    prepare_batch,
+    quarantined,
+    rejected,
+)
 from worker.runtime import Runtime
 from worker.sources.fetch import fetch_items
 from worker.sources.found import Found
 
 
-def process_batch(items: Sequence[RawItem], runtime: Runtime, now: datetime) -> list[Outcome]:
-    """Pure stages over the batch, then one store transaction; one outcome per item."""
+def process_batch(
+    items: Sequence[RawItem],
+    runtime: Runtime,
+    now: datetime,
+    timings: dict[str, float] | None = None,
+) -> list[Outcome]:
+    """Pure stages over the batch, then one store transaction; one outcome per item.
+
+    ``timings``, when given, receives the seconds spent in each stage (for the metrics);
+    the clock is read here, around the stages, because the pipeline never reads it.
+    """
+    spent = timings if timings is not None else {}
     deps = runtime.deps()
-    prepared = run_batch(items, deps, now)
-    return runtime.store.commit(prepared, now)
+    with _timed(spent, "prepare"):
+        prepared = prepare_batch(items, deps, now)
+    if deps.enrich:
+        with _timed(spent, "enrich"):
+            enrich_prepared(prepared, deps)
+    if runtime.http_enricher is not None:
+        with _timed(spent, "http_enrich"):
+            call_http_enricher(runtime.http_enricher, prepared)
+    with _timed(spent, "commit"):
+        # finished_at is when the outcome is written, not when the batch started
+        return runtime.store.commit(prepared, datetime.now(UTC))
+
+
+@contextmanager
+def _timed(timings: dict[str, float], stage: str) -> Iterator[None]:
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - started
 
 
 def fetch_batch(items: Sequence[RawItem], runtime: Runtime, now: datetime) -> list[RawItem]:
@@ -51,6 +88,35 @@ def _as_item(key: str, found: Found, now: datetime) -> RawItem:
     )
 
 
-def reject_all(items: Sequence[RawItem], reason: str, message: str) -> list[Prepared]:
-    """Give up on a whole batch (retries exhausted) without losing any of its items."""
-    return [Prepared(item, rejection=rejected(item.item_key, reason, message)) for item in items]
+def call_http_enricher(enricher: HttpEnricher, prepared: Sequence[Prepared]) -> None:
+    """The external enricher's answer (or its failure marker) under its own key."""
+    ready = [p for p in prepared if p.article is not None]
+    payloads = [_enricher_payload(p.article) for p in ready if p.article is not None]
+    for p, answer in zip(ready, enricher.enrich(payloads), strict=True):
+        assert p.article is not None
+        enrichment = {**p.article.enrichment, enricher.key: answer}
+        p.article = p.article.model_copy(update={"enrichment": enrichment})
+
+
+def _enricher_payload(article: Article) -> dict[str, object]:
+    fields = {"item_key", "url", "title", "body", "language", "published_at", "source"}
+    return article.model_dump(mode="json", include=fields)
+
+
+def isolate(
+    items: Sequence[RawItem], runtime: Runtime, now: datetime, attempts: int
+) -> list[Outcome]:
+    """A batch ran out of retries: try its items one by one, quarantine those that still fail.
+
+    One poison item must not take its whole batch down with it. If the store itself is
+    down this raises again, and the items stay pending for ``ingest reconcile``.
+    """
+    outcomes: list[Outcome] = []
+    for item in items:
+        try:
+            outcomes.extend(process_batch([item], runtime, now))
+        except TransientError as exc:
+            failed = quarantined(item, exc)
+            failed.attempts = attempts
+            outcomes.extend(runtime.store.commit([failed], now))
+    return outcomes

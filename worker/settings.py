@@ -62,6 +62,45 @@ class Settings(BaseSettings):
         None, ge=1, description="Only originals newer than this many days count (None: all)."
     )
     enrich: bool = Field(True, description="Run enrichment (entities, keywords, quotes...).")
+    flush_delay: float = Field(
+        0.2, gt=0, le=60, description="Seconds a streamed line waits for its batch to fill."
+    )
+    sources_file: str = Field(
+        "config/sources.toml", description="Feeds polled by `celery beat` (TOML, see the file)."
+    )
+    poll_tick: float = Field(
+        1.0, gt=0, description="Seconds between two beat ticks; each polls the feeds due."
+    )
+    poll_backoff_max: float = Field(
+        3600.0, gt=0, description="Longest wait before re-polling a failing feed, seconds."
+    )
+    watch_interval: float = Field(0.5, gt=0, description="Seconds between two folder scans.")
+    watch_settle: float = Field(
+        2.0, ge=0, description="Seconds a watched file must stay unchanged before it is read."
+    )
+    http_enricher_url: str | None = Field(
+        None, description="POST each article (JSON) here and store the answer (unset: off)."
+    )
+    http_enricher_timeout: float = Field(5.0, gt=0, description="Seconds per enricher call.")
+    http_enricher_retries: int = Field(2, ge=0, description="Retries of a failed enricher call.")
+    http_enricher_breaker: int = Field(
+        5, ge=1, description="Consecutive enricher failures that open its circuit breaker."
+    )
+    http_enricher_cooldown: float = Field(
+        30.0, gt=0, description="Seconds the open breaker skips the enricher before a trial."
+    )
+    reconcile_after: int = Field(
+        3600,
+        ge=1,
+        description="Seconds after which an item with no outcome counts as lost and is "
+        "re-enqueued by `ingest reconcile` (redelivery is harmless).",
+    )
+    metrics_port: int = Field(
+        9808,
+        ge=0,
+        le=65535,
+        description="Port of a worker's Prometheus /metrics endpoint (0: no endpoint).",
+    )
 
 
 @lru_cache(maxsize=1)

@@ -4,18 +4,30 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from celery import Task
-from celery.signals import worker_process_init, worker_process_shutdown
+from celery.signals import worker_init, worker_process_init, worker_process_shutdown
 from pydantic import ValidationError
 
-from worker.app import FETCH_TASK, PROCESS_TASK, app
+from worker.app import (
+    FETCH_QUEUE,
+    FETCH_TASK,
+    INGEST_QUEUE,
+    POLL_FEED_TASK,
+    POLL_FEEDS_TASK,
+    PROCESS_TASK,
+    app,
+)
 from worker.errors import TransientError
+from worker.logs import log_batch, outcome_counts
+from worker.metrics import record_batch, record_failure, start_endpoint
 from worker.models import Outcome, RawItem
 from worker.runtime import Runtime
-from worker.service import fetch_batch, process_batch, reject_all
+from worker.service import fetch_batch, isolate, process_batch
 from worker.settings import get_settings
 
 log = logging.getLogger("worker.tasks")
@@ -28,6 +40,16 @@ def runtime() -> Runtime:
     if _runtime is None:
         _runtime = Runtime(get_settings())
     return _runtime
+
+
+@worker_init.connect
+def _metrics_endpoint(sender: Any = None, **_: Any) -> None:
+    """One /metrics per worker node, served by the main process (see worker/metrics.py)."""
+    settings = get_settings()
+    if settings.metrics_port:
+        node = str(getattr(sender, "hostname", None) or "worker")
+        broker = settings.broker_url.get_secret_value()
+        start_endpoint(settings.metrics_port, broker, node, [INGEST_QUEUE, FETCH_QUEUE])
 
 
 @worker_process_init.connect
@@ -44,13 +66,17 @@ def _close_runtime(**_: Any) -> None:
 
 @app.task(name=PROCESS_TASK, bind=True)
 def process_batch_task(self: Task, items: list[dict[str, Any]]) -> dict[str, int]:
+    started = time.perf_counter()
     batch = decode_items(items)
+    timings = {"decode": time.perf_counter() - started}
     now = datetime.now(UTC)
     try:
-        outcomes = process_batch(batch, runtime(), now)
+        outcomes = process_batch(batch, runtime(), now, timings)
     except TransientError as exc:
+        record_failure("transient")
         outcomes = _retry_or_reject(self, batch, exc, now)
-    return _report(self, outcomes)
+    timings["total"] = time.perf_counter() - started
+    return _report(self, outcomes, timings)
 
 
 @app.task(name=FETCH_TASK, bind=True)
@@ -80,8 +106,7 @@ def _retry_or_reject(
     if task.request.retries < settings.task_max_retries:
         raise task.retry(exc=exc, countdown=backoff(task.request.retries, settings))
     log.error("batch %s gave up after %d retries: %s", task.request.id, task.request.retries, exc)
-    prepared = reject_all(batch, "retries_exhausted", f"{exc.reason}: {exc.message}")
-    return runtime().store.commit(prepared, now)
+    return isolate(batch, runtime(), now, attempts=task.request.retries + 1)
 
 
 def backoff(retries: int, settings: Any) -> float:
@@ -90,9 +115,37 @@ def backoff(retries: int, settings: Any) -> float:
     return random.uniform(ceiling / 2, ceiling)
 
 
-def _report(task: Task, outcomes: list[Outcome]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for outcome in outcomes:
-        counts[outcome.status.value] = counts.get(outcome.status.value, 0) + 1
-    log.info("batch id=%s items=%d %s", task.request.id, len(outcomes), counts)
-    return counts
+def _report(task: Task, outcomes: list[Outcome], timings: dict[str, float]) -> dict[str, int]:
+    record_batch(outcomes, timings)
+    log_batch(task.request.id, outcomes, timings, retries=task.request.retries)
+    return outcome_counts(outcomes)
+
+
+@app.task(name=POLL_FEEDS_TASK)
+def poll_feeds_task() -> dict[str, int]:
+    """Beat's tick: one poll task per feed that is due (claimed, so polled once)."""
+    from worker.feedpoll import claim_due_feeds, configured_feeds, poll_lease
+    from worker.store.sources import SourceStore
+
+    rt, now = runtime(), datetime.now(UTC)
+    store = SourceStore(rt.store)
+    feeds = configured_feeds(Path(rt.settings.sources_file), store, now)
+    due = claim_due_feeds(feeds, store, now, poll_lease(rt.fetch_policy))
+    for feed in due:
+        poll_feed_task.apply_async(args=[feed.name])
+    return {"feeds": len(feeds), "due": len(due)}
+
+
+@app.task(name=POLL_FEED_TASK)
+def poll_feed_task(name: str) -> dict[str, Any]:
+    """Poll one feed: conditional GET, enqueue its new entries, record its state."""
+    from worker.feedpoll import configured_feeds, context_for, poll_feed
+    from worker.store.sources import SourceStore
+
+    rt, now = runtime(), datetime.now(UTC)
+    feeds = configured_feeds(Path(rt.settings.sources_file), SourceStore(rt.store), now)
+    feed = next((f for f in feeds if f.name == name), None)
+    if feed is None:  # removed from the sources file since the tick
+        return {"feed": name, "status": "gone"}
+    record = poll_feed(feed, context_for(rt, app), now)
+    return {"feed": name, "status": record.status, "new": record.new_items}

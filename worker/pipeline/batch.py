@@ -19,6 +19,9 @@ from worker.pipeline.normalise import canonical_url, fingerprint, normalise_text
 from worker.pipeline.parse import parse_item
 
 
+QUARANTINED = "quarantined"
+
+
 @dataclass(frozen=True)
 class Deps:
     """What the stages need from outside, passed in so the stages stay pure."""
@@ -37,23 +40,48 @@ class Prepared:
     article: Article | None = None
     near: NearSig | None = None
     rejection: Outcome | None = None
+    error_class: str | None = None  # set when the item goes to quarantine
+    attempts: int = 1
     timings: dict[str, float] = field(default_factory=dict)
 
 
 def run_batch(items: Sequence[RawItem], deps: Deps, now: datetime) -> list[Prepared]:
     """Every item comes back, either with its article or with a ``rejected`` outcome."""
-    prepared = [_prepare(item, deps, now) for item in items]
+    prepared = prepare_batch(items, deps, now)
+    enrich_prepared(prepared, deps)
+    return prepared
+
+
+def prepare_batch(items: Sequence[RawItem], deps: Deps, now: datetime) -> list[Prepared]:
+    """parse -> normalise -> fingerprint -> near signature; the first half of ``run_batch``."""
+    return [_prepare(item, deps, now) for item in items]
+
+
+def enrich_prepared(prepared: list[Prepared], deps: Deps) -> None:
+    """The second half of ``run_batch`` (a no-op unless ``deps.enrich``)."""
     if deps.enrich:
         _enrich(prepared, deps)
-    return prepared
 
 
 def _prepare(item: RawItem, deps: Deps, now: datetime) -> Prepared:
     try:
         article = normalise_article(parse_item(item, now), deps.max_body_chars)
+        near = near_signature(article.body, deps.near_params)
     except PermanentError as exc:
         return Prepared(item, rejection=rejected(item.item_key, exc.reason, exc.message))
-    return Prepared(item, article=article, near=near_signature(article.body, deps.near_params))
+    except Exception as exc:  # a bug must cost one item, not the batch: quarantine it
+        return quarantined(item, exc)
+    return Prepared(item, article=article, near=near)
+
+
+def quarantined(item: RawItem, exc: BaseException) -> Prepared:
+    """An item failed for a reason that is not its input's fault; it can be replayed."""
+    message = f"{type(exc).__name__}: {exc}"
+    return Prepared(
+        item,
+        rejection=rejected(item.item_key, QUARANTINED, message),
+        error_class=type(exc).__name__,
+    )
 
 
 def rejected(item_key: str, reason: str, message: str) -> Outcome:
@@ -100,10 +128,33 @@ def _enrich(prepared: list[Prepared], deps: Deps) -> None:
 
     ready = [p for p in prepared if p.article is not None]
     inputs = [_enrich_input(p.article) for p in ready if p.article is not None]
-    results = enrich_batch(inputs, deps.models or {})
+    try:
+        results = enrich_batch(inputs, _models(deps))
+    except Exception:  # find the item that breaks it; the others go on
+        _enrich_one_by_one(ready, inputs, deps)
+        return
     for p, result in zip(ready, results, strict=True):
-        assert p.article is not None
-        p.article = p.article.model_copy(update={"enrichment": result})
+        _set_enrichment(p, result)
+
+
+def _enrich_one_by_one(ready: list[Prepared], inputs: list[Any], deps: Deps) -> None:
+    from worker.pipeline.enrich import enrich_batch
+
+    for p, one in zip(ready, inputs, strict=True):
+        try:
+            (result,) = enrich_batch([one], _models(deps))
+        except Exception as exc:
+            failed = quarantined(p.item, exc)
+            p.article, p.near, p.rejection, p.error_class = (
+                None, None, failed.rejection, failed.error_class,
+            )  # fmt: skip
+        else:
+            _set_enrichment(p, result)
+
+
+def _set_enrichment(p: Prepared, result: dict[str, Any]) -> None:
+    assert p.article is not None
+    p.article = p.article.model_copy(update={"enrichment": result})
 
 
 def _enrich_input(article: Article) -> Any:
@@ -122,3 +173,8 @@ def _as_datetime(value: datetime | date | None) -> datetime | None:
     if value is None or isinstance(value, datetime):
         return value
     return datetime.combine(value, time())
+
+
+def _models(deps: Deps) -> Mapping[str, Any]:
+    # Not `deps.models or {}`: a lazy mapping with nothing loaded yet is empty, hence falsy.
+    return deps.models if deps.models is not None else {}

@@ -101,10 +101,18 @@ def _authors(value: object) -> list[str]:
     raise PermanentError("authors must be a string or a list of strings", reason="bad_field")
 
 
+MAX_ID_CHARS = 200
+
+
 def _as_id(value: object) -> str | None:
-    if value is None or isinstance(value, (str, int)) and not isinstance(value, bool):
-        return None if value is None else str(value)[:200]
-    raise PermanentError("id must be a string or an integer", reason="bad_field")
+    if value is None:
+        return None
+    if not isinstance(value, (str, int)) or isinstance(value, bool):
+        raise PermanentError("id must be a string or an integer", reason="bad_field")
+    text = str(value)
+    if len(text) > MAX_ID_CHARS:  # cutting it would make two different ids collide
+        raise PermanentError(f"id of {len(text)} characters is too long", reason="bad_field")
+    return text
 
 
 def _required_str(payload: Mapping[str, Any], key: str) -> str:

@@ -11,6 +11,7 @@ import lxml.html
 
 from worker.models import Kind
 from worker.sources.found import Found, invalid
+from worker.sources.records import unstorable
 
 # A DTD that declares entities is how billion-laughs and external-entity attacks start;
 # no real news feed needs one, so such a document is refused before any parser sees it.
@@ -29,8 +30,18 @@ def looks_like_feed(data: bytes) -> bool:
     return _FEED_START.match(data[:4096].removeprefix(b"\xef\xbb\xbf")) is not None
 
 
-def read_feed(data: bytes, source: str, max_entries: int) -> Iterator[Found]:
+def declares_entities(data: bytes) -> bool:
+    """``<!ENTITY`` in the document, also when it is UTF-16 or UTF-32 (BOM or NUL bytes)."""
     if _ENTITY_DECL.search(data):
+        return True
+    if b"\x00" not in data[:1024]:
+        return False
+    wide = data.replace(b"\x00", b"")  # ASCII markup of UTF-16/32 without its zero bytes
+    return _ENTITY_DECL.search(wide) is not None
+
+
+def read_feed(data: bytes, source: str, max_entries: int) -> Iterator[Found]:
+    if declares_entities(data):
         yield invalid(source, "xml_entities", "feeds with entity declarations are refused")
         return
     parsed = feedparser.parse(data, sanitize_html=True, resolve_relative_uris=False)
@@ -40,7 +51,12 @@ def read_feed(data: bytes, source: str, max_entries: int) -> Iterator[Found]:
         yield invalid(source, reason, str(parsed.get("bozo_exception") or "no entries"))
         return
     for n, entry in enumerate(entries[:max_entries]):
-        yield Found(f"{source}#{n}", Kind.RECORD, {"record": entry_record(entry, parsed.feed)})
+        record = entry_record(entry, parsed.feed)
+        problem = unstorable(record)
+        if problem is not None:
+            yield invalid(f"{source}#{n}", "bad_field", problem)
+        else:
+            yield Found(f"{source}#{n}", Kind.RECORD, {"record": record})
     if len(entries) > max_entries:
         yield invalid(source, "too_many_entries", f"{len(entries)} entries, {max_entries} read")
 

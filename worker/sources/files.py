@@ -47,11 +47,11 @@ def iter_path(path: Path, limits: Limits) -> Iterator[Found]:
     elif path.exists():
         yield from read_file(path, limits)
     else:
-        yield invalid(str(path), "not_found", "no such file or folder")
+        yield invalid(source_name(path), "not_found", "no such file or folder")
 
 
 def read_file(path: Path, limits: Limits) -> Iterator[Found]:
-    source = str(path)
+    source = source_name(path)
     data = _read_bytes(path, limits.max_item_bytes)
     if isinstance(data, Found):
         yield data
@@ -80,20 +80,26 @@ def _items_from_text(text: str, suffix: str, source: str, limits: Limits) -> Ite
         yield invalid(source, "unsupported_type", f"unknown file type {suffix or '(none)'}")
 
 
+def source_name(path: Path) -> str:
+    """The path as text a store can keep: undecodable bytes of a file name become U+FFFD."""
+    return str(path).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def _read_bytes(path: Path, limit: int) -> bytes | Found:
     try:
         size = path.stat().st_size
         if size > limit:
-            return invalid(str(path), "too_large", f"{size} bytes; the limit is {limit}")
+            return invalid(source_name(path), "too_large", f"{size} bytes; the limit is {limit}")
         with path.open("rb") as handle:
             return handle.read(limit + 1)
     except OSError as exc:
-        return invalid(str(path), "unreadable", f"{type(exc).__name__}: {exc.strerror or exc}")
+        return invalid(source_name(path), "unreadable", f"{type(exc).__name__}: {exc.strerror or exc}")
 
 
 def decode_text(data: bytes, source: str) -> str | Found:
     """UTF-8 text (a BOM is fine); NUL bytes or invalid UTF-8 mean binary."""
-    if b"\x00" in data[:8192]:
+    # Anywhere, not only near the start: no store keeps U+0000 in text (PostgreSQL refuses it).
+    if b"\x00" in data:
         return invalid(source, "binary", "contains NUL bytes: not a text file")
     try:
         return data.decode("utf-8-sig")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -13,7 +14,7 @@ from worker.sources.found import Found, invalid
 def read_json(text: str, source: str) -> Iterator[Found]:
     """A single object or an array of objects."""
     try:
-        data = json.loads(text)
+        data = _loads(text)
     except (ValueError, RecursionError) as exc:
         yield invalid(source, "invalid_json", f"{type(exc).__name__}: {exc}")
         return
@@ -40,7 +41,7 @@ def parse_line(line: str, source: str, max_line_bytes: int) -> Found:
     if size > max_line_bytes:
         return invalid(source, "too_large", f"line of {size} bytes")
     try:
-        value = json.loads(line)
+        value = _loads(line)
     except (ValueError, RecursionError) as exc:
         return invalid(source, "invalid_json", f"{type(exc).__name__}: {exc}"[:300])
     return _record(value, source)
@@ -49,4 +50,54 @@ def parse_line(line: str, source: str, max_line_bytes: int) -> Found:
 def _record(value: Any, source: str) -> Found:
     if not isinstance(value, dict):
         return invalid(source, "not_an_object", f"expected a JSON object, got {type(value).__name__}")
+    problem = unstorable(value)
+    if problem is not None:
+        return invalid(source, "bad_field", problem)
     return Found(source, Kind.RECORD, {"record": value})
+
+
+# Deeper than this, pydantic refuses to serialise the item (about 255 levels) and the
+# producer would crash; no article record needs more than a few levels.
+MAX_DEPTH = 64
+
+
+def _refuse_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _loads(text: str) -> Any:
+    """``json.loads`` without Python's NaN/Infinity extensions (no store can keep them)."""
+    return json.loads(text, parse_constant=_refuse_constant)
+
+
+def unstorable(value: Any) -> str | None:
+    """Why a parsed record cannot go on the queue or into a store, or None.
+
+    PostgreSQL text and JSONB refuse U+0000 and non-finite numbers; no encoder accepts a
+    lone surrogate. Found here, they reject one item instead of failing a whole batch.
+    """
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return f"nested more than {MAX_DEPTH} levels deep"
+        if isinstance(node, dict):
+            stack.extend((k, depth) for k in node)
+            stack.extend((v, depth + 1) for v in node.values())
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node)
+        elif isinstance(node, str) and (problem := _bad_string(node)):
+            return problem
+        elif isinstance(node, float) and not math.isfinite(node):
+            return f"number out of range: {node}"
+    return None
+
+
+def _bad_string(text: str) -> str | None:
+    if "\x00" in text:
+        return "contains a NUL character (U+0000)"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return f"invalid Unicode: lone surrogate at position {exc.start}"
+    return None

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, delete
 from worker.models import Outcome, RawItem
 from worker.pipeline.batch import Prepared
 from worker.pipeline.neardup import DEFAULT_PARAMS, NearParams
-from worker.store import queries, sql
+from worker.store import ops, queries, sql
 from worker.store.commit import commit_batch
 from worker.store.engine import make_engine, read_connection, write_transaction
 from worker.store.schema import items, metadata
@@ -83,6 +83,37 @@ class Store:
         self.ensure_schema()
         with read_connection(self.engine) as conn:
             yield from queries.export(conn, status)
+
+    def quarantine_list(self, limit: int = 100, include_replayed: bool = False) -> list[dict[str, Any]]:
+        self.ensure_schema()
+        with read_connection(self.engine) as conn:
+            return ops.list_quarantine(conn, limit, include_replayed)
+
+    def quarantine_get(self, entry_id: int) -> dict[str, Any] | None:
+        self.ensure_schema()
+        with read_connection(self.engine) as conn:
+            return ops.get_quarantined(conn, entry_id)
+
+    def quarantine_take(self, ids: Sequence[int] | None, now: datetime) -> list[RawItem]:
+        """Items to replay (all when ``ids`` is None), their ledger rows back to pending."""
+        self.ensure_schema()
+        with write_transaction(self.engine) as conn:
+            return ops.take_for_replay(conn, ids, now)
+
+    def lost_items(self, cutoff: datetime, limit: int = 10_000) -> list[RawItem]:
+        self.ensure_schema()
+        with read_connection(self.engine) as conn:
+            return ops.lost_items(conn, cutoff, limit)
+
+    def record_refused(self, row: dict[str, Any]) -> None:
+        self.ensure_schema()
+        with write_transaction(self.engine) as conn:
+            ops.record_refused(conn, row)
+
+    def refused_count(self) -> int:
+        self.ensure_schema()
+        with read_connection(self.engine) as conn:
+            return ops.count_refused(conn)
 
     def close(self) -> None:
         self.engine.dispose()

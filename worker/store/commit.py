@@ -48,6 +48,7 @@ class Writes:
     keys: list[dict[str, Any]] = field(default_factory=list)
     bands: list[dict[str, Any]] = field(default_factory=list)
     outcomes: list[Outcome] = field(default_factory=list)
+    quarantine: list[Prepared] = field(default_factory=list)
 
 
 def commit_batch(
@@ -98,6 +99,8 @@ def _decide_one(
     if p.article is None:
         assert p.rejection is not None
         writes.outcomes.append(p.rejection)
+        if p.error_class is not None:
+            writes.quarantine.append(p)
         return
     article = p.article
     decision = decide(
@@ -150,5 +153,6 @@ def _write(conn: Connection, writes: Writes, by_key: dict[str, RawItem], now: da
     if writes.bands:
         conn.execute(near_keys.insert(), writes.bands)
     sql.upsert_outcomes(conn, [(by_key[o.item_key], o) for o in writes.outcomes], now)
+    sql.upsert_quarantine(conn, writes.quarantine, now)
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from worker.models import Status
-from worker.store.schema import articles, items
+from worker.store.schema import articles, items, quarantine, refused_messages
 
 
 def stats(conn: Connection, run_id: str | None = None) -> dict[str, Any]:
@@ -24,6 +24,12 @@ def stats(conn: Connection, run_id: str | None = None) -> dict[str, Any]:
         "by_language": dict(sorted(((str(k), int(v)) for k, v in conn.execute(lang)), key=_count_desc)),
         "revisions": conn.execute(
             select(func.count()).where(articles.c.revision_of.is_not(None))
+        ).scalar_one(),
+        "quarantined": conn.execute(
+            select(func.count()).where(quarantine.c.replayed_at.is_(None))
+        ).scalar_one(),
+        "refused_messages": conn.execute(
+            select(func.count()).select_from(refused_messages)
         ).scalar_one(),
     }
 

@@ -93,4 +93,72 @@ near_keys = Table(
     Column("article_id", String(120), ForeignKey("articles.id"), primary_key=True),
 )
 
+quarantine = Table(
+    "quarantine",
+    metadata,
+    # One row per item that failed for a reason other than bad input (a bug, retries run
+    # out); ``ingest quarantine replay`` sends it through the normal path again.
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("item_key", String(120), nullable=False, unique=True),
+    Column("payload", Json, nullable=False),
+    Column("error_class", String(120), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("quarantined_at", Stamp, nullable=False),
+    Column("replayed_at", Stamp),
+)
+
+refused_messages = Table(
+    "refused_messages",
+    metadata,
+    # Broker messages the worker would not decode (pickle, unknown content type).
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("content_type", String(120)),
+    Column("reason", Text, nullable=False),
+    Column("headers", Json),
+    Column("body_head", Text),
+    Column("received_at", Stamp, nullable=False),
+)
+
+feed_sources = Table(
+    "feed_sources",
+    metadata,
+    # Per-feed polling state (config/sources.toml names the feeds; this is what we learnt).
+    Column("name", String(200), primary_key=True),
+    Column("url", Text, nullable=False),
+    Column("etag", Text),
+    Column("last_modified", Text),
+    Column("status", String(32), nullable=False, default="new"),  # ok, not_modified, error
+    Column("last_error", Text),
+    Column("failures", Integer, nullable=False, default=0),  # consecutive
+    Column("polls", Integer, nullable=False, default=0),
+    Column("items_found", Integer, nullable=False, default=0),  # new entries, all polls
+    Column("last_poll_at", Stamp),
+    Column("last_success_at", Stamp),
+    Column("next_poll_at", Stamp),  # due time; also the lease of a poll in progress
+)
+
+seen_entries = Table(
+    "seen_entries",
+    metadata,
+    # Feed entries already enqueued, by GUID or canonical link: never enqueued again.
+    Column("source", String(200), primary_key=True),
+    Column("entry_key", String(2000), primary_key=True),
+    Column("item_key", String(120), nullable=False),
+    Column("seen_at", Stamp, nullable=False),
+)
+
+watched_files = Table(
+    "watched_files",
+    metadata,
+    # Files `ingest watch` has enqueued: same path, size and mtime (or same SHA-256) is done.
+    Column("path", String(2000), primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("mtime_ns", BigInteger, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("run_id", String(64), nullable=False),
+    Column("items", Integer, nullable=False),
+    Column("seen_at", Stamp, nullable=False),
+)
+
 Index("ix_articles_created_at", articles.c.created_at)

@@ -6,13 +6,14 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from worker.models import Article, Outcome, RawItem, Status
 from worker.pipeline.dedup import Candidate
 from worker.pipeline.neardup import NearSig
-from worker.store.schema import articles, dedup_keys, items, near_keys
+from worker.pipeline.batch import Prepared
+from worker.store.schema import articles, dedup_keys, items, near_keys, quarantine
 
 T = TypeVar("T")
 _CHUNK = 500  # far below SQLite's and PostgreSQL's bound-parameter limits
@@ -115,9 +116,9 @@ def article_row(
     return {"id": article.item_key, **row, **extra, "created_at": now}
 
 
-def insert_for(conn: Connection) -> Any:
+def insert_for(conn: Connection, table: Table = items) -> Any:
     """The dialect's INSERT, which knows ON CONFLICT."""
-    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(items)
+    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
 
 
 def ledger_row(item: RawItem, now: datetime, keep_payload: bool = True) -> dict[str, Any]:
@@ -154,6 +155,36 @@ def upsert_outcomes(
         index_elements=["item_key"], set_=update, where=items.c.status == Status.PENDING.value
     )
     conn.execute(stmt, [_outcome_row(item, outcome, now) for item, outcome in pairs])
+
+
+def upsert_quarantine(conn: Connection, failed: Sequence[Prepared], now: datetime) -> None:
+    """Quarantine rows; a replayed item that fails again updates its row."""
+    if not failed:
+        return
+    stmt = insert_for(conn, quarantine)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["item_key"],
+        set_={
+            "error_class": stmt.excluded.error_class,
+            "message": stmt.excluded.message,
+            "attempts": quarantine.c.attempts + stmt.excluded.attempts,
+            "quarantined_at": stmt.excluded.quarantined_at,
+            "replayed_at": None,
+        },
+    )
+    conn.execute(stmt, [_quarantine_row(p, now) for p in failed])
+
+
+def _quarantine_row(p: Prepared, now: datetime) -> dict[str, Any]:
+    assert p.rejection is not None
+    return {
+        "item_key": p.item.item_key,
+        "payload": p.item.model_dump(mode="json"),
+        "error_class": p.error_class or "Error",
+        "message": p.rejection.message or "",
+        "attempts": p.attempts,
+        "quarantined_at": now,
+    }
 
 
 def _outcome_row(item: RawItem, outcome: Outcome, now: datetime) -> dict[str, Any]:

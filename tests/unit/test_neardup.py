@@ -1,0 +1,167 @@
+"""Near-duplicate signatures: determinism, encoding, and the decisions that matter."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from worker.pipeline.neardup import (
+    DEFAULT_PARAMS,
+    NearParams,
+    NearSig,
+    band_keys,
+    is_near_duplicate,
+    near_signature,
+    similarity,
+    tokens,
+)
+
+# A 300-word vocabulary: two articles drawn from it share few 4-word runs, like real ones.
+WORDS = [f"word{n}" for n in range(300)]
+
+
+def article(seed: int, paragraphs: int = 8, words: int = 60) -> str:
+    """A long synthetic article: deterministic word salad, different per seed."""
+    state = seed
+    paras = []
+    for _ in range(paragraphs):
+        picked = []
+        for _ in range(words):
+            state = (state * 6364136223846793005 + 1442695040888963407) % 2**64
+            picked.append(WORDS[(state >> 33) % len(WORDS)])
+        paras.append(" ".join(picked).capitalize() + ".")
+    return " ".join(paras)
+
+
+ARTICLE = article(1)
+OTHER = article(2)
+
+
+def test_signature_has_num_perm_values_and_shingle_count() -> None:
+    sig = near_signature("one two three four five six", DEFAULT_PARAMS)
+    assert len(sig.values) == DEFAULT_PARAMS.num_perm
+    assert sig.size == 3  # distinct 4-word shingles of six words
+
+
+def test_signature_is_deterministic_across_processes() -> None:
+    # A fresh interpreter with another hash seed must produce the same signature and keys.
+    code = (
+        "from worker.pipeline.neardup import near_signature, band_keys\n"
+        f"s = near_signature({ARTICLE!r})\n"
+        "print(s.encode().hex(), band_keys(s))"
+    )
+    env = {"PYTHONHASHSEED": "12345"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    ).stdout.split(" ", 1)
+    here = near_signature(ARTICLE)
+    assert out[0] == here.encode().hex()
+    assert out[1].strip() == str(band_keys(here))
+
+
+def test_encode_decode_roundtrip() -> None:
+    sig = near_signature(ARTICLE)
+    data = sig.encode()
+    assert NearSig.decode(data) == sig
+    assert len(data) == 7 + 4 * DEFAULT_PARAMS.num_perm
+
+
+def test_decode_rejects_garbage() -> None:
+    with pytest.raises(ValueError):
+        NearSig.decode(near_signature(ARTICLE).encode()[:-1])
+
+
+def test_band_keys_one_signed_64bit_key_per_band() -> None:
+    keys = band_keys(near_signature(ARTICLE))
+    assert len(keys) == DEFAULT_PARAMS.bands
+    assert all(-(2**63) <= k < 2**63 for k in keys)
+    assert len(set(keys)) == len(keys)
+
+
+def test_band_index_is_mixed_into_the_key() -> None:
+    # Equal rows in different bands must not collide: a constant signature shows it.
+    sig = NearSig(tuple([7] * DEFAULT_PARAMS.num_perm), size=10)
+    assert len(set(band_keys(sig))) == DEFAULT_PARAMS.bands
+
+
+def test_identical_text_has_similarity_one() -> None:
+    assert similarity(near_signature(ARTICLE), near_signature(ARTICLE)) == 1.0
+    assert is_near_duplicate(near_signature(ARTICLE), near_signature(ARTICLE)) == (True, 1.0)
+
+
+def test_reprint_with_header_footer_and_cut_tail_is_near_duplicate() -> None:
+    header = "Daily Courier | Home | World | Business | Sport. Advertisement. Share this article."
+    footer = "Read also: Markets rally as rates hold. © Daily Courier. All rights reserved."
+    cut = ARTICLE[: int(len(ARTICLE) * 0.75)]
+    reprint = f"{header} {cut} {footer}"
+    original, copy = near_signature(ARTICLE), near_signature(reprint)
+    is_dup, score = is_near_duplicate(copy, original)
+    assert is_dup, score
+    assert set(band_keys(original)) & set(band_keys(copy))  # LSH finds it as a candidate
+
+
+def test_formatting_changes_do_not_change_the_signature() -> None:
+    text = "L’homme a dit « bonjour » et « au revoir », puis il est parti vers la gare du nord."
+    restyled = 'l\'homme a dit "Bonjour" et "au revoir" puis il est parti vers la gare du Nord'
+    assert near_signature(text) == near_signature(restyled)
+    assert tokens("L’homme") == tokens("l'homme") == ["l", "homme"]
+
+
+def test_different_articles_are_not_near_duplicates() -> None:
+    is_dup, score = is_near_duplicate(near_signature(ARTICLE), near_signature(OTHER))
+    assert not is_dup
+    assert score < 0.2
+
+
+def test_empty_text_matches_nothing_and_has_no_keys() -> None:
+    empty = near_signature("")
+    assert empty.size == 0
+    assert band_keys(empty) == []  # all empty texts would otherwise share every key
+    assert similarity(empty, near_signature("")) == 0.0
+    assert similarity(empty, near_signature(ARTICLE)) == 0.0
+    assert NearSig.decode(empty.encode()) == empty
+
+
+def test_short_text_is_one_shingle() -> None:
+    # Fewer words than a shingle: the whole text is one shingle, so only the same words
+    # (ignoring case and punctuation) match; a different short text scores 0.
+    a, b = near_signature("Breaking: fire!"), near_signature("breaking fire")
+    assert a.size == 1
+    assert similarity(a, b) == 1.0
+    assert similarity(a, near_signature("Breaking: flood!")) == 0.0
+
+
+def test_short_text_inside_long_article_is_not_its_duplicate() -> None:
+    # Containment alone would score 1; the size-ratio discount keeps a quoted sentence
+    # (or a one-line brief) from being called a copy of the article it appears in.
+    sentence = " ".join(ARTICLE.split()[:12])
+    is_dup, score = is_near_duplicate(near_signature(sentence), near_signature(ARTICLE))
+    assert not is_dup, score
+
+
+def test_cjk_text_is_shingled_by_character() -> None:
+    text = "先日、不正に改造したiPhoneを販売したとして、商標法違反の疑いで男性が逮捕された。"
+    assert len(tokens(text)) > 20
+    edited = text.replace("男性", "女性")
+    assert is_near_duplicate(near_signature(text), near_signature(edited))[0]
+
+
+def test_params_rows() -> None:
+    assert NearParams(shingle=4, num_perm=60, bands=20, threshold=0.5).rows == 3
+
+
+def test_signature_values_are_pinned() -> None:
+    # Stored signatures and band keys outlive processes and upgrades: a new rensa release,
+    # seed or tokeniser that changes these values needs a re-index, not a silent mismatch.
+    sig = near_signature("The quick brown fox jumps over the lazy dog.")
+    assert sig.size == 6
+    assert sig.values[:4] == (3247844947, 1166110033, 1919305990, 3291029549)
+    assert band_keys(sig)[:2] == [1324789543953525026, 1837433884000752085]
+
+
+def test_signatures_of_different_lengths_are_refused() -> None:
+    short = near_signature(ARTICLE, NearParams(shingle=4, num_perm=30, bands=10, threshold=0.5))
+    with pytest.raises(ValueError):
+        similarity(short, near_signature(ARTICLE))

@@ -1,0 +1,348 @@
+"""Feed polling: conditional GET, only entries never seen before, backoff for failing feeds.
+
+The decisions (which entries are new, when a feed is polled next) are small pure functions
+with the clock passed in; the fetch, the store and the publisher are at the edges. Used by
+the ``ingest.poll_feed`` task (beat) and by ``ingest sources --poll``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import logging
+import tomllib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin
+
+import httpx
+
+from worker.errors import ConfigError, IngestError, PermanentError, TransientError
+from worker.models import Kind, RawItem
+from worker.pipeline.normalise import canonical_url
+from worker.sources.feeds import looks_like_feed, read_feed
+from worker.sources.fetch import FetchPolicy
+from worker.sources.found import Found
+from worker.sources.guard import check_url
+from worker.store.sources import PollRecord, SourceStore
+
+if TYPE_CHECKING:
+    from worker.runtime import Runtime
+
+log = logging.getLogger("worker.feedpoll")
+_RETRY_STATUS = {408, 425, 429, 500, 502, 503, 504}
+_MAX_KEY = 1000
+
+
+@dataclass(frozen=True)
+class FeedSource:
+    name: str
+    url: str
+    interval: float = 300.0  # seconds between two polls when all is well
+    fetch_pages: bool = False  # enqueue each entry's page (a URL item) instead of the entry
+
+
+def load_sources(path: Path) -> list[FeedSource]:
+    """The ``[[feed]]`` tables of a sources file; a missing file means no feeds."""
+    if not path.exists():
+        return []
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        sources = [_feed_source(raw) for raw in data.get("feed", [])]
+    except (tomllib.TOMLDecodeError, TypeError, ValueError, KeyError) as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
+    names = [s.name for s in sources]
+    if len(set(names)) != len(names):
+        raise ConfigError(f"{path}: feed names must be unique")
+    return sources
+
+
+def _feed_source(raw: dict[str, Any]) -> FeedSource:
+    source = FeedSource(
+        name=str(raw["name"]),
+        url=str(raw["url"]),
+        interval=float(raw.get("interval", 300)),
+        fetch_pages=bool(raw.get("fetch_pages", False)),
+    )
+    if source.interval <= 0 or not source.url.startswith(("http://", "https://")):
+        raise ValueError(f"feed {source.name!r}: needs an http(s) url and an interval > 0")
+    return source
+
+
+# -- pure decisions --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Entry:
+    key: str  # "guid:..." or "url:<canonical link>" (or "hash:..." when it has neither)
+    found: Found
+
+
+def entry_key(record: dict[str, Any]) -> str:
+    """GUID when the feed gives one, else the canonical link, else a hash of the text."""
+    guid, link = record.get("id"), record.get("url")
+    if guid and guid != link:
+        key = f"guid:{guid}"
+    elif link:
+        key = f"url:{canonical_url(str(link)) or link}"
+    else:
+        text = f"{record.get('title', '')}\n{record.get('body', '')}"
+        key = f"hash:{hashlib.sha256(text.encode()).hexdigest()}"
+    if len(key) > _MAX_KEY:
+        key = f"hash:{hashlib.sha256(key.encode()).hexdigest()}"
+    return key
+
+
+def new_entries(entries: Sequence[Entry], seen: set[str]) -> list[Entry]:
+    """Entries not seen before, first occurrence only (a feed may repeat an entry)."""
+    fresh: list[Entry] = []
+    taken = set(seen)
+    for entry in entries:
+        if entry.key not in taken:
+            taken.add(entry.key)
+            fresh.append(entry)
+    return fresh
+
+
+def backoff_delay(interval: float, failures: int, cap: float) -> float:
+    """Seconds to the next poll: the interval, doubled per consecutive failure, capped."""
+    if failures <= 0:
+        return interval
+    return min(cap, interval * 2.0 ** min(failures, 30))
+
+
+def next_poll_at(now: datetime, interval: float, failures: int, cap: float) -> datetime:
+    return now + timedelta(seconds=backoff_delay(interval, failures, cap))
+
+
+# -- conditional GET -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Validators:
+    etag: str | None = None
+    last_modified: str | None = None
+
+    def headers(self) -> dict[str, str]:
+        headers = {"Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9"}
+        if self.etag:
+            headers["If-None-Match"] = self.etag
+        if self.last_modified:
+            headers["If-Modified-Since"] = self.last_modified
+        return headers
+
+
+@dataclass(frozen=True)
+class FeedPage:
+    url: str
+    not_modified: bool
+    validators: Validators
+    data: bytes = b""
+
+
+def conditional_get(
+    client: httpx.Client, url: str, validators: Validators, policy: FetchPolicy
+) -> FeedPage:
+    """GET with If-None-Match / If-Modified-Since; redirects followed by hand, each guarded."""
+    for _hop in range(policy.max_redirects + 1):
+        check_url(url, policy.allow_private)
+        result = _get(client, url, validators, policy.max_bytes)
+        if isinstance(result, FeedPage):
+            return result
+        url = urljoin(url, result)
+    raise PermanentError(f"more than {policy.max_redirects} redirects", reason="too_many_redirects")
+
+
+def _get(client: httpx.Client, url: str, validators: Validators, max_bytes: int) -> FeedPage | str:
+    try:
+        with client.stream("GET", url, headers=validators.headers()) as response:
+            if response.is_redirect and "location" in response.headers:
+                return str(response.headers["location"])
+            if response.status_code == 304:
+                return FeedPage(url, True, validators)
+            _check_status(response)
+            fresh = Validators(response.headers.get("etag"), response.headers.get("last-modified"))
+            return FeedPage(url, False, fresh, _read_body(response, max_bytes))
+    except httpx.InvalidURL as exc:
+        raise PermanentError(f"invalid URL: {exc}", reason="bad_url") from exc
+    except httpx.TimeoutException as exc:
+        raise TransientError(f"timed out: {type(exc).__name__}", reason="fetch_timeout") from exc
+    except httpx.TransportError as exc:
+        raise TransientError(f"fetch failed: {exc}", reason="fetch_failed") from exc
+
+
+def _check_status(response: httpx.Response) -> None:
+    if response.status_code in _RETRY_STATUS:
+        raise TransientError(f"HTTP {response.status_code}", reason="fetch_failed")
+    if response.status_code >= 400:
+        raise PermanentError(f"HTTP {response.status_code}", reason="fetch_failed")
+
+
+def _read_body(response: httpx.Response, max_bytes: int) -> bytes:
+    chunks: list[bytes] = []
+    total = 0
+    for chunk in response.iter_bytes():
+        total += len(chunk)
+        if total > max_bytes:
+            raise PermanentError(f"response over {max_bytes} bytes", reason="too_large")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def feed_entries(page: FeedPage, name: str, max_entries: int, fetch_pages: bool) -> list[Entry]:
+    """The entries of a fetched feed; HTML or garbage is a PermanentError (a feed status)."""
+    if not looks_like_feed(page.data):
+        raise PermanentError("the response is not RSS or Atom", reason="not_a_feed")
+    entries: list[Entry] = []
+    for found in read_feed(page.data, page.url, max_entries):
+        if found.kind is Kind.INVALID:
+            if found.payload["reason"] not in ("empty_feed", "too_many_entries"):
+                raise PermanentError(found.payload["message"], reason=found.payload["reason"])
+            continue
+        entries.append(_entry(found, f"feed:{name}", fetch_pages))
+    return entries
+
+
+def _entry(found: Found, source: str, fetch_pages: bool) -> Entry:
+    record = found.payload["record"]
+    key = entry_key(record)
+    if fetch_pages and record.get("url"):
+        return Entry(key, Found(source, Kind.URL, {"url": record["url"]}))
+    return Entry(key, Found(source, found.kind, found.payload))
+
+
+# -- one poll ------------------------------------------------------------------------------
+
+
+@dataclass
+class PollContext:
+    store: SourceStore
+    client: httpx.Client
+    policy: FetchPolicy
+    publish: Callable[[list[RawItem], str], object]  # Publisher.publish
+    new_run_id: Callable[[], str]
+    backoff_cap: float
+
+
+def poll_feed(source: FeedSource, ctx: PollContext, now: datetime) -> PollRecord:
+    """Poll one feed, enqueue its new entries, write its state; never raises IngestError."""
+    state = ctx.store.feed_state(source.name) or {}
+    validators = Validators(state.get("etag"), state.get("last_modified"))
+    if state.get("url") not in (None, source.url):
+        validators = Validators()
+    try:
+        record = _fetch_and_enqueue(source, validators, ctx, now)
+    except IngestError as exc:
+        failures = int(state.get("failures") or 0) + 1
+        log.warning("feed %s failed (%d in a row): %s", source.name, failures, exc)
+        when = next_poll_at(now, source.interval, failures, ctx.backoff_cap)
+        record = PollRecord("error", when, error=f"{exc.reason}: {exc.message}"[:500])
+    ctx.store.record_poll(source.name, record, now)
+    return record
+
+
+def _fetch_and_enqueue(
+    source: FeedSource, validators: Validators, ctx: PollContext, now: datetime
+) -> PollRecord:
+    page = conditional_get(ctx.client, source.url, validators, ctx.policy)
+    when = next_poll_at(now, source.interval, 0, ctx.backoff_cap)
+    if page.not_modified:
+        return PollRecord("not_modified", when)
+    entries = feed_entries(page, source.name, ctx.policy.max_feed_entries, source.fetch_pages)
+    count = enqueue_new(source.name, entries, ctx, now)
+    v = page.validators
+    return PollRecord("ok", when, etag=v.etag, last_modified=v.last_modified, new_items=count)
+
+
+def enqueue_new(name: str, entries: Sequence[Entry], ctx: PollContext, now: datetime) -> int:
+    """Mark the new entries seen and register them (one transaction), then publish them."""
+    fresh = new_entries(entries, ctx.store.seen_keys(name, [e.key for e in entries]))
+    if not fresh:
+        return 0
+    run_id = ctx.new_run_id()
+    pairs = [(e.key, _item(e.found, f"{run_id}-{n:07d}", now)) for n, e in enumerate(fresh)]
+    claimed = ctx.store.claim_entries(name, pairs, now)
+    if claimed:
+        ctx.publish(claimed, run_id)
+    return len(claimed)
+
+
+def _item(found: Found, key: str, now: datetime) -> RawItem:
+    return RawItem(
+        item_key=key, source=found.source, kind=found.kind, payload=found.payload, received_at=now
+    )
+
+
+# -- which feeds, and wiring ---------------------------------------------------------------
+
+
+def claim_due_feeds(
+    sources: Sequence[FeedSource], store: SourceStore, now: datetime, lease: float
+) -> list[FeedSource]:
+    """Feeds due now, each claimed for ``lease`` seconds so that one poller polls it."""
+    by_name = {s.name: s for s in sources}
+    return [by_name[name] for name in store.claim_due(list(by_name), now, lease)]
+
+
+def poll_lease(policy: FetchPolicy) -> float:
+    """Longer than the slowest possible poll: every hop may take the whole timeout."""
+    return policy.timeout * (policy.max_redirects + 1) + 30.0
+
+
+def context_for(runtime: Runtime, app: Any) -> PollContext:
+    """Poll with this process's clients; a failing feed is retried by the schedule, not here."""
+    from worker.producer import Publisher, new_run_id
+
+    publisher = Publisher(app, runtime.store, runtime.settings.batch_size)
+    return PollContext(
+        store=SourceStore(runtime.store),
+        client=runtime.http,
+        policy=dataclasses.replace(runtime.fetch_policy, retries=0),
+        publish=publisher.publish,
+        new_run_id=new_run_id,
+        backoff_cap=runtime.settings.poll_backoff_max,
+    )
+
+
+_loaded: dict[str, tuple[tuple[int, int] | None, list[FeedSource]]] = {}
+
+
+def configured_feeds(path: Path, store: SourceStore, now: datetime) -> list[FeedSource]:
+    """The sources file, re-read (and the store told of new feeds) only when it changes."""
+    stamp = _stamp(path)
+    cached = _loaded.get(str(path))
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    feeds = load_sources(path)
+    store.sync_feeds([(f.name, f.url) for f in feeds], now)
+    _loaded[str(path)] = (stamp, feeds)
+    return feeds
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return (stat.st_mtime_ns, stat.st_size)
+
+
+def poll_now(runtime: Runtime, app: Any, every: bool) -> list[tuple[FeedSource, PollRecord]]:
+    """``ingest sources --poll``: poll the due feeds (``every``: all of them) right here."""
+    ctx = context_for(runtime, app)
+    now = datetime.now(UTC)
+    feeds = configured_feeds(Path(runtime.settings.sources_file), ctx.store, now)
+    if not every:
+        feeds = claim_due_feeds(feeds, ctx.store, now, poll_lease(ctx.policy))
+    return [(feed, poll_feed(feed, ctx, datetime.now(UTC))) for feed in feeds]
+
+
+def source_rows(runtime: Runtime) -> list[dict[str, Any]]:
+    """Each configured feed with its state (``configured`` False: no longer in the file)."""
+    store = SourceStore(runtime.store)
+    feeds = configured_feeds(Path(runtime.settings.sources_file), store, datetime.now(UTC))
+    names = {f.name for f in feeds}
+    return [{**row, "configured": row["name"] in names} for row in store.feed_states()]
