@@ -315,7 +315,7 @@ def print_summary(summary: dict[str, Any], detailed: bool = False) -> None:
     table.add_row("[bold]total", "", f"[bold]{summary['items']}")
     out.print(table)
     if detailed:
-        for key in ("by_language", "by_source"):
+        for key in ("by_language", "by_source", "top_entities", "top_keywords"):
             out.print(_small_table(key.removeprefix("by_"), summary[key]))
 
 

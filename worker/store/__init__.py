@@ -77,7 +77,7 @@ class Store:
     def stats(self, run_id: str | None = None) -> dict[str, Any]:
         self.ensure_schema()
         with read_connection(self.engine) as conn:
-            return queries.stats(conn, run_id)
+            return {**queries.stats(conn, run_id), **queries.top_enrichment(conn)}
 
     def export(self, status: str = "stored") -> Iterator[dict[str, Any]]:
         self.ensure_schema()

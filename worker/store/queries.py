@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from collections import Counter
 from typing import Any
 
 from sqlalchemy import Connection, func, select
@@ -32,6 +33,26 @@ def stats(conn: Connection, run_id: str | None = None) -> dict[str, Any]:
             select(func.count()).select_from(refused_messages)
         ).scalar_one(),
     }
+
+
+def top_enrichment(conn: Connection, sample: int = 5000, top: int = 10) -> dict[str, Any]:
+    """Most frequent entities and keywords over the latest ``sample`` stored articles.
+
+    A sample, not the whole store: the JSON is aggregated here, portably for SQLite and
+    PostgreSQL, and a bounded scan keeps `ingest stats` quick on a big store.
+    """
+    query = select(articles.c.enrichment).order_by(articles.c.created_at.desc()).limit(sample)
+    entities: Counter[str] = Counter()
+    keywords: Counter[str] = Counter()
+    for (enrichment,) in conn.execute(query):
+        for entity in (enrichment or {}).get("entities", []):
+            entities[f"{entity['text']} ({entity['label']})"] += int(entity.get("count", 1))
+        keywords.update(_keyword_text(k) for k in (enrichment or {}).get("keywords", []))
+    return {"top_entities": dict(entities.most_common(top)), "top_keywords": dict(keywords.most_common(top))}
+
+
+def _keyword_text(keyword: Any) -> str:
+    return str(keyword.get("text", keyword) if isinstance(keyword, dict) else keyword)
 
 
 def _grouped(conn: Connection, column: Any, where: list[Any]) -> dict[str, int]:
