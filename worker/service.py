@@ -38,8 +38,10 @@ def process_batch(
     with _timed(spent, "prepare"):
         prepared = prepare_batch(items, deps, now)
     if deps.enrich:
+        with _timed(spent, "precheck"):
+            copies = runtime.store.known_duplicates(prepared, now)
         with _timed(spent, "enrich"):
-            enrich_prepared(prepared, deps)
+            enrich_prepared(prepared, deps, skip=copies)
     if runtime.http_enricher is not None:
         with _timed(spent, "http_enrich"):
             call_http_enricher(runtime.http_enricher, prepared)

@@ -6,7 +6,7 @@ this module prepares everything that can be computed without the store.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
@@ -57,10 +57,15 @@ def prepare_batch(items: Sequence[RawItem], deps: Deps, now: datetime) -> list[P
     return [_prepare(item, deps, now) for item in items]
 
 
-def enrich_prepared(prepared: list[Prepared], deps: Deps) -> None:
-    """The second half of ``run_batch`` (a no-op unless ``deps.enrich``)."""
+def enrich_prepared(
+    prepared: list[Prepared], deps: Deps, skip: Collection[str] = frozenset()
+) -> None:
+    """The second half of ``run_batch`` (a no-op unless ``deps.enrich``).
+
+    ``skip``: item keys already known to be duplicates; enriching them would be thrown away.
+    """
     if deps.enrich:
-        _enrich(prepared, deps)
+        _enrich([p for p in prepared if p.item.item_key not in skip], deps)
 
 
 def _prepare(item: RawItem, deps: Deps, now: datetime) -> Prepared:

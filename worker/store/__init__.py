@@ -12,7 +12,7 @@ from worker.models import Outcome, RawItem
 from worker.pipeline.batch import Prepared
 from worker.pipeline.neardup import DEFAULT_PARAMS, NearParams
 from worker.store import ops, queries, sql
-from worker.store.commit import commit_batch
+from worker.store.commit import commit_batch, known_duplicates
 from worker.store.engine import make_engine, read_connection, write_transaction
 from worker.store.schema import items, metadata
 
@@ -55,6 +55,12 @@ class Store:
         self.ensure_schema()
         with write_transaction(self.engine) as conn:
             return commit_batch(conn, prepared, self.near_params, self.window_days, now)
+
+    def known_duplicates(self, prepared: Sequence[Prepared], now: datetime) -> set[str]:
+        """Item keys that are copies of stored articles (read-only; the commit decides)."""
+        self.ensure_schema()
+        with read_connection(self.engine) as conn:
+            return known_duplicates(conn, prepared, self.near_params, self.window_days, now)
 
     def record(self, pairs: Sequence[tuple[RawItem, Outcome]], now: datetime) -> None:
         """Outcomes decided outside the pipeline (a fetch that failed, say)."""

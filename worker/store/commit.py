@@ -72,6 +72,44 @@ def commit_batch(
     return [finished.get(p.item.item_key) or fresh[p.item.item_key] for p in prepared]
 
 
+def known_duplicates(
+    conn: Connection,
+    prepared: Sequence[Prepared],
+    params: NearParams,
+    window_days: int | None,
+    now: datetime,
+) -> set[str]:
+    """Items the store already holds a copy of: a read-only preview of ``commit_batch``.
+
+    Originals are never deleted, so what this calls a duplicate the commit will too; it lets
+    the worker skip enriching copies (the costliest stage) without deciding anything here.
+    """
+    todo = [p for p in prepared if p.article is not None]
+    bands = {p.item.item_key: _bands(p, params) for p in todo}
+    index = _load_index(conn, todo, bands)
+    window_start = now - timedelta(days=window_days) if window_days else None
+    return {p.item.item_key for p in todo if _preview(p, bands, index, params, window_start)}
+
+
+def _preview(
+    p: Prepared,
+    bands: dict[str, list[int]],
+    index: Index,
+    params: NearParams,
+    window_start: datetime | None,
+) -> bool:
+    assert p.article is not None
+    decision = decide(
+        p.near,
+        exact_id=index.by_fp.get(p.article.fingerprint),
+        same_url=index.by_url.get(p.article.canonical_url or "", []),
+        near_candidates=index.near_candidates(bands[p.item.item_key]),
+        params=params,
+        window_start=window_start,
+    )
+    return decision.status == Status.DUPLICATE
+
+
 def _bands(p: Prepared, params: NearParams) -> list[int]:
     return band_keys(p.near, params) if p.near is not None else []
 
