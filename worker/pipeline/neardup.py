@@ -134,7 +134,8 @@ MIN_SIZE_RATIO = 0.5
 
 
 def similarity(a: NearSig, b: NearSig) -> float:
-    """Overlap coefficient |A∩B| / min(|A|, |B|), estimated from MinHash Jaccard and sizes.
+    """Overlap coefficient |A∩B| / min(|A|, |B|), estimated from MinHash Jaccard and sizes,
+    scaled down when one text has under MIN_SIZE_RATIO of the other's shingles.
 
     Reprints add headers/footers and cut tails; Jaccard punishes both (a 30% cut alone
     leaves J = 0.7), while the overlap of the shorter text with the longer stays near 1.
