@@ -6,12 +6,12 @@ import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 from worker.models import Kind
 from worker.sources.feeds import looks_like_feed, read_feed
 from worker.sources.found import Found, invalid
-from worker.sources.records import read_json, read_jsonl
+from worker.sources.records import NOT_UTF8, TOO_LONG, read_json, read_jsonl
 
 TEXT_SUFFIXES = {".txt", ".text", ".md"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
@@ -52,6 +52,10 @@ def iter_path(path: Path, limits: Limits) -> Iterator[Found]:
 
 def read_file(path: Path, limits: Limits) -> Iterator[Found]:
     source = source_name(path)
+    if path.suffix.lower() in JSONL_SUFFIXES:
+        # Streamed: a JSONL file may hold millions of items; the size limit is per line.
+        yield from read_jsonl_file(path, source, limits.max_item_bytes)
+        return
     data = _read_bytes(path, limits.max_item_bytes)
     if isinstance(data, Found):
         yield data
@@ -83,6 +87,38 @@ def _items_from_text(text: str, suffix: str, source: str, limits: Limits) -> Ite
 def source_name(path: Path) -> str:
     """The path as text a store can keep: undecodable bytes of a file name become U+FFFD."""
     return str(path).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def read_jsonl_file(path: Path, source: str, max_line_bytes: int) -> Iterator[Found]:
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        yield invalid(source, "unreadable", f"{type(exc).__name__}: {exc.strerror or exc}")
+        return
+    with handle:
+        yield from read_jsonl(bounded_lines(handle, max_line_bytes, source), source, max_line_bytes)
+
+
+def bounded_lines(handle: BinaryIO, limit: int, source: str) -> Iterator[str]:
+    """Decoded lines, never more than ``limit`` bytes of one held in memory.
+
+    A line over the limit or not UTF-8 comes out as a marker that ``parse_line`` rejects
+    with its reason, so the line numbers of the good lines around it stay right.
+    """
+    for number, raw in enumerate(iter(lambda: handle.readline(limit + 1), b""), start=1):
+        if len(raw) > limit and not raw.endswith(b"\n"):
+            _skip_rest_of_line(handle)
+            yield TOO_LONG
+            continue
+        try:
+            yield raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError:
+            yield NOT_UTF8
+
+
+def _skip_rest_of_line(handle: BinaryIO) -> None:
+    while (chunk := handle.readline(1 << 20)) and not chunk.endswith(b"\n"):
+        pass
 
 
 def _read_bytes(path: Path, limit: int) -> bytes | Found:

@@ -36,7 +36,16 @@ def read_jsonl(lines: Iterable[str], source: str, max_line_bytes: int) -> Iterat
         yield invalid(source, "empty", "no JSON lines")
 
 
+# Markers a line reader yields in place of a line it could not hand over.
+TOO_LONG = "\x00too_long"
+NOT_UTF8 = "\x00not_utf8"
+
+
 def parse_line(line: str, source: str, max_line_bytes: int) -> Found:
+    if line == TOO_LONG:
+        return invalid(source, "too_large", f"line over {max_line_bytes} bytes")
+    if line == NOT_UTF8:
+        return invalid(source, "not_utf8", "line is not UTF-8 text")
     size = len(line.encode("utf-8", "surrogatepass"))
     if size > max_line_bytes:
         return invalid(source, "too_large", f"line of {size} bytes")

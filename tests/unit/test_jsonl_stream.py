@@ -1,0 +1,32 @@
+"""JSONL files are streamed: the size limit is per line, not per file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from worker.models import Kind
+from worker.sources.files import Limits, read_file
+
+LIMITS = Limits(max_item_bytes=2_000, max_feed_entries=100)
+
+
+def test_a_file_larger_than_the_item_limit_is_read_line_by_line(tmp_path: Path) -> None:
+    path = tmp_path / "big.jsonl"
+    line = json.dumps({"title": "t", "body": "word " * 100})
+    path.write_text((line + "\n") * 200)  # about 100 kB, far over the 2 kB item limit
+    found = list(read_file(path, LIMITS))
+    assert len(found) == 200
+    assert {f.kind for f in found} == {Kind.RECORD}
+    assert found[-1].source.endswith("big.jsonl:200")
+
+
+def test_a_long_line_and_a_binary_line_cost_only_themselves(tmp_path: Path) -> None:
+    path = tmp_path / "mixed.jsonl"
+    good = json.dumps({"title": "t", "body": "fine"}).encode()
+    huge = json.dumps({"body": "x" * 10_000}).encode()
+    path.write_bytes(b"\n".join([good, huge, b"\xff\xfe{bad", good]) + b"\n")
+    found = list(read_file(path, LIMITS))
+    assert [f.kind for f in found] == [Kind.RECORD, Kind.INVALID, Kind.INVALID, Kind.RECORD]
+    assert [f.payload.get("reason") for f in found[1:3]] == ["too_large", "not_utf8"]
+    assert found[3].source.endswith(":4")
