@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import islice
-from typing import Any
+from typing import Any, TypeVar
 
 from worker.models import Kind, RawItem
 from worker.settings import Settings
@@ -21,6 +21,7 @@ from worker.sources.files import Limits, iter_inputs
 from worker.sources.found import Found
 from worker.store import Store
 
+T = TypeVar("T")
 FETCH_BATCH = 10  # URLs per fetch message: fetches are slow, spread them over the pool
 
 
@@ -35,7 +36,7 @@ def number_items(found: Iterable[Found], run_id: str, now: datetime) -> Iterator
         yield RawItem(item_key=key, source=f.source, kind=f.kind, payload=f.payload, received_at=now)
 
 
-def batched(items: Iterable[RawItem], size: int) -> Iterator[list[RawItem]]:
+def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
     iterator = iter(items)
     while batch := list(islice(iterator, size)):
         yield batch
@@ -78,21 +79,25 @@ class Publisher:
     def _publish_batch(self, producer: Any, batch: list[RawItem], result: Published) -> None:
         from worker.app import FETCH_TASK, PROCESS_TASK
 
-        self.store.register(batch, datetime.now(UTC))
-        urls = [i for i in batch if i.kind is Kind.URL]
-        rest = [i for i in batch if i.kind is not Kind.URL]
+        dumped = [item.model_dump(mode="json") for item in batch]  # once: ledger and message
+        self.store.register(batch, datetime.now(UTC), dumped)
+        urls = [d for i, d in zip(batch, dumped, strict=True) if i.kind is Kind.URL]
+        rest = [d for i, d in zip(batch, dumped, strict=True) if i.kind is not Kind.URL]
         for part in batched(urls, FETCH_BATCH):
             self._send(producer, FETCH_TASK, part, result)
         if rest:
             self._send(producer, PROCESS_TASK, rest, result)
 
-    def _send(self, producer: Any, name: str, batch: list[RawItem], result: Published) -> None:
-        payload = [item.model_dump(mode="json") for item in batch]
-        self.app.send_task(name, args=[payload], producer=producer)
+    def _send(
+        self, producer: Any, name: str, batch: list[dict[str, Any]], result: Published
+    ) -> None:
+        # argsrepr: Celery would otherwise build a safe repr of the whole batch per message.
+        summary = f"[{len(batch)} items]"
+        self.app.send_task(name, args=[batch], producer=producer, argsrepr=summary, kwargsrepr="{}")
         result.items += len(batch)
         result.messages += 1
         for item in batch:
-            result.by_kind[item.kind.value] = result.by_kind.get(item.kind.value, 0) + 1
+            result.by_kind[item["kind"]] = result.by_kind.get(item["kind"], 0) + 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:

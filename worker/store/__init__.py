@@ -44,11 +44,16 @@ class Store:
                 metadata.create_all(conn, checkfirst=True)
             self._schema_ready = True
 
-    def register(self, batch: Sequence[RawItem], now: datetime) -> None:
-        """Record accepted items as pending before they are published."""
+    def register(
+        self, batch: Sequence[RawItem], now: datetime, dumped: Sequence[dict[str, Any]] | None = None
+    ) -> None:
+        """Record accepted items as pending before they are published.
+
+        ``dumped``: the items already serialised (the producer has them for the message).
+        """
         self.ensure_schema()
         with write_transaction(self.engine) as conn:
-            sql.register_items(conn, batch, now)
+            sql.register_items(conn, batch, now, dumped)
 
     def commit(self, prepared: Sequence[Prepared], now: datetime) -> list[Outcome]:
         """Decide and write a whole batch in one transaction; returns one outcome per item."""

@@ -134,11 +134,21 @@ def ledger_row(item: RawItem, now: datetime, keep_payload: bool = True) -> dict[
     }
 
 
-def register_items(conn: Connection, batch: Sequence[RawItem], now: datetime) -> None:
+def register_items(
+    conn: Connection,
+    batch: Sequence[RawItem],
+    now: datetime,
+    dumped: Sequence[dict[str, Any]] | None = None,
+) -> None:
     """Pending ledger rows; an item registered twice keeps its first row."""
-    if batch:
-        stmt = insert_for(conn).on_conflict_do_nothing(index_elements=["item_key"])
-        conn.execute(stmt, [ledger_row(item, now) for item in batch])
+    if not batch:
+        return
+    rows = [ledger_row(item, now) for item in batch] if dumped is None else [
+        ledger_row(item, now, keep_payload=False) | {"payload": dump}
+        for item, dump in zip(batch, dumped, strict=True)
+    ]  # fmt: skip
+    stmt = insert_for(conn).on_conflict_do_nothing(index_elements=["item_key"])
+    conn.execute(stmt, rows)
 
 
 def upsert_outcomes(
