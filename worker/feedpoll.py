@@ -280,11 +280,16 @@ def _item(found: Found, key: str, now: datetime) -> RawItem:
 
 
 def claim_due_feeds(
-    sources: Sequence[FeedSource], store: SourceStore, now: datetime, lease: float
+    sources: Sequence[FeedSource], store: SourceStore, now: datetime, lease: float, slack: float = 0
 ) -> list[FeedSource]:
-    """Feeds due now, each claimed for ``lease`` seconds so that one poller polls it."""
+    """Feeds due now, each claimed for ``lease`` seconds so that one poller polls it.
+
+    ``slack`` (half a beat tick) counts a feed due a little early: without it, a feed due a
+    few milliseconds after a tick would wait for the next one, and an interval equal to the
+    tick would become two ticks."""
     by_name = {s.name: s for s in sources}
-    return [by_name[name] for name in store.claim_due(list(by_name), now, lease)]
+    due_by = now + timedelta(seconds=slack)
+    return [by_name[name] for name in store.claim_due(list(by_name), due_by, lease)]
 
 
 def poll_lease(policy: FetchPolicy) -> float:

@@ -61,12 +61,13 @@ def texts() -> Iterator[str]:
     return iter(bodies(60, seed=4242))
 
 
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
 def test_follow_publishes_within_the_flush_delay_and_accounts_for_every_line_after_sigint(
     stream_env: dict[str, str], store: Store, tmp_path: Path, texts: Iterator[str]
 ) -> None:
     path = tmp_path / "live.jsonl"
     path.write_bytes(line(next(texts), 1) + line(next(texts), 2))
-    with workers(stream_env, count=1, concurrency=2):
+    with workers(stream_env, count=1, concurrency=1):
         proc = producer(stream_env, "--follow", str(path))
         try:
             assert wait_until(lambda: registered(store, f"{path}:2") == 1, timeout=30)
@@ -108,7 +109,7 @@ def grow(path: Path, store: Store, texts: Iterator[str], first: int, count: int)
 def test_stdin_is_streamed_not_held_back_for_a_full_batch(
     stream_env: dict[str, str], store: Store, texts: Iterator[str]
 ) -> None:
-    with workers(stream_env, count=1, concurrency=2):
+    with workers(stream_env, count=1, concurrency=1):
         proc = producer(stream_env, "-", stdin=subprocess.PIPE)
         try:
             pipe: IO[str] = proc.stdin  # type: ignore[assignment]

@@ -56,7 +56,7 @@ class FeedServer:
         self.feeds: dict[str, Feed] = {}
         self.lock = threading.Lock()
         handler = type("Handler", (FeedHandler,), {"site": self})
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.server = QuietServer(("127.0.0.1", 0), handler)
         self.server.daemon_threads = True
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
@@ -72,6 +72,11 @@ class FeedServer:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+class QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a client that timed out and hung up (the slow feed) is expected here
 
 
 class FeedHandler(BaseHTTPRequestHandler):
@@ -184,7 +189,7 @@ def test_unchanged_feed_costs_a_304_and_only_new_entries_are_enqueued(
 ) -> None:
     news = site.feed("news", entries=3)
     write_sources(Path(feed_env["INGEST_SOURCES_FILE"]), site, interval=60)
-    with workers(feed_env, count=1, concurrency=2):
+    with workers(feed_env, count=1, concurrency=1):
         poll(feed_env)
         poll(feed_env)  # unchanged: If-None-Match -> 304
         assert (news.hits(200), news.hits(304)) == (1, 1)
@@ -225,13 +230,13 @@ def test_beat_polls_backs_off_a_failing_feed_and_keeps_the_others_flowing(
     feed_env: dict[str, str], store: Store, site: FeedServer, tmp_path: Path
 ) -> None:
     good = site.feed("good", entries=2)
-    flaky = site.feed("flaky", entries=2, fail_first=2)
+    flaky = site.feed("flaky", entries=2, fail_first=2)  # 503, 503, then fine
     site.feed("slow", entries=1, delay=2.5)  # over the fetch timeout below
     site.feed("page", html=True)
-    write_sources(Path(feed_env["INGEST_SOURCES_FILE"]), site, interval=0.3)
+    write_sources(Path(feed_env["INGEST_SOURCES_FILE"]), site, interval=0.5)
     env = {**feed_env, "INGEST_POLL_TICK": "0.25", "INGEST_FETCH_TIMEOUT": "1"}
     fetcher = WorkerProcess(env, "fetcher", concurrency=8, queues="fetch", pool="threads")
-    with workers(env, count=1, concurrency=2), beat(env, tmp_path):
+    with workers(env, count=1, concurrency=1), beat(env, tmp_path):
         fetcher.wait_ready()
         try:
             wait_until(lambda: flaky.hits(200) >= 1, timeout=20)
@@ -242,7 +247,9 @@ def test_beat_polls_backs_off_a_failing_feed_and_keeps_the_others_flowing(
             fetcher.stop()
     starts = [t for t, _ in flaky.requests]
     gaps = [b - a for a, b in itertools.pairwise(starts)]
-    assert gaps[0] >= 0.55 and gaps[1] >= 1.15 and gaps[1] > gaps[0], gaps  # 0.3 * 2, * 4
+    # interval 0.5 s: after one failure 1 s, after two 2 s, after the recovery 0.5 s again
+    # (give or take half a tick of slack, a tick, and the time a poll takes to reach the server)
+    assert gaps[0] >= 0.8 and gaps[1] >= 1.7 and max(gaps[2:]) < 1.0, gaps
     assert len(good.requests) > len(flaky.requests)  # the failing feed held nobody back
     assert stats["items"] == 5 and stats["by_status"] == {"stored": 5}
     assert stored_titles(store) == sorted(
