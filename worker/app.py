@@ -36,7 +36,13 @@ def celery_config(settings: Settings) -> dict[str, object]:
     return {
         "broker_url": settings.broker_url.get_secret_value(),
         "broker_connection_retry_on_startup": True,
-        "broker_transport_options": {"visibility_timeout": settings.visibility_timeout},
+        "broker_transport_options": {
+            "visibility_timeout": settings.visibility_timeout,
+            # kombu scans for unacked messages past their timeout only every 10th interval
+            # by default (about 100 s); scan every interval so a lost message comes back
+            # soon after its visibility timeout.
+            "unacked_restore_throttle": 1,
+        },
         "task_serializer": "json",
         "result_serializer": "json",
         "accept_content": ["json"],

@@ -16,24 +16,21 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urljoin
 
 import httpx
 
-from worker.errors import ConfigError, IngestError, PermanentError, TransientError
+from worker.errors import ConfigError, IngestError, PermanentError
 from worker.models import Kind, RawItem
 from worker.pipeline.normalise import canonical_url
 from worker.sources.feeds import looks_like_feed, read_feed
-from worker.sources.fetch import FetchPolicy
+from worker.sources.fetch import FetchPolicy, fetch_once
 from worker.sources.found import Found
-from worker.sources.guard import check_url
 from worker.store.sources import PollRecord, SourceStore
 
 if TYPE_CHECKING:
     from worker.runtime import Runtime
 
 log = logging.getLogger("worker.feedpoll")
-_RETRY_STATUS = {408, 425, 429, 500, 502, 503, 504}
 _MAX_KEY = 1000
 
 
@@ -146,50 +143,11 @@ class FeedPage:
 def conditional_get(
     client: httpx.Client, url: str, validators: Validators, policy: FetchPolicy
 ) -> FeedPage:
-    """GET with If-None-Match / If-Modified-Since; redirects followed by hand, each guarded."""
-    for _hop in range(policy.max_redirects + 1):
-        check_url(url, policy.allow_private)
-        result = _get(client, url, validators, policy.max_bytes)
-        if isinstance(result, FeedPage):
-            return result
-        url = urljoin(url, result)
-    raise PermanentError(f"more than {policy.max_redirects} redirects", reason="too_many_redirects")
-
-
-def _get(client: httpx.Client, url: str, validators: Validators, max_bytes: int) -> FeedPage | str:
-    try:
-        with client.stream("GET", url, headers=validators.headers()) as response:
-            if response.is_redirect and "location" in response.headers:
-                return str(response.headers["location"])
-            if response.status_code == 304:
-                return FeedPage(url, True, validators)
-            _check_status(response)
-            fresh = Validators(response.headers.get("etag"), response.headers.get("last-modified"))
-            return FeedPage(url, False, fresh, _read_body(response, max_bytes))
-    except httpx.InvalidURL as exc:
-        raise PermanentError(f"invalid URL: {exc}", reason="bad_url") from exc
-    except httpx.TimeoutException as exc:
-        raise TransientError(f"timed out: {type(exc).__name__}", reason="fetch_timeout") from exc
-    except httpx.TransportError as exc:
-        raise TransientError(f"fetch failed: {exc}", reason="fetch_failed") from exc
-
-
-def _check_status(response: httpx.Response) -> None:
-    if response.status_code in _RETRY_STATUS:
-        raise TransientError(f"HTTP {response.status_code}", reason="fetch_failed")
-    if response.status_code >= 400:
-        raise PermanentError(f"HTTP {response.status_code}", reason="fetch_failed")
-
-
-def _read_body(response: httpx.Response, max_bytes: int) -> bytes:
-    chunks: list[bytes] = []
-    total = 0
-    for chunk in response.iter_bytes():
-        total += len(chunk)
-        if total > max_bytes:
-            raise PermanentError(f"response over {max_bytes} bytes", reason="too_large")
-        chunks.append(chunk)
-    return b"".join(chunks)
+    """GET with If-None-Match / If-Modified-Since, through the guarded fetcher."""
+    page = fetch_once(client, url, policy, validators.headers())
+    if page.status == 304:
+        return FeedPage(page.url, True, validators)
+    return FeedPage(page.url, False, Validators(*page.validators), page.data)
 
 
 def feed_entries(page: FeedPage, name: str, max_entries: int, fetch_pages: bool) -> list[Entry]:

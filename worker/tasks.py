@@ -43,6 +43,24 @@ def runtime() -> Runtime:
 
 
 @worker_init.connect
+def _preload_models(**_: Any) -> None:
+    """Load the language model in the parent, before the pool forks.
+
+    Read-only model tables are then shared copy-on-write by every pool process, and a
+    replacement process (after a crash or max-tasks-per-child) starts warm instead of
+    spending seconds on its first batch. Connections, unlike models, are built after the fork.
+    """
+    import gc
+
+    from worker.pipeline.language import warm_up
+
+    warm_up()
+    # Keep the collector's bookkeeping off these objects: touching them would copy the
+    # shared pages into every child.
+    gc.freeze()
+
+
+@worker_init.connect
 def _metrics_endpoint(sender: Any = None, **_: Any) -> None:
     """One /metrics per worker node, served by the main process (see worker/metrics.py)."""
     settings = get_settings()
@@ -104,7 +122,12 @@ def _retry_or_reject(
 ) -> list[Outcome]:
     settings = get_settings()
     if task.request.retries < settings.task_max_retries:
-        raise task.retry(exc=exc, countdown=backoff(task.request.retries, settings))
+        # max_retries explicitly: Celery's own default (3) would otherwise cut our bound short
+        raise task.retry(
+            exc=exc,
+            countdown=backoff(task.request.retries, settings),
+            max_retries=settings.task_max_retries,
+        )
     log.error("batch %s gave up after %d retries: %s", task.request.id, task.request.retries, exc)
     return isolate(batch, runtime(), now, attempts=task.request.retries + 1)
 

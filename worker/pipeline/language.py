@@ -80,6 +80,17 @@ def _max_depth(nm: Any, rows: Any) -> int:
     return depth
 
 
+def warm_up() -> None:
+    """Load the model and convert its whole weight table now.
+
+    Called in a worker's parent process before the pool forks: the tables are then shared
+    copy-on-write by every child (and never written again) instead of built per child.
+    """
+    ident = _identifier()
+    _features(ident, b"warm up")
+    _rows_f32(ident, np.arange(ident.nb_ptc.shape[0]))
+
+
 def detect_language(text: str) -> tuple[str, float]:
     """ISO 639-1 code and a confidence in [0, 1]; ("und", 0.0) when there is too little text."""
     sample = text[:_SAMPLE_CHARS]

@@ -47,7 +47,8 @@ def read_feed(data: bytes, source: str, max_entries: int) -> Iterator[Found]:
     parsed = feedparser.parse(data, sanitize_html=True, resolve_relative_uris=False)
     entries = parsed.entries
     if not entries:
-        reason = "not_a_feed" if parsed.bozo else "empty_feed"
+        # no feed version recognised (an empty or foreign document): not a feed at all
+        reason = "not_a_feed" if parsed.bozo or not parsed.get("version") else "empty_feed"
         yield invalid(source, reason, str(parsed.get("bozo_exception") or "no entries"))
         return
     for n, entry in enumerate(entries[:max_entries]):

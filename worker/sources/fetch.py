@@ -36,6 +36,8 @@ class Page:
     url: str
     content_type: str
     data: bytes
+    status: int = 200  # 304 when a conditional request found nothing new
+    validators: tuple[str | None, str | None] = (None, None)  # ETag, Last-Modified
 
 
 def make_client(policy: FetchPolicy) -> httpx.Client:
@@ -73,23 +75,33 @@ def fetch_with_retries(
     raise AssertionError("unreachable")
 
 
-def fetch_once(client: httpx.Client, url: str, policy: FetchPolicy) -> Page:
+def fetch_once(
+    client: httpx.Client, url: str, policy: FetchPolicy, headers: dict[str, str] | None = None
+) -> Page:
+    """One GET (``headers`` may make it conditional), redirects followed by hand, guarded."""
+    # httpx's timeouts bound each network operation; a server that sends one byte every
+    # few seconds would never trip them, so the whole fetch also has a deadline.
+    deadline = time.monotonic() + policy.timeout
     for _hop in range(policy.max_redirects + 1):
         check_url(url, policy.allow_private)  # every hop: a redirect may point inside
-        location = _get(client, url, policy.max_bytes)
+        location = _get(client, url, policy.max_bytes, deadline, headers)
         if isinstance(location, Page):
             return location
         url = urljoin(url, location)
     raise PermanentError(f"more than {policy.max_redirects} redirects", reason="too_many_redirects")
 
 
-def _get(client: httpx.Client, url: str, max_bytes: int) -> Page | str:
+def _get(
+    client: httpx.Client, url: str, max_bytes: int, deadline: float, headers: dict[str, str] | None
+) -> Page | str:
     """The page, or where it redirects to; network failures are transient."""
     try:
-        with client.stream("GET", url) as response:
+        with client.stream("GET", url, headers=headers) as response:
             if response.is_redirect and "location" in response.headers:
                 return str(response.headers["location"])
-            return _read_page(response, url, max_bytes)
+            if response.status_code == 304:
+                return Page(url, "", b"", 304, _validators(response))
+            return _read_page(response, url, max_bytes, deadline)
     except httpx.InvalidURL as exc:
         raise PermanentError(f"invalid URL: {exc}", reason="bad_url") from exc
     except httpx.TimeoutException as exc:
@@ -98,17 +110,23 @@ def _get(client: httpx.Client, url: str, max_bytes: int) -> Page | str:
         raise TransientError(f"fetch failed: {exc}", reason="fetch_failed") from exc
 
 
-def _read_page(response: httpx.Response, url: str, max_bytes: int) -> Page:
+def _read_page(response: httpx.Response, url: str, max_bytes: int, deadline: float) -> Page:
     _check_status(response)
     chunks: list[bytes] = []
     total = 0
     for chunk in response.iter_bytes():
+        if time.monotonic() > deadline:
+            raise TransientError("the whole fetch took too long", reason="fetch_timeout")
         total += len(chunk)
         if total > max_bytes:
             raise PermanentError(f"response over {max_bytes} bytes", reason="too_large")
         chunks.append(chunk)
     content_type = response.headers.get("content-type", "").lower()
-    return Page(url, content_type, b"".join(chunks))
+    return Page(url, content_type, b"".join(chunks), response.status_code, _validators(response))
+
+
+def _validators(response: httpx.Response) -> tuple[str | None, str | None]:
+    return response.headers.get("etag"), response.headers.get("last-modified")
 
 
 def _check_status(response: httpx.Response) -> None:

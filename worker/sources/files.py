@@ -129,7 +129,8 @@ def _read_bytes(path: Path, limit: int) -> bytes | Found:
         with path.open("rb") as handle:
             return handle.read(limit + 1)
     except OSError as exc:
-        return invalid(source_name(path), "unreadable", f"{type(exc).__name__}: {exc.strerror or exc}")
+        reason = f"{type(exc).__name__}: {exc.strerror or exc}"
+        return invalid(source_name(path), "unreadable", reason)
 
 
 def decode_text(data: bytes, source: str) -> str | Found:

@@ -11,11 +11,30 @@ from worker.errors import PermanentError
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
+_NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+
+
 def forbidden(address: IPAddress) -> bool:
     """Loopback, private, link-local (incl. 169.254.169.254 metadata), reserved, multicast."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        return forbidden(address.ipv4_mapped)
+    if isinstance(address, ipaddress.IPv6Address) and (inner := embedded_ipv4(address)):
+        return forbidden(inner)
     return not address.is_global or address.is_multicast
+
+
+def embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 one carries (mapped, compatible, NAT64, 6to4, Teredo).
+
+    Python calls NAT64 and 6to4 addresses global, yet ``64:ff9b::7f00:1`` is 127.0.0.1
+    behind a NAT64 gateway: judge such an address by the IPv4 address inside it.
+    """
+    low32 = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    if address.ipv4_mapped or any(address in net for net in _NAT64):
+        return low32
+    if int(address) >> 32 == 0 and int(address) > 1:  # deprecated IPv4-compatible ::a.b.c.d
+        return low32
+    if address.sixtofour is not None:
+        return address.sixtofour
+    return address.teredo[1] if address.teredo else None
 
 
 def check_url(url: str, allow_private: bool) -> None:

@@ -1,0 +1,216 @@
+"""Over a thousand hostile inputs through the real paths: producer -> Redis -> worker
+processes -> PostgreSQL, and ``ingest run`` in-process on SQLite.
+
+Each bad item must be ``rejected`` with its precise reason, the good items around them
+``stored``; no worker crash or hang; memory bounded (peak RSS printed: run with ``-s``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.hostile import FEED_ENTRIES_READ, Expected, generate, hostile_count
+from tests.servers import private_redis
+from tests.support import ROOT, WorkerProcess, fresh_pg_database
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+# Generous: the point is that a 50 MB file or a 100,000-entry feed is never held whole.
+MAX_RSS_MB = 1024
+
+
+def read_hwm_kb(pid: int) -> int:
+    """Peak resident set size of a live process (VmHWM), in kB; 0 when it is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+class PeakSampler:
+    """Samples VmHWM of a process and of its children (the pool) until stopped."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.main_kb = 0
+        self.children_kb: dict[int, int] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> PeakSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._sample()
+        self._stop.set()
+        self._thread.join(5)
+
+    def _sample(self) -> None:
+        self.main_kb = max(self.main_kb, read_hwm_kb(self.pid))
+        for child in children(self.pid):
+            self.children_kb[child] = max(self.children_kb.get(child, 0), read_hwm_kb(child))
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.1):
+            self._sample()
+
+    @property
+    def child_peak_mb(self) -> float:
+        return max(self.children_kb.values(), default=0) / 1024
+
+
+def run_sampled(
+    args: list[str], env: Mapping[str, str], timeout: float
+) -> tuple[subprocess.CompletedProcess[str], float]:
+    """Run the ``ingest`` CLI; returns its result and its peak RSS in MB."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "worker", *args], cwd=ROOT, env={**os.environ, **env},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    with PeakSampler(proc.pid) as sampler:
+        stdout, stderr = proc.communicate(timeout=timeout)
+    return subprocess.CompletedProcess(
+        proc.args, proc.returncode, stdout, stderr
+    ), sampler.main_kb / 1024
+
+
+def outcomes(store_url: str, run_id: str | None = None) -> dict[str, tuple[str, str | None]]:
+    engine = create_engine(store_url)
+    query = "SELECT source, status, reason FROM items" + (" WHERE run_id = :r" if run_id else "")
+    with engine.connect() as conn:
+        rows = {
+            src: (status, reason)
+            for src, status, reason in conn.execute(text(query), {"r": run_id})
+        }
+    engine.dispose()
+    return rows
+
+
+def mismatches(expected: dict[str, Expected], got: dict[str, tuple[str, str | None]]) -> list[str]:
+    wrong = [
+        f"{src}: expected {e.status}/{e.reason}, got {got.get(src)}"
+        for src, e in expected.items()
+        if got.get(src) != (e.status, e.reason)
+    ]
+    return wrong + [f"{src}: unexpected item {got[src]}" for src in got.keys() - expected.keys()]
+
+
+def check_stored_text(store_url: str) -> dict[str, int]:
+    """Stored text is clean: no invisible controls, no NUL, no file read through an entity."""
+    engine = create_engine(store_url)
+    with engine.connect() as conn:
+        bodies = [b for (b,) in conn.execute(text("SELECT title || ' ' || body FROM articles"))]
+        ids = {i for (i,) in conn.execute(text("SELECT external_id FROM articles"))}
+    engine.dispose()
+    for body in bodies:
+        assert not any(c in body for c in "\u200b\u200d\u202e\u2066\ufeff\x00"), body[:80]
+        assert "root:" not in body and "&lol" not in body
+    big_ids = {str(10**25 + n) for n in range(8)}  # tests/hostile.py numbers(): kept exactly
+    assert big_ids <= ids
+    return {"articles": len(bodies), "big_ids_kept_exactly": len(big_ids & ids)}
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Expected]]:
+    folder = tmp_path_factory.mktemp("hostile") / "in"
+    started = time.monotonic()
+    expected = generate(folder)
+    print(
+        f"\ngenerated {len(expected)} items ({hostile_count(expected)} hostile)"
+        f" in {time.monotonic() - started:.1f}s"
+    )
+    return folder, expected
+
+
+def suite_env(
+    store_url: str, tmp_path: Path, broker: str = "redis://127.0.0.1:1/0"
+) -> dict[str, str]:
+    return {
+        "INGEST_BROKER_URL": broker,
+        "INGEST_STORE_URL": store_url,
+        "INGEST_ENRICH": "false",
+        "INGEST_BATCH_SIZE": "50",
+        "INGEST_MAX_FEED_ENTRIES": str(FEED_ENTRIES_READ),
+        "TEST_LOG_DIR": str(tmp_path),
+    }
+
+
+def test_hostile_inputs_through_the_workers(
+    hostile: tuple[Path, dict[str, Expected]], tmp_path: Path
+) -> None:
+    folder, expected = hostile
+    assert hostile_count(expected) >= 1000
+    with private_redis() as server, fresh_pg_database() as url:
+        env = suite_env(url, tmp_path, server.url())
+        # One pool process: items keep their order, so "the first copy is stored" is exact.
+        worker = WorkerProcess(env, "hostile", concurrency=1).wait_ready()
+        try:
+            with PeakSampler(worker.proc.pid) as pool:
+                started = time.monotonic()
+                result, producer_mb = run_sampled(
+                    ["enqueue", str(folder), "--wait", "--timeout", "300"], env, 400
+                )
+                elapsed = time.monotonic() - started
+            alive = worker.proc.poll() is None
+            log = worker.log_path.read_text(errors="replace")
+        finally:
+            worker.stop()
+        assert result.returncode == 0, result.stderr[-3000:]
+        run_id = result.stdout.strip().splitlines()[-1]
+        got = outcomes(url, run_id)
+        clean = check_stored_text(url)
+    crashes = log.count("WorkerLostError") + log.count("raised unexpected")
+    wrong = mismatches(expected, got)
+    print("\nFIGURES hostile via workers (PostgreSQL): " + json.dumps({
+        "items": len(got), "hostile": hostile_count(expected), "seconds": round(elapsed, 1),
+        "pending": sum(s == "pending" for s, _ in got.values()), "mismatches": len(wrong),
+        "crashes": crashes, "worker_alive": alive,
+        "peak_rss_pool_child_mb": round(pool.child_peak_mb),
+        "peak_rss_worker_main_mb": round(pool.main_kb / 1024),
+        "peak_rss_producer_mb": round(producer_mb),
+        **clean,
+    }))  # fmt: skip
+    assert not wrong, "\n".join(wrong[:40])
+    assert alive and crashes == 0, log[-3000:]
+    assert pool.child_peak_mb < MAX_RSS_MB and producer_mb < MAX_RSS_MB
+
+
+def test_hostile_inputs_in_process(
+    hostile: tuple[Path, dict[str, Expected]], tmp_path: Path
+) -> None:
+    folder, expected = hostile
+    url = f"sqlite:///{tmp_path}/store.db"
+    started = time.monotonic()
+    result, peak_mb = run_sampled(["run", str(folder)], suite_env(url, tmp_path), 400)
+    elapsed = time.monotonic() - started
+    assert result.returncode == 0, result.stderr[-3000:]
+    got = outcomes(url)
+    clean = check_stored_text(url)
+    wrong = mismatches(expected, got)
+    print("\nFIGURES hostile in-process (SQLite): " + json.dumps({
+        "items": len(got), "seconds": round(elapsed, 1), "mismatches": len(wrong),
+        "peak_rss_mb": round(peak_mb), **clean,
+    }))  # fmt: skip
+    assert not wrong, "\n".join(wrong[:40])
+    assert peak_mb < MAX_RSS_MB
