@@ -46,7 +46,7 @@ class Writes:
 
     articles: list[dict[str, Any]] = field(default_factory=list)
     keys: list[dict[str, Any]] = field(default_factory=list)
-    bands: list[dict[str, Any]] = field(default_factory=list)
+    bands: list[tuple[int, str]] = field(default_factory=list)
     outcomes: list[Outcome] = field(default_factory=list)
     quarantine: list[Prepared] = field(default_factory=list)
 
@@ -180,7 +180,7 @@ def _stage_article(
     writes.keys.append({"key": f"fp:{article.fingerprint}", "article_id": article.item_key})
     if article.canonical_url and decision.revision_of is None:
         writes.keys.append({"key": f"url:{article.canonical_url}", "article_id": article.item_key})
-    writes.bands.extend({"band_key": b, "article_id": article.item_key} for b in set(bands))
+    writes.bands.extend((band, article.item_key) for band in set(bands))
 
 
 def _write(conn: Connection, writes: Writes, by_key: dict[str, RawItem], now: datetime) -> None:
@@ -189,7 +189,7 @@ def _write(conn: Connection, writes: Writes, by_key: dict[str, RawItem], now: da
     if writes.keys:
         conn.execute(dedup_keys.insert(), writes.keys)
     if writes.bands:
-        conn.execute(near_keys.insert(), writes.bands)
+        sql.insert_plain_rows(conn, near_keys, ("band_key", "article_id"), writes.bands)
     sql.upsert_outcomes(conn, [(by_key[o.item_key], o) for o in writes.outcomes], now)
     sql.upsert_quarantine(conn, writes.quarantine, now)
 

@@ -116,6 +116,20 @@ def article_row(
     return {"id": article.item_key, **row, **extra, "created_at": now}
 
 
+def insert_plain_rows(
+    conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
+) -> None:
+    """Bulk INSERT straight through the driver's executemany.
+
+    For the ~20 band keys of every article, SQLAlchemy's per-row parameter processing cost
+    more than the insert itself; these columns are plain integers and strings.
+    """
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    names = ", ".join(columns)
+    marks = ", ".join([mark] * len(columns))
+    conn.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", list(rows))
+
+
 def insert_for(conn: Connection, table: Table = items) -> Any:
     """The dialect's INSERT, which knows ON CONFLICT."""
     return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
