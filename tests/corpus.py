@@ -6,7 +6,28 @@ import json
 import random
 from pathlib import Path
 
-_SYLLABLES = "ka lo mi ne ru sa to vi de ga po li fe nu ra se tu mo bi ze".split()
+_SYLLABLES = [
+    "ka",
+    "lo",
+    "mi",
+    "ne",
+    "ru",
+    "sa",
+    "to",
+    "vi",
+    "de",
+    "ga",
+    "po",
+    "li",
+    "fe",
+    "nu",
+    "ra",
+    "se",
+    "tu",
+    "mo",
+    "bi",
+    "ze",
+]
 
 
 def _vocabulary(rng: random.Random, size: int = 3000) -> list[str]:

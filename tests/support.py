@@ -51,7 +51,14 @@ def fresh_pg_database() -> Iterator[str]:
 class WorkerProcess:
     """A real ``celery worker`` in its own process group, so a test can kill it."""
 
-    def __init__(self, env: Mapping[str, str], name: str, concurrency: int = 1, queues: str = "ingest,fetch", pool: str = "prefork") -> None:
+    def __init__(
+        self,
+        env: Mapping[str, str],
+        name: str,
+        concurrency: int = 1,
+        queues: str = "ingest,fetch",
+        pool: str = "prefork",
+    ) -> None:
         self.log_path = Path(env.get("TEST_LOG_DIR", "/tmp")) / f"{name}-{uuid.uuid4().hex[:6]}.log"
         self._log: IO[bytes] = self.log_path.open("wb")
         argv = [
@@ -89,8 +96,12 @@ class WorkerProcess:
 
 
 @contextmanager
-def workers(env: Mapping[str, str], count: int = 1, concurrency: int = 2) -> Iterator[list[WorkerProcess]]:
-    started = [WorkerProcess(env, f"w{n}-{uuid.uuid4().hex[:4]}", concurrency) for n in range(count)]
+def workers(
+    env: Mapping[str, str], count: int = 1, concurrency: int = 2
+) -> Iterator[list[WorkerProcess]]:
+    started = [
+        WorkerProcess(env, f"w{n}-{uuid.uuid4().hex[:4]}", concurrency) for n in range(count)
+    ]
     try:
         yield [w.wait_ready() for w in started]
     finally:
@@ -98,7 +109,13 @@ def workers(env: Mapping[str, str], count: int = 1, concurrency: int = 2) -> Ite
             w.stop()
 
 
-def run_cli(args: list[str], env: Mapping[str, str], cwd: Path | None = None, stdin: str | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    args: list[str],
+    env: Mapping[str, str],
+    cwd: Path | None = None,
+    stdin: str | None = None,
+    timeout: float = 300,
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "worker", *args], cwd=cwd or ROOT, env={**os.environ, **env},
         input=stdin, capture_output=True, text=True, timeout=timeout,

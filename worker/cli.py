@@ -54,7 +54,9 @@ def cli() -> None:
 @click.option("--store", "store_url", help="Store URL (default: INGEST_STORE_URL or data/).")
 @click.option("--enrich/--no-enrich", default=None, help="Run the enrichment stages.")
 @click.option("--batch-size", type=int, help="Items per batch.")
-def run(targets: tuple[str, ...], store_url: str | None, enrich: bool | None, batch_size: int | None) -> None:
+def run(
+    targets: tuple[str, ...], store_url: str | None, enrich: bool | None, batch_size: int | None
+) -> None:
     """Ingest files, folders, URLs or '-' (JSON lines on stdin) in-process."""
     from worker.runner import run_inprocess
 
@@ -104,7 +106,9 @@ def enqueue(
     publisher = Publisher(make_app(settings), runtime.store, settings.batch_size)
     with progress_bar() as bar:
         task = bar.add_task("publishing", total=None, rate="")
-        result = publisher.publish(read_items(targets, settings, run_id), run_id, lambda n: bar.advance(task, n))
+        result = publisher.publish(
+            read_items(targets, settings, run_id), run_id, lambda n: bar.advance(task, n)
+        )
     if streamed:
         path = None if streamed == "-" else streamed
         streamed_in = stream_in(publisher.publish, settings, run_id, path, start_seq=result.items)
@@ -132,11 +136,17 @@ def wait_for_run(store: Any, run_id: str, total: int, timeout: float) -> None:
 
 @cli.command()
 @click.option("--queues", "-Q", default="ingest,fetch", show_default=True)
-@click.option("--concurrency", "-c", type=int, help="Processes (default: INGEST_WORKER_CONCURRENCY).")
-@click.option("--pool", "-P", default="prefork", show_default=True, help="prefork, or threads for fetching.")
+@click.option(
+    "--concurrency", "-c", type=int, help="Processes (default: INGEST_WORKER_CONCURRENCY)."
+)
+@click.option(
+    "--pool", "-P", default="prefork", show_default=True, help="prefork, or threads for fetching."
+)
 @click.option("--loglevel", "-l", default="INFO", show_default=True)
 @click.option("--hostname", "-n", default=None, help="Node name, e.g. worker1@%h.")
-def worker(queues: str, concurrency: int | None, pool: str, loglevel: str, hostname: str | None) -> None:
+def worker(
+    queues: str, concurrency: int | None, pool: str, loglevel: str, hostname: str | None
+) -> None:
     """Start a Celery worker (same as `celery -A worker.app worker`)."""
     from worker.app import app
 
@@ -224,7 +234,9 @@ def quarantine_replay(ids: tuple[int, ...], replay_all: bool, local: bool) -> No
 
 
 @cli.command()
-@click.option("--older-than", type=float, help="Seconds without outcome (default: INGEST_RECONCILE_AFTER).")
+@click.option(
+    "--older-than", type=float, help="Seconds without outcome (default: INGEST_RECONCILE_AFTER)."
+)
 @click.option("--local", is_flag=True, help="Process in this process instead of the workers.")
 def reconcile(older_than: float | None, local: bool) -> None:
     """Re-enqueue items that have waited too long for an outcome (lost work)."""
@@ -309,7 +321,13 @@ def print_summary(summary: dict[str, Any], detailed: bool = False) -> None:
     table.add_column("items", justify="right")
     for status, count in summary["by_status"].items():
         table.add_row(status, "", str(count))
-        detail = summary["by_reason"] if status == "rejected" else summary["by_method"] if status == "duplicate" else {}
+        detail = (
+            summary["by_reason"]
+            if status == "rejected"
+            else summary["by_method"]
+            if status == "duplicate"
+            else {}
+        )
         for reason, n in detail.items():
             table.add_row("", reason, str(n))
     table.add_row("[bold]total", "", f"[bold]{summary['items']}")

@@ -33,7 +33,9 @@ def number_items(found: Iterable[Found], run_id: str, now: datetime) -> Iterator
     """Stable item keys: the run id and the position in the input."""
     for seq, f in enumerate(found):
         key = f"{run_id}-{seq:07d}"
-        yield RawItem(item_key=key, source=f.source, kind=f.kind, payload=f.payload, received_at=now)
+        yield RawItem(
+            item_key=key, source=f.source, kind=f.kind, payload=f.payload, received_at=now
+        )
 
 
 def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:

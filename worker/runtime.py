@@ -7,9 +7,9 @@ database connection or an HTTP pool shared across a fork breaks in subtle ways.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from collections.abc import Iterator, Mapping
 from typing import Any
 
 import httpx

@@ -7,8 +7,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
-from worker.errors import IngestError, TransientError
 from worker.enrichers.http import HttpEnricher
+from worker.errors import IngestError, TransientError
 from worker.models import Article, Kind, Outcome, RawItem
 from worker.pipeline.batch import (
     Prepared,

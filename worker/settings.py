@@ -7,6 +7,7 @@ documented defaults live in ``config/defaults.env``.
 from __future__ import annotations
 
 from functools import lru_cache
+
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -56,7 +57,7 @@ class Settings(BaseSettings):
         DEFAULT_PARAMS.threshold,
         ge=0,
         le=1,
-        description="Near-duplicate threshold on the verified similarity (tuned by bench/dedup.py).",
+        description="Near-duplicate threshold on the verified similarity (see bench/dedup.py).",
     )
     dedup_window_days: int | None = Field(
         None, ge=1, description="Only originals newer than this many days count (None: all)."

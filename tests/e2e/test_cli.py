@@ -50,7 +50,8 @@ def test_run_seeds_twice_then_export(tmp_path: Path, user_env: dict[str, str]) -
 
 
 def test_stats_and_stdin(tmp_path: Path, user_env: dict[str, str]) -> None:
-    lines = '{"title": "From stdin", "body": "A story piped in on standard input, one line."}\nnot json\n'
+    good = '{"title": "From stdin", "body": "A story piped in on standard input, one line."}'
+    lines = f"{good}\nnot json\n"
     result = run_cli(["run", "-"], user_env, cwd=tmp_path, stdin=lines)
     assert result.returncode == 0, result.stderr
     stats = run_cli(["stats", "--json"], user_env, cwd=tmp_path)
@@ -82,5 +83,7 @@ def test_producer_script_with_a_worker(tmp_path: Path, user_env: dict[str, str])
         from worker.store import Store
 
         store = Store(env["INGEST_STORE_URL"])
-        stats = wait_until(lambda: (s := store.stats(run_id))["by_status"] == {"stored": 7} and s, 60)
+        stats = wait_until(
+            lambda: (s := store.stats(run_id))["by_status"] == {"stored": 7} and s, 60
+        )
     assert stats and stats["items"] == 7

@@ -44,7 +44,7 @@ def http_site(tmp_path: Path) -> Iterator[str]:
     import functools
     import shutil
     import threading
-    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+    from http.server import ThreadingHTTPServer
 
     root = tmp_path / "site"
     root.mkdir()
@@ -63,5 +63,5 @@ from http.server import SimpleHTTPRequestHandler  # noqa: E402
 
 
 class QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         pass

@@ -30,7 +30,7 @@ def ingest(store: Store, *items: RawItem):  # type: ignore[no-untyped-def]
 
 def reprint(text: str) -> str:
     """The seed as another outlet republishes it: a header and a footer, the tail cut."""
-    title, *paragraphs = text.strip().split("\n")
+    _title, *paragraphs = text.strip().split("\n")
     header = "Publié par la rédaction internationale, avec agences. Mis à jour à 14 h 05."
     footer = "Lire aussi : nos autres articles sur le Proche-Orient et la diplomatie russe."
     return "\n".join([header, *paragraphs[:-1], footer])

@@ -65,9 +65,13 @@ def test_pickle_message_is_refused_and_recorded(env: dict[str, str], store: Stor
         with Connection(env["INGEST_BROKER_URL"]) as conn:
             producer = conn.Producer(serializer="pickle")
             producer.publish(
-                evil, routing_key="ingest", exchange="", content_type="application/x-python-serialize",
-                content_encoding="binary", headers={"task": PROCESS_TASK, "id": "evil-1", "lang": "py"},
-            )  # fmt: skip
+                evil,
+                routing_key="ingest",
+                exchange="",
+                content_type="application/x-python-serialize",
+                content_encoding="binary",
+                headers={"task": PROCESS_TASK, "id": "evil-1", "lang": "py"},
+            )
         assert wait_until(lambda: store.refused_count() == 1, 30)
         assert "ContentDisallowed" in worker.log() or "refused" in worker.log().lower()
     assert store.stats()["items"] == 0

@@ -37,14 +37,18 @@ def test_thousand_items_two_workers_then_all_duplicates(
     assert store.stats()["items"] == 2000
 
 
-def test_mixed_folder_every_item_accounted_for(env: dict[str, str], store: Store, tmp_path: Path) -> None:
+def test_mixed_folder_every_item_accounted_for(
+    env: dict[str, str], store: Store, tmp_path: Path
+) -> None:
     folder = tmp_path / "in"
     folder.mkdir()
     (folder / "good.txt").write_text("A title\nA body that is long enough to be an article body.\n")
     (folder / "empty.txt").write_text("Only a title\n")
     (folder / "binary.txt").write_bytes(b"\x00\x01\x02binary")
     (folder / "latin1.txt").write_bytes("Titre\nCafé crème".encode("latin-1"))
-    (folder / "lines.jsonl").write_text('{"title": "T", "body": "Good line body here."}\n{broken\n[1, 2]\n')
+    (folder / "lines.jsonl").write_text(
+        '{"title": "T", "body": "Good line body here."}\n{broken\n[1, 2]\n'
+    )
     (folder / "notes.docx").write_bytes(b"PK\x03\x04")
     with workers(env, count=1, concurrency=2):
         run_id = enqueue(env, str(folder), str(tmp_path / "missing.txt"))
@@ -83,7 +87,9 @@ def test_same_article_at_the_same_moment_is_stored_once(env: dict[str, str], sto
 
 def test_urls_are_fetched_by_the_worker(env: dict[str, str], store: Store, http_site: str) -> None:
     with workers(env, count=1, concurrency=2):
-        run_id = enqueue(env, f"{http_site}/article.html", f"{http_site}/feed.rss", f"{http_site}/missing")
+        run_id = enqueue(
+            env, f"{http_site}/article.html", f"{http_site}/feed.rss", f"{http_site}/missing"
+        )
     stats = store.stats(run_id)
     # the feed's one item was replaced in the ledger by its two entries
     assert stats["items"] == 4

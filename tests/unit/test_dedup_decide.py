@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from worker.pipeline.dedup import STORE, Candidate, Decision, decide
 from worker.pipeline.neardup import DEFAULT_PARAMS, NearSig, near_signature
 

@@ -18,7 +18,6 @@ from worker.pipeline.neardup import DEFAULT_PARAMS, NearParams, NearSig, near_si
 from worker.pipeline.normalise import canonical_url, fingerprint, normalise_text, normalise_title
 from worker.pipeline.parse import parse_item
 
-
 QUARANTINED = "quarantined"
 
 

@@ -53,7 +53,9 @@ def decide(
     return _decide_near(near, recent, params)
 
 
-def _decide_same_url(near: NearSig | None, same_url: list[Candidate], params: NearParams) -> Decision:
+def _decide_same_url(
+    near: NearSig | None, same_url: list[Candidate], params: NearParams
+) -> Decision:
     """Same page again: a near-identical body is a duplicate, a changed one a revision."""
     ordered = sorted(same_url, key=_age_key)
     latest = ordered[-1]

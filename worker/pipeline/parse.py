@@ -34,7 +34,9 @@ def _parse_text(item: RawItem, now: datetime) -> Article:
     lines = text.lstrip().split("\n", 1)
     title = lines[0].strip()
     body = lines[1] if len(lines) > 1 else ""
-    return Article(item_key=item.item_key, source=item.source, kind=item.kind, title=title, body=body)
+    return Article(
+        item_key=item.item_key, source=item.source, kind=item.kind, title=title, body=body
+    )
 
 
 def _parse_html(item: RawItem, now: datetime) -> Article:
@@ -69,7 +71,9 @@ def _parse_record(item: RawItem, now: datetime) -> Article:
     if html and not body:
         article = _article_from_html(item, html, _optional_str(record, "url"), now)
     else:
-        article = Article(item_key=item.item_key, source=item.source, kind=item.kind, body=body or "")
+        article = Article(
+            item_key=item.item_key, source=item.source, kind=item.kind, body=body or ""
+        )
     return _apply_record_fields(article, record)
 
 

@@ -16,7 +16,7 @@ from worker.sources.records import unstorable
 # A DTD that declares entities is how billion-laughs and external-entity attacks start;
 # no real news feed needs one, so such a document is refused before any parser sees it.
 _ENTITY_DECL = re.compile(rb"<!ENTITY", re.IGNORECASE)
-_BLOCKS = "p div br li h1 h2 h3 h4 h5 h6 blockquote tr".split()
+_BLOCKS = ["p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "tr"]
 
 
 _FEED_START = re.compile(

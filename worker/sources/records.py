@@ -58,7 +58,9 @@ def parse_line(line: str, source: str, max_line_bytes: int) -> Found:
 
 def _record(value: Any, source: str) -> Found:
     if not isinstance(value, dict):
-        return invalid(source, "not_an_object", f"expected a JSON object, got {type(value).__name__}")
+        return invalid(
+            source, "not_an_object", f"expected a JSON object, got {type(value).__name__}"
+        )
     problem = unstorable(value)
     if problem is not None:
         return invalid(source, "bad_field", problem)

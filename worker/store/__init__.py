@@ -45,7 +45,10 @@ class Store:
             self._schema_ready = True
 
     def register(
-        self, batch: Sequence[RawItem], now: datetime, dumped: Sequence[dict[str, Any]] | None = None
+        self,
+        batch: Sequence[RawItem],
+        now: datetime,
+        dumped: Sequence[dict[str, Any]] | None = None,
     ) -> None:
         """Record accepted items as pending before they are published.
 
@@ -95,7 +98,9 @@ class Store:
         with read_connection(self.engine) as conn:
             yield from queries.export(conn, status)
 
-    def quarantine_list(self, limit: int = 100, include_replayed: bool = False) -> list[dict[str, Any]]:
+    def quarantine_list(
+        self, limit: int = 100, include_replayed: bool = False
+    ) -> list[dict[str, Any]]:
         self.ensure_schema()
         with read_connection(self.engine) as conn:
             return ops.list_quarantine(conn, limit, include_replayed)

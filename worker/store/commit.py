@@ -14,7 +14,7 @@ from worker.pipeline.batch import Prepared
 from worker.pipeline.dedup import Candidate, Decision, decide
 from worker.pipeline.neardup import NearParams, NearSig, band_keys
 from worker.store import sql
-from worker.store.schema import articles, dedup_keys, items, near_keys
+from worker.store.schema import articles, dedup_keys, near_keys
 
 
 @dataclass
@@ -192,5 +192,3 @@ def _write(conn: Connection, writes: Writes, by_key: dict[str, RawItem], now: da
         sql.insert_plain_rows(conn, near_keys, ("band_key", "article_id"), writes.bands)
     sql.upsert_outcomes(conn, [(by_key[o.item_key], o) for o in writes.outcomes], now)
     sql.upsert_quarantine(conn, writes.quarantine, now)
-
-

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from collections import Counter
+from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import Connection, func, select
@@ -22,7 +22,9 @@ def stats(conn: Connection, run_id: str | None = None) -> dict[str, Any]:
         "by_reason": _grouped(conn, items.c.reason, [*where, items.c.status == Status.REJECTED]),
         "by_method": _grouped(conn, items.c.method, [*where, items.c.status == Status.DUPLICATE]),
         "by_source": _grouped(conn, items.c.source, where),
-        "by_language": dict(sorted(((str(k), int(v)) for k, v in conn.execute(lang)), key=_count_desc)),
+        "by_language": dict(
+            sorted(((str(k), int(v)) for k, v in conn.execute(lang)), key=_count_desc)
+        ),
         "revisions": conn.execute(
             select(func.count()).where(articles.c.revision_of.is_not(None))
         ).scalar_one(),
@@ -48,7 +50,10 @@ def top_enrichment(conn: Connection, sample: int = 5000, top: int = 10) -> dict[
         for entity in (enrichment or {}).get("entities", []):
             entities[f"{entity['text']} ({entity['label']})"] += int(entity.get("count", 1))
         keywords.update(_keyword_text(k) for k in (enrichment or {}).get("keywords", []))
-    return {"top_entities": dict(entities.most_common(top)), "top_keywords": dict(keywords.most_common(top))}
+    return {
+        "top_entities": dict(entities.most_common(top)),
+        "top_keywords": dict(keywords.most_common(top)),
+    }
 
 
 def _keyword_text(keyword: Any) -> str:

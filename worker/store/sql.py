@@ -10,9 +10,9 @@ from sqlalchemy import Connection, Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from worker.models import Article, Outcome, RawItem, Status
+from worker.pipeline.batch import Prepared
 from worker.pipeline.dedup import Candidate
 from worker.pipeline.neardup import NearSig
-from worker.pipeline.batch import Prepared
 from worker.store.schema import articles, dedup_keys, items, near_keys, quarantine
 
 T = TypeVar("T")
