@@ -92,7 +92,7 @@ def enqueue(
     from worker.app import make_app
     from worker.producer import Publisher, new_run_id, read_items
     from worker.runtime import Runtime
-    from worker.stream import stream_in
+    from worker.stream import stop_on_signals, stream_in
 
     if not targets and not follow:
         raise click.UsageError("give TARGETS, '-' for stdin, or --follow FILE")
@@ -104,11 +104,15 @@ def enqueue(
     runtime = Runtime(settings)
     run_id = new_run_id()
     publisher = Publisher(make_app(settings), runtime.store, settings.batch_size)
+    stop = stop_on_signals()  # SIGINT: finish the chunk in hand, then stop (nothing half-done)
     with progress_bar() as bar:
         task = bar.add_task("publishing", total=None, rate="")
-        result = publisher.publish(
-            read_items(targets, settings, run_id), run_id, lambda n: bar.advance(task, n)
-        )
+        items = read_items(targets, settings, run_id)
+        result = publisher.publish(items, run_id, lambda n: bar.advance(task, n), stop)
+    if stop.is_set():
+        err.print(f"run {run_id}: interrupted after {result.items} items; run again to resume")
+        click.echo(run_id)
+        raise click.exceptions.Abort()
     if streamed:
         path = None if streamed == "-" else streamed
         streamed_in = stream_in(publisher.publish, settings, run_id, path, start_seq=result.items)

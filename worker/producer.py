@@ -8,6 +8,7 @@ never be on the queue without the store knowing it exists.
 from __future__ import annotations
 
 import sys
+import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from worker.store import Store
 
 T = TypeVar("T")
 FETCH_BATCH = 10  # URLs per fetch message: fetches are slow, spread them over the pool
+REGISTER_MESSAGES = 10  # messages' worth of items registered per store transaction
 
 
 def new_run_id() -> str:
@@ -69,26 +71,41 @@ class Publisher:
         self.batch_size = batch_size
 
     def publish(
-        self, items: Iterable[RawItem], run_id: str, tick: Callable[[int], None] = lambda n: None
+        self,
+        items: Iterable[RawItem],
+        run_id: str,
+        tick: Callable[[int], None] = lambda n: None,
+        stop: threading.Event | None = None,
     ) -> Published:
+        """Register and publish ``items``; when ``stop`` is set, end after the current chunk.
+
+        Items are registered a chunk of several messages at a time (one transaction instead
+        of one per message), and a chunk is always published whole once registered.
+        """
         result = Published(run_id)
+        chunk = self.batch_size * REGISTER_MESSAGES
         with self.app.producer_pool.acquire(block=True) as producer:
-            for batch in batched(items, self.batch_size):
-                self._publish_batch(producer, batch, result)
-                tick(len(batch))
+            for part in batched(items, chunk):
+                self._publish_chunk(producer, part, result, tick)
+                if stop is not None and stop.is_set():
+                    break
         return result
 
-    def _publish_batch(self, producer: Any, batch: list[RawItem], result: Published) -> None:
+    def _publish_chunk(
+        self, producer: Any, chunk: list[RawItem], result: Published, tick: Callable[[int], None]
+    ) -> None:
         from worker.app import FETCH_TASK, PROCESS_TASK
 
-        dumped = [item.model_dump(mode="json") for item in batch]  # once: ledger and message
-        self.store.register(batch, datetime.now(UTC), dumped)
-        urls = [d for i, d in zip(batch, dumped, strict=True) if i.kind is Kind.URL]
-        rest = [d for i, d in zip(batch, dumped, strict=True) if i.kind is not Kind.URL]
+        dumped = [item.model_dump(mode="json") for item in chunk]  # once: ledger and message
+        self.store.register(chunk, datetime.now(UTC), dumped)
+        urls = [d for i, d in zip(chunk, dumped, strict=True) if i.kind is Kind.URL]
+        rest = [d for i, d in zip(chunk, dumped, strict=True) if i.kind is not Kind.URL]
         for part in batched(urls, FETCH_BATCH):
             self._send(producer, FETCH_TASK, part, result)
-        if rest:
-            self._send(producer, PROCESS_TASK, rest, result)
+            tick(len(part))
+        for part in batched(rest, self.batch_size):
+            self._send(producer, PROCESS_TASK, part, result)
+            tick(len(part))
 
     def _send(
         self, producer: Any, name: str, batch: list[dict[str, Any]], result: Published

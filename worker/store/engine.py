@@ -7,11 +7,13 @@ decision is made under that lock, and the unique constraints are the last guard.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
@@ -22,20 +24,32 @@ from worker.errors import ConfigError, TransientError
 _WRITE_LOCK_ID = 0x1A7E57
 
 
+def json_dumps(value: Any) -> str:
+    """orjson (several times faster: every ledger row carries its item's payload), with the
+    standard library for what orjson refuses, such as integers beyond 64 bits."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    except TypeError:
+        return json.dumps(value)
+
+
+_JSON = {"json_serializer": json_dumps, "json_deserializer": orjson.loads}
+
+
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; creates the folder of an SQLite file."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url, parsed.database)
     if parsed.get_backend_name() == "postgresql":
-        return create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=2)
+        return create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=2, **_JSON)
     raise ConfigError(f"unsupported store {parsed.get_backend_name()!r}: use sqlite or postgresql")
 
 
 def _sqlite_engine(url: str, database: str | None) -> Engine:
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": 60})
+    engine = create_engine(url, connect_args={"timeout": 60}, **_JSON)
     event.listen(engine, "connect", _sqlite_on_connect)
     event.listen(engine, "begin", _sqlite_on_begin)
     return engine
