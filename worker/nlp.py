@@ -33,6 +33,16 @@ def _code(language: str) -> str:
     return language.strip().lower().replace("_", "-").split("-")[0]
 
 
+# Languages spaCy publishes pipelines for; only those with an installed package are loaded.
+SPACY_LANGUAGES = (
+    "ca da de el en es fi fr hr it ja ko lt mk nb nl pl pt ro ru sl sv uk zh".split()
+)
+
+
+def installed_languages() -> list[str]:
+    return [lang for lang in SPACY_LANGUAGES if installed_package(lang) is not None]
+
+
 def installed_package(language: str) -> str | None:
     """The first installed pipeline package for ``language``, if any."""
     for pattern in PACKAGE_PATTERNS:

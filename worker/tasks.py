@@ -55,6 +55,10 @@ def _preload_models(**_: Any) -> None:
     from worker.pipeline.language import warm_up
 
     warm_up()
+    if get_settings().enrich:
+        from worker.nlp import installed_languages, models_for
+
+        models_for(installed_languages())  # spaCy pipelines too: seconds each, once
     # Keep the collector's bookkeeping off these objects: touching them would copy the
     # shared pages into every child.
     gc.freeze()
