@@ -164,3 +164,29 @@ def test_published_at_survives_the_batch() -> None:
 
 def test_empty_batch() -> None:
     assert run_batch([], DEPS, NOW) == []
+
+
+def test_a_wrong_html_lang_is_reported_beside_the_detected_language() -> None:
+    """The page says lang="en" but is French: detection wins, the declaration is kept."""
+    from datetime import UTC, datetime
+
+    from worker.models import Kind, RawItem
+    from worker.pipeline.batch import Deps, run_batch
+
+    paragraphs = "".join(
+        f"<p>{s}</p>"
+        for s in [
+            "La Russie maintient des communications avec l'Iran et avec Israël, a déclaré le "
+            "porte-parole du Kremlin, qui exhorte à la désescalade au Moyen-Orient.",
+            "Nous sommes profondément préoccupés par la montée des tensions dans la région et "
+            "nous exhortons tous les pays de la région à s'abstenir, a-t-il ajouté.",
+            "Le ministre des Affaires étrangères a également eu une conversation téléphonique "
+            "avec son homologue iranien la semaine dernière, selon le communiqué officiel.",
+        ]
+    )
+    page = f'<html lang="en"><head><title>Le Kremlin</title></head><body><article>{paragraphs}'
+    page += "</article></body></html>"
+    item = RawItem(item_key="k", source="t", kind=Kind.HTML, payload={"html": page})
+    (prepared,) = run_batch([item], Deps(), datetime.now(UTC))
+    assert prepared.article is not None
+    assert (prepared.article.language, prepared.article.declared_language) == ("fr", "en")
