@@ -12,6 +12,7 @@ sample anyone writes: the main process reads it from Redis (LLEN) at scrape time
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import shutil
@@ -114,6 +115,9 @@ def prepare_multiproc_dir(node: str) -> Path:
     else:
         safe = "".join(c if c.isalnum() else "-" for c in node)
         path = Path(tempfile.mkdtemp(prefix=f"ingest-metrics-{safe}-"))
+        # Ours, so ours to remove when the worker exits (children inherit no atexit run:
+        # the pool's processes end with os._exit).
+        atexit.register(shutil.rmtree, path, ignore_errors=True)
     os.environ[MULTIPROC_ENV] = str(path)
     _choose_value_class()
     return path

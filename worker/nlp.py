@@ -34,9 +34,32 @@ def _code(language: str) -> str:
 
 
 # Languages spaCy publishes pipelines for; only those with an installed package are loaded.
-SPACY_LANGUAGES = (
-    "ca da de el en es fi fr hr it ja ko lt mk nb nl pl pt ro ru sl sv uk zh".split()
-)
+SPACY_LANGUAGES = [
+    "ca",
+    "da",
+    "de",
+    "el",
+    "en",
+    "es",
+    "fi",
+    "fr",
+    "hr",
+    "it",
+    "ja",
+    "ko",
+    "lt",
+    "mk",
+    "nb",
+    "nl",
+    "pl",
+    "pt",
+    "ro",
+    "ru",
+    "sl",
+    "sv",
+    "uk",
+    "zh",
+]
 
 
 def installed_languages() -> list[str]:
