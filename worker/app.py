@@ -13,7 +13,10 @@ Where we differ from Celery's defaults, and why:
 from __future__ import annotations
 
 from celery import Celery
+from kombu import Queue
+from kombu.serialization import registry
 
+from worker import fastjson
 from worker.settings import Settings, get_settings
 
 PROCESS_TASK = "ingest.process_batch"
@@ -26,7 +29,24 @@ POLL_FEEDS_TASK = "ingest.poll_feeds"
 POLL_FEED_TASK = "ingest.poll_feed"
 
 
+def use_fast_json() -> None:
+    """orjson for the ``json`` content type: the same JSON on the wire, several times faster.
+
+    A batch message carries a hundred articles; encoding and decoding them was a visible
+    share of the producer's and the workers' time. What orjson refuses (integers beyond 64
+    bits) falls back to the standard library.
+    """
+    registry.register(
+        "json",
+        fastjson.dumps,
+        fastjson.loads,
+        content_type="application/json",
+        content_encoding="utf-8",
+    )
+
+
 def make_app(settings: Settings) -> Celery:
+    use_fast_json()
     app = Celery("ingest", include=["worker.tasks"])
     app.conf.update(celery_config(settings))
     return app
@@ -42,6 +62,9 @@ def celery_config(settings: Settings) -> dict[str, object]:
             # by default (about 100 s); scan every interval so a lost message comes back
             # soon after its visibility timeout.
             "unacked_restore_throttle": 1,
+            # Our bodies are JSON text already: store them as they are, not base64'd
+            # (a third smaller in Redis, and no encode/decode per message).
+            "body_encoding": "utf-8",
         },
         "task_serializer": "json",
         "result_serializer": "json",
@@ -56,6 +79,9 @@ def celery_config(settings: Settings) -> dict[str, object]:
         "worker_send_task_events": True,
         "task_send_sent_event": True,
         "task_default_queue": INGEST_QUEUE,
+        # Both queues declared: a plain `celery -A worker.app worker` serves URLs too;
+        # `-Q fetch` makes a fetch-only worker (a thread pool suits it).
+        "task_queues": (Queue(INGEST_QUEUE), Queue(FETCH_QUEUE)),
         "task_routes": {
             FETCH_TASK: {"queue": FETCH_QUEUE},
             PROCESS_TASK: {"queue": INGEST_QUEUE},

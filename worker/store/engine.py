@@ -7,33 +7,24 @@ decision is made under that lock, and the unique constraints are the last guard.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import orjson
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
+from worker import fastjson
 from worker.errors import ConfigError, TransientError
 
 # Any constant works; it only has to be the same for every writer of this schema.
 _WRITE_LOCK_ID = 0x1A7E57
 
 
-def json_dumps(value: Any) -> str:
-    """orjson (several times faster: every ledger row carries its item's payload), with the
-    standard library for what orjson refuses, such as integers beyond 64 bits."""
-    try:
-        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
-    except TypeError:
-        return json.dumps(value)
-
-
-_JSON = {"json_serializer": json_dumps, "json_deserializer": orjson.loads}
+# orjson for the JSON columns: every ledger row carries its item's payload.
+_JSON = {"json_serializer": fastjson.dumps, "json_deserializer": fastjson.loads}
 
 
 def make_engine(url: str) -> Engine:
