@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import click
@@ -44,6 +44,18 @@ def progress_bar() -> Progress:
     )
 
 
+def rate_ticker(bar: Progress, task: Any) -> Callable[[int], None]:
+    """Advance ``task`` by n items and show the rate since it started."""
+    started = time.monotonic()
+
+    def tick(n: int) -> None:
+        bar.advance(task, n)
+        done = bar.tasks[0].completed
+        bar.update(task, rate=f"{done / max(time.monotonic() - started, 1e-6):,.0f} items/s")
+
+    return tick
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def cli() -> None:
     """Streaming ingestion worker for news articles."""
@@ -63,13 +75,7 @@ def run(
     settings = load_settings(store_url=store_url, enrich=enrich, batch_size=batch_size)
     with progress_bar() as bar:
         task = bar.add_task("ingesting", total=None, rate="")
-        started = time.monotonic()
-
-        def tick(n: int) -> None:
-            bar.advance(task, n)
-            done = bar.tasks[0].completed
-            bar.update(task, rate=f"{done / max(time.monotonic() - started, 1e-6):,.0f} items/s")
-
+        tick = rate_ticker(bar, task)
         summary = run_inprocess(targets, settings, lambda t: bar.update(task, total=t), tick)
     print_summary(summary)
 
@@ -90,7 +96,7 @@ def enqueue(
     '-' and --follow stream: lines are published as they arrive, in batches flushed when
     full or after INGEST_FLUSH_DELAY, until end of input or SIGINT."""
     from worker.app import make_app
-    from worker.producer import Publisher, new_run_id, read_items
+    from worker.producer import Publisher, estimate_items, new_run_id, read_items
     from worker.runtime import Runtime
     from worker.stream import stop_on_signals, stream_in
 
@@ -106,9 +112,10 @@ def enqueue(
     publisher = Publisher(make_app(settings), runtime.store, settings.batch_size)
     stop = stop_on_signals()  # SIGINT: finish the chunk in hand, then stop (nothing half-done)
     with progress_bar() as bar:
-        task = bar.add_task("publishing", total=None, rate="")
+        # An estimate (lines, feed entries, files) is enough for an ETA; reading stays lazy.
+        task = bar.add_task("publishing", total=estimate_items(targets), rate="")
         items = read_items(targets, settings, run_id)
-        result = publisher.publish(items, run_id, lambda n: bar.advance(task, n), stop)
+        result = publisher.publish(items, run_id, rate_ticker(bar, task), stop)
     if stop.is_set():
         err.print(f"run {run_id}: interrupted after {result.items} items; run again to resume")
         click.echo(run_id)

@@ -14,11 +14,12 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import islice
+from pathlib import Path
 from typing import Any, TypeVar
 
 from worker.models import Kind, RawItem
 from worker.settings import Settings
-from worker.sources.files import Limits, iter_inputs
+from worker.sources.files import FEED_SUFFIXES, JSONL_SUFFIXES, Limits, iter_inputs
 from worker.sources.found import Found
 from worker.store import Store
 
@@ -52,6 +53,36 @@ def limits(settings: Settings) -> Limits:
 
 def read_items(targets: Sequence[str], settings: Settings, run_id: str) -> Iterator[RawItem]:
     return number_items(iter_inputs(targets, limits(settings)), run_id, datetime.now(UTC))
+
+
+def estimate_items(targets: Sequence[str]) -> int | None:
+    """About how many items ``targets`` hold, for a progress bar's ETA (None: unknown)."""
+    total = 0
+    for target in targets:
+        if target == "-":
+            return None
+        if target.startswith(("http://", "https://")):
+            total += 1
+            continue
+        path = Path(target)
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        total += sum(_estimate_file(f) for f in files)
+    return total
+
+
+def _estimate_file(path: Path) -> int:
+    """Non-empty lines of JSONL, entries of a feed, one item for anything else."""
+    suffix = path.suffix.lower()
+    if suffix not in JSONL_SUFFIXES | FEED_SUFFIXES:
+        return 1
+    try:
+        with path.open("rb") as handle:
+            chunks = iter(lambda: handle.read(1 << 20), b"")
+            if suffix in JSONL_SUFFIXES:
+                return max(1, sum(chunk.count(b"\n") for chunk in chunks))
+            return max(1, sum(chunk.count(b"<item") + chunk.count(b"<entry") for chunk in chunks))
+    except OSError:
+        return 1
 
 
 @dataclass

@@ -30,3 +30,14 @@ def test_a_long_line_and_a_binary_line_cost_only_themselves(tmp_path: Path) -> N
     assert [f.kind for f in found] == [Kind.RECORD, Kind.INVALID, Kind.INVALID, Kind.RECORD]
     assert [f.payload.get("reason") for f in found[1:3]] == ["too_large", "not_utf8"]
     assert found[3].source.endswith(":4")
+
+
+def test_the_producer_estimates_items_for_its_eta(tmp_path: Path) -> None:
+    from worker.producer import estimate_items
+
+    (tmp_path / "a.jsonl").write_text('{"body": "x"}\n' * 30)
+    (tmp_path / "b.txt").write_text("title\nbody\n")
+    (tmp_path / "c.rss").write_text("<rss><channel><item></item><item></item></channel></rss>")
+    assert estimate_items([str(tmp_path)]) == 30 + 1 + 2
+    assert estimate_items([str(tmp_path), "https://example.org/x"]) == 34
+    assert estimate_items(["-"]) is None
