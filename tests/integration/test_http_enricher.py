@@ -19,6 +19,13 @@ Behaviour = Callable[[BaseHTTPRequestHandler, bytes], None]
 RELEASE = threading.Event()  # lets the slow handler finish at teardown
 
 
+class QuietServer(ThreadingHTTPServer):
+    """The slow server's client gives up by design; its broken pipe is not news."""
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass
+
+
 class Server:
     """A real HTTP server in a thread whose behaviour a test can switch."""
 
@@ -35,7 +42,7 @@ class Server:
             def log_message(self, *args: Any) -> None:  # keep test output clean
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = QuietServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
         self.thread.start()
