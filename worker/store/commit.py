@@ -88,7 +88,15 @@ def known_duplicates(
     bands = {p.item.item_key: _bands(p, params) for p in todo}
     index = _load_index(conn, todo, bands)
     window_start = now - timedelta(days=window_days) if window_days else None
-    return {p.item.item_key for p in todo if _preview(p, bands, index, params, window_start)}
+    copies: set[str] = set()
+    for p in todo:
+        key = p.item.item_key
+        if _preview(p, bands, index, params, window_start):
+            copies.add(key)
+        else:  # as the commit will: a later copy in this same batch is a copy of this one
+            assert p.article is not None
+            index.add(p.article, p.near, bands[key], now)
+    return copies
 
 
 def _preview(
