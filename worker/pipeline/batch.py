@@ -7,7 +7,7 @@ this module prepares everything that can be computed without the store.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
@@ -41,7 +41,6 @@ class Prepared:
     rejection: Outcome | None = None
     error_class: str | None = None  # set when the item goes to quarantine
     attempts: int = 1
-    timings: dict[str, float] = field(default_factory=dict)
 
 
 def run_batch(items: Sequence[RawItem], deps: Deps, now: datetime) -> list[Prepared]:

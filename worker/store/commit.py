@@ -30,6 +30,24 @@ class Index:
         ids = set().union(*(self.by_band.get(b, set()) for b in bands))
         return [self.candidates[i] for i in sorted(ids) if i in self.candidates]
 
+    def decide(
+        self,
+        article: Article,
+        near: NearSig | None,
+        bands: list[int],
+        params: NearParams,
+        window_start: datetime | None,
+    ) -> Decision:
+        """What ``article`` is, given what this index holds now."""
+        return decide(
+            near,
+            exact_id=self.by_fp.get(article.fingerprint),
+            same_url=self.by_url.get(article.canonical_url or "", []),
+            near_candidates=self.near_candidates(bands),
+            params=params,
+            window_start=window_start,
+        )
+
     def add(self, article: Article, near: NearSig | None, bands: list[int], now: datetime) -> None:
         candidate = Candidate(article.item_key, now, near)
         self.by_fp[article.fingerprint] = article.item_key
@@ -90,32 +108,14 @@ def known_duplicates(
     window_start = now - timedelta(days=window_days) if window_days else None
     copies: set[str] = set()
     for p in todo:
+        assert p.article is not None
         key = p.item.item_key
-        if _preview(p, bands, index, params, window_start):
+        decision = index.decide(p.article, p.near, bands[key], params, window_start)
+        if decision.status == Status.DUPLICATE:
             copies.add(key)
         else:  # as the commit will: a later copy in this same batch is a copy of this one
-            assert p.article is not None
             index.add(p.article, p.near, bands[key], now)
     return copies
-
-
-def _preview(
-    p: Prepared,
-    bands: dict[str, list[int]],
-    index: Index,
-    params: NearParams,
-    window_start: datetime | None,
-) -> bool:
-    assert p.article is not None
-    decision = decide(
-        p.near,
-        exact_id=index.by_fp.get(p.article.fingerprint),
-        same_url=index.by_url.get(p.article.canonical_url or "", []),
-        near_candidates=index.near_candidates(bands[p.item.item_key]),
-        params=params,
-        window_start=window_start,
-    )
-    return decision.status == Status.DUPLICATE
 
 
 def _bands(p: Prepared, params: NearParams) -> list[int]:
@@ -149,14 +149,7 @@ def _decide_one(
             writes.quarantine.append(p)
         return
     article = p.article
-    decision = decide(
-        p.near,
-        exact_id=index.by_fp.get(article.fingerprint),
-        same_url=index.by_url.get(article.canonical_url or "", []),
-        near_candidates=index.near_candidates(bands),
-        params=params,
-        window_start=window_start,
-    )
+    decision = index.decide(article, p.near, bands, params, window_start)
     writes.outcomes.append(_outcome(article.item_key, decision))
     if decision.status == Status.STORED:
         _stage_article(article, p.near, bands, decision, writes, now)

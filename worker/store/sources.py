@@ -12,14 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Table, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, or_, select, update
 
 from worker.models import RawItem
 from worker.store import Store
 from worker.store.engine import read_connection, write_transaction
 from worker.store.schema import feed_sources, seen_entries, watched_files
-from worker.store.sql import aware, chunks, register_items
+from worker.store.sql import aware, chunks, insert_for, register_items
 
 
 @dataclass(frozen=True)
@@ -40,10 +39,6 @@ class FileMark:
     size: int
     mtime_ns: int
     sha256: str
-
-
-def _insert(conn: Connection, table: Table) -> Any:
-    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
 
 
 class SourceStore:
@@ -159,7 +154,7 @@ class SourceStore:
         """Remember the file and register its items as pending, in one transaction."""
         row = {**mark.__dict__, "run_id": run_id, "items": len(batch), "seen_at": now}
         with self._write() as conn:
-            stmt = _insert(conn, watched_files)
+            stmt = insert_for(conn, watched_files)
             fields = ("size", "mtime_ns", "sha256", "run_id", "items", "seen_at")
             stmt = stmt.on_conflict_do_update(
                 index_elements=["path"], set_={f: stmt.excluded[f] for f in fields}
