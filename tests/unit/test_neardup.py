@@ -15,8 +15,11 @@ from worker.pipeline.neardup import (
     is_near_duplicate,
     near_signature,
     similarity,
+    near_signatures,
+    shingles,
     tokens,
 )
+from worker.pipeline.neardup import _word_hashes
 
 # A 300-word vocabulary: two articles drawn from it share few 4-word runs, like real ones.
 WORDS = [f"word{n}" for n in range(300)]
@@ -154,14 +157,55 @@ def test_params_rows() -> None:
 
 def test_signature_values_are_pinned() -> None:
     # Stored signatures and band keys outlive processes and upgrades: a new rensa release,
-    # seed or tokeniser that changes these values needs a re-index, not a silent mismatch.
+    # seed, tokeniser or hash that changes these values needs a re-index (and a new
+    # encoding version), not a silent mismatch.
     sig = near_signature("The quick brown fox jumps over the lazy dog.")
     assert sig.size == 6
-    assert sig.values[:4] == (3247844947, 1166110033, 1919305990, 3291029549)
-    assert band_keys(sig)[:2] == [1324789543953525026, 1837433884000752085]
+    assert sig.values[:4] == (3489473283, 905208129, 2901192840, 3253283393)
+    assert band_keys(sig)[:2] == [-3453009177558017331, 7750347524568961156]
 
 
 def test_signatures_of_different_lengths_are_refused() -> None:
     short = near_signature(ARTICLE, NearParams(shingle=4, num_perm=30, bands=10, threshold=0.5))
     with pytest.raises(ValueError):
         similarity(short, near_signature(ARTICLE))
+
+
+MIXED = [
+    "L’homme a dit « bonjour », puis: iPhoneを販売した 男性が逮捕された。 Straße ÉTÉ",
+    "snake_case and digits 123 4,5 — dashes–and‘quotes’ x²y ٣٤ Ⅻ",
+    "Один два три четыре пять. שלום עולם. مرحبا بالعالم 漢字かな交じり文",
+    "tabs\tand\nnewlines  and\u00a0nbsp and zero\u200bwidth",
+    "",
+    "!!! ... ???",
+]
+
+
+@pytest.mark.parametrize("text", MIXED)
+def test_array_tokeniser_finds_the_reference_words(text: str) -> None:
+    # near_signature finds words with array operations; `tokens` is the readable definition.
+    words, owner = _word_hashes([text.casefold()])
+    one_by_one = [_word_hashes([word])[0] for word in tokens(text)]
+    assert list(words) == [int(w[0]) for w in one_by_one]
+    assert set(owner.tolist()) <= {0}
+
+
+def test_signature_size_counts_the_reference_shingles() -> None:
+    for text in [ARTICLE, OTHER, *MIXED]:
+        assert near_signature(text).size == len(shingles(tokens(text), DEFAULT_PARAMS.shingle))
+
+
+def test_a_batch_gives_each_text_its_own_signature() -> None:
+    # Texts are processed joined; no shingle may span two of them, short ones included.
+    texts = [ARTICLE, "Breaking: fire!", "", OTHER, "one two three four", *MIXED]
+    assert near_signatures(texts) == [near_signature(t) for t in texts]
+    assert near_signatures([]) == []
+
+
+def test_every_unicode_character_tokenises_like_the_reference() -> None:
+    # All code points, in chunks mixing classes: boundaries must agree everywhere.
+    every = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000)
+    for start in range(0, len(every), 50_000):
+        chunk = every[start : start + 50_000]
+        words, _ = _word_hashes([chunk.casefold()])
+        assert len(words) == len(tokens(chunk)), start

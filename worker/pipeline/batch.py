@@ -14,7 +14,13 @@ from typing import Any
 from worker.errors import PermanentError
 from worker.models import Article, Outcome, RawItem, Status
 from worker.pipeline.language import detect_language
-from worker.pipeline.neardup import DEFAULT_PARAMS, NearParams, NearSig, near_signature
+from worker.pipeline.neardup import (
+    DEFAULT_PARAMS,
+    NearParams,
+    NearSig,
+    near_signature,
+    near_signatures,
+)
 from worker.pipeline.normalise import canonical_url, fingerprint, normalise_text, normalise_title
 from worker.pipeline.parse import parse_item
 
@@ -52,7 +58,34 @@ def run_batch(items: Sequence[RawItem], deps: Deps, now: datetime) -> list[Prepa
 
 def prepare_batch(items: Sequence[RawItem], deps: Deps, now: datetime) -> list[Prepared]:
     """parse -> normalise -> fingerprint -> near signature; the first half of ``run_batch``."""
-    return [_prepare(item, deps, now) for item in items]
+    prepared = [_prepare(item, deps, now) for item in items]
+    _sign([p for p in prepared if p.article is not None], deps.near_params)
+    return prepared
+
+
+def _sign(ready: list[Prepared], params: NearParams) -> None:
+    """Near signatures for the whole batch in one pass (array work amortised over it)."""
+    try:
+        signatures = near_signatures([_body(p) for p in ready], params)
+    except Exception:  # find the item that breaks it; the others go on
+        for p in ready:
+            _sign_one(p, params)
+        return
+    for p, signature in zip(ready, signatures, strict=True):
+        p.near = signature
+
+
+def _sign_one(p: Prepared, params: NearParams) -> None:
+    try:
+        p.near = near_signature(_body(p), params)
+    except Exception as exc:
+        failed = quarantined(p.item, exc)
+        p.article, p.rejection, p.error_class = None, failed.rejection, failed.error_class
+
+
+def _body(p: Prepared) -> str:
+    assert p.article is not None
+    return p.article.body
 
 
 def enrich_prepared(
@@ -67,14 +100,14 @@ def enrich_prepared(
 
 
 def _prepare(item: RawItem, deps: Deps, now: datetime) -> Prepared:
+    """Parse and normalise one item; its near signature comes with the batch's."""
     try:
         article = normalise_article(parse_item(item, now), deps.max_body_chars)
-        near = near_signature(article.body, deps.near_params)
     except PermanentError as exc:
         return Prepared(item, rejection=rejected(item.item_key, exc.reason, exc.message))
     except Exception as exc:  # a bug must cost one item, not the batch: quarantine it
         return quarantined(item, exc)
-    return Prepared(item, article=article, near=near)
+    return Prepared(item, article=article)
 
 
 def quarantined(item: RawItem, exc: BaseException) -> Prepared:

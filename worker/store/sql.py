@@ -95,8 +95,16 @@ def candidates(conn: Connection, ids: set[str]) -> dict[str, Candidate]:
 
 
 def _candidate(article_id: str, created_at: datetime, sig: bytes | None) -> Candidate:
-    near = NearSig.decode(bytes(sig)) if sig else None
-    return Candidate(article_id, aware(created_at), near)
+    return Candidate(article_id, aware(created_at), _signature(sig))
+
+
+def _signature(sig: bytes | None) -> NearSig | None:
+    """A stored signature; one from an older encoding compares as no signature at all
+    (its article still matches exactly and by URL, never by nearness)."""
+    try:
+        return NearSig.decode(bytes(sig)) if sig else None
+    except ValueError:
+        return None
 
 
 def article_row(
