@@ -44,17 +44,18 @@ def runtime() -> Runtime:
 
 @worker_init.connect
 def _preload_models(**_: Any) -> None:
-    """Load the language model in the parent, before the pool forks.
+    """Build read-only tables and models in the parent, before the pool forks.
 
-    Read-only model tables are then shared copy-on-write by every pool process, and a
-    replacement process (after a crash or max-tasks-per-child) starts warm instead of
-    spending seconds on its first batch. Connections, unlike models, are built after the fork.
+    They are then shared copy-on-write by every pool process, and a replacement process
+    (after a crash or max-tasks-per-child) starts warm instead of spending seconds on its
+    first batch. Connections, unlike models, are built after the fork.
     """
     import gc
 
-    from worker.pipeline.language import warm_up
+    from worker.pipeline import language, neardup
 
-    warm_up()
+    language.warm_up()
+    neardup.warm_up()  # the character-class table
     if get_settings().enrich:
         from worker.nlp import installed_languages, models_for
 
