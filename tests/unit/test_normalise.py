@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import random
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -57,7 +59,7 @@ def test_fingerprint_is_sha256_hex() -> None:
 
 
 def test_fingerprint_folds_case_and_spacing() -> None:
-    assert fingerprint("The Harbour  reopened.\nToday.") == fingerprint(
+    assert fingerprint(normalise_text("The Harbour  reopened.\n\n Today.")) == fingerprint(
         "the harbour reopened. today."
     )
 
@@ -159,3 +161,30 @@ def test_non_string_date_is_permanent(value: object) -> None:
 @pytest.mark.parametrize("value", ["20240418", "2024-W16-4"])
 def test_other_date_only_forms_stay_dates(value: str) -> None:
     assert type(parse_datetime(value)) is date
+
+
+# --- the fast paths against their plain definitions ------------------------------------------
+
+_PIECES = [
+    "word", "Été", "e\u0301", " ", "  ", "\t", "\n", "\n\n", " \n ", "\r\n", "\r", "\xa0",
+    "\u2028", "\u2029", "\u3000", "\u200b", "\ufeff", "\x0b", "\x1c", "\x85", "\x07", "ß",
+    "İ", "«", "’", "-", "漢字",
+]  # fmt: skip
+
+
+def _random_texts(count: int) -> list[str]:
+    rng = random.Random(20261129)
+    return ["".join(rng.choices(_PIECES, k=rng.randint(0, 40))) for _ in range(count)]
+
+
+def test_normalised_text_has_no_whitespace_but_single_spaces_and_newlines() -> None:
+    for text in _random_texts(5000):
+        clean = normalise_text(text)
+        assert " ".join(clean.split()) == clean.replace("\n", " "), repr(text)
+
+
+def test_fingerprint_of_normalised_text_folds_like_split_and_join() -> None:
+    for text in _random_texts(2000):
+        clean = normalise_text(text)
+        folded = " ".join(clean.casefold().split())
+        assert fingerprint(clean) == hashlib.sha256(folded.encode()).hexdigest(), repr(text)

@@ -32,8 +32,13 @@ def normalise_title(title: str) -> str:
 
 
 def fingerprint(body: str) -> str:
-    """Exact-content key: SHA-256 of the normalised body, case and spacing folded."""
-    folded = " ".join(body.casefold().split())
+    """Exact-content key: SHA-256 of the body, case and spacing folded.
+
+    ``body`` must come from ``normalise_text``: its only whitespace is then single spaces
+    and newlines, so folding the spacing is replacing the newlines (C speed, where splitting
+    and re-joining every word cost half of this whole function).
+    """
+    folded = body.casefold().replace("\n", " ")
     return hashlib.sha256(folded.encode("utf-8")).hexdigest()
 
 
