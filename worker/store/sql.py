@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from worker import fastjson
 from worker.models import Article, Outcome, RawItem, Status
 from worker.pipeline.batch import Prepared
 from worker.pipeline.dedup import Candidate
@@ -35,13 +36,35 @@ def aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+def rows_with(
+    conn: Connection, table: Table, columns: Sequence[str], key: str, values: Iterable[Any]
+) -> list[Any]:
+    """Rows of ``table`` whose ``key`` is one of ``values``, in one query.
+
+    The whole list travels as ONE parameter (a JSON array for SQLite's json_each, an array
+    for PostgreSQL's ANY): SQLAlchemy's expansion of an IN list into hundreds of bound
+    parameters cost more than the lookups themselves (2,000 band keys per batch).
+    """
+    wanted = list(values)
+    if not wanted:
+        return []
+    names = ", ".join(columns)
+    if conn.dialect.name == "postgresql":
+        array = "bigint[]" if isinstance(wanted[0], int) else "text[]"
+        query = f"SELECT {names} FROM {table.name} WHERE {key} = ANY(%s::{array})"
+        return list(conn.exec_driver_sql(query, (wanted,)))
+    query = f"SELECT {names} FROM {table.name} WHERE {key} IN (SELECT value FROM json_each(?))"
+    return list(conn.exec_driver_sql(query, (fastjson.dumps(wanted),)))
+
+
 def finished_outcomes(conn: Connection, keys: Sequence[str]) -> dict[str, Outcome]:
     """Outcomes already recorded for these items (a redelivered batch)."""
+    names = [c.name for c in items.columns if c.name != "payload"]
     found: dict[str, Outcome] = {}
-    for part in chunks(keys):
-        query = select(items).where(items.c.item_key.in_(part), items.c.status != Status.PENDING)
-        for row in conn.execute(query).mappings():
-            found[row["item_key"]] = outcome_from_row(row)
+    for row in rows_with(conn, items, names, "item_key", keys):
+        fields = dict(zip(names, row, strict=True))
+        if fields["status"] != Status.PENDING:
+            found[fields["item_key"]] = outcome_from_row(fields)
     return found
 
 
@@ -60,42 +83,37 @@ def outcome_from_row(row: Any) -> Outcome:
 
 
 def fingerprint_owners(conn: Connection, fingerprints: Sequence[str]) -> dict[str, str]:
-    owners: dict[str, str] = {}
-    for part in chunks({f"fp:{fp}" for fp in fingerprints}):
-        query = select(dedup_keys.c.key, dedup_keys.c.article_id).where(dedup_keys.c.key.in_(part))
-        owners.update({key[3:]: article_id for key, article_id in conn.execute(query)})
-    return owners
+    wanted = {f"fp:{fp}" for fp in fingerprints}
+    rows = rows_with(conn, dedup_keys, ("key", "article_id"), "key", wanted)
+    return {key[3:]: article_id for key, article_id in rows}
 
 
 def articles_at_urls(conn: Connection, urls: Sequence[str]) -> dict[str, list[Candidate]]:
     found: dict[str, list[Candidate]] = {}
-    cols = (articles.c.canonical_url, articles.c.id, articles.c.created_at, articles.c.near_sig)
-    for part in chunks(set(urls)):
-        for url, *rest in conn.execute(select(*cols).where(articles.c.canonical_url.in_(part))):
-            found.setdefault(url, []).append(_candidate(*rest))
+    cols = ("canonical_url", "id", "created_at", "near_sig")
+    for url, *rest in rows_with(conn, articles, cols, "canonical_url", set(urls)):
+        found.setdefault(url, []).append(_candidate(*rest))
     return found
 
 
 def band_members(conn: Connection, bands: set[int]) -> dict[int, set[str]]:
     members: dict[int, set[str]] = {}
-    for part in chunks(bands):
-        query = select(near_keys.c.band_key, near_keys.c.article_id)
-        for band, article_id in conn.execute(query.where(near_keys.c.band_key.in_(part))):
-            members.setdefault(band, set()).add(article_id)
+    for band, article_id in rows_with(
+        conn, near_keys, ("band_key", "article_id"), "band_key", bands
+    ):
+        members.setdefault(band, set()).add(article_id)
     return members
 
 
 def candidates(conn: Connection, ids: set[str]) -> dict[str, Candidate]:
-    found: dict[str, Candidate] = {}
-    cols = (articles.c.id, articles.c.created_at, articles.c.near_sig)
-    for part in chunks(ids):
-        for row in conn.execute(select(*cols).where(articles.c.id.in_(part))):
-            found[row[0]] = _candidate(*row)
-    return found
+    cols = ("id", "created_at", "near_sig")
+    return {row[0]: _candidate(*row) for row in rows_with(conn, articles, cols, "id", ids)}
 
 
-def _candidate(article_id: str, created_at: datetime, sig: bytes | None) -> Candidate:
-    return Candidate(article_id, aware(created_at), _signature(sig))
+def _candidate(article_id: str, created_at: datetime | str, sig: bytes | None) -> Candidate:
+    # Through the driver, SQLite gives its text form of the timestamp (always UTC here).
+    when = datetime.fromisoformat(created_at) if isinstance(created_at, str) else created_at
+    return Candidate(article_id, aware(when), _signature(sig))
 
 
 def _signature(sig: bytes | None) -> NearSig | None:
