@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import random
+import re
+import unicodedata
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -172,9 +174,26 @@ _PIECES = [
 ]  # fmt: skip
 
 
+def _reference_text(text: str) -> str:
+    """normalise_text's definition, without its fast path for clean text."""
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = re.sub("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\x00]", "", text)
+    text = re.sub("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]", " ", text)
+    lines = (" ".join(line.split()) for line in text.split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
 def _random_texts(count: int) -> list[str]:
     rng = random.Random(20261129)
     return ["".join(rng.choices(_PIECES, k=rng.randint(0, 40))) for _ in range(count)]
+
+
+def test_normalise_text_equals_its_definition() -> None:
+    texts = _random_texts(5000)
+    clean = [t for t in texts if t == _reference_text(t)]
+    assert len(clean) > 100  # the fast path is taken too
+    for text in texts + clean:
+        assert normalise_text(text) == _reference_text(text), repr(text)
 
 
 def test_normalised_text_has_no_whitespace_but_single_spaces_and_newlines() -> None:

@@ -15,15 +15,31 @@ from worker.errors import PermanentError
 # Zero-width and bidi controls carry no text; left in, they split words and fingerprints.
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\x00]")
 _CONTROL = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_BLANK_LINES = re.compile("\n\n+")
 
 
 def normalise_text(text: str) -> str:
     """NFC, no invisible or control characters, single spaces, one newline per paragraph."""
-    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
-    text = _CONTROL.sub(" ", _INVISIBLE.sub("", text))
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\n\n" in text:  # blank lines between paragraphs: the usual form, dropped either way
+        text = _BLANK_LINES.sub("\n", text)
+    if _already_clean(text):
+        return unicodedata.normalize("NFC", text)
+    text = _CONTROL.sub(" ", _INVISIBLE.sub("", unicodedata.normalize("NFC", text)))
     # str.split() collapses whitespace in C; a regex over every space cost twice as much.
     lines = (" ".join(line.split()) for line in text.split("\n"))
     return "\n".join(line for line in lines if line)
+
+
+def _already_clean(text: str) -> bool:
+    """True when the slow path would change nothing but NFC (most clean text: 10x faster).
+
+    ``isprintable`` is False for every whitespace character but the plain space and for
+    every control and format character, which covers all that the slow path removes; the
+    rest is spacing at line edges, doubled spaces and blank lines.
+    """
+    flat = text.replace("\n", " ")  # one search then finds doubled spaces and blank lines
+    return flat.isprintable() and "  " not in flat and flat[:1] != " " and flat[-1:] != " "
 
 
 def normalise_title(title: str) -> str:
