@@ -55,3 +55,29 @@ def test_only_the_head_of_a_long_text_decides() -> None:
     english = SAMPLES["en"] * 200
     assert len(french) > 4000
     assert detect_language(french + "\n" + english)[0] == "fr"
+
+
+def test_text_cld2_calls_invalid_still_gets_a_language() -> None:
+    # C1 controls and lone surrogates make CLD2 refuse its input; they are not text anyway.
+    text = SAMPLES["en"] + " \x85 \x9f \ud800 " + SAMPLES["en"]
+    assert detect_language(text)[0] == "en"
+
+
+@pytest.mark.parametrize(
+    ("code", "text"),
+    [
+        ("he", "שלום עולם, זהו משפט בעברית שנכתב כדי לבדוק את זיהוי השפה של הספרייה"),
+        ("zh", "今天天氣很好，我們去公園散步吧，然後一起吃午飯。臺灣的首都是臺北。"),
+        ("zh", "今天天气很好，我们去公园散步吧，然后一起吃午饭。北京是中国的首都。"),
+    ],
+)
+def test_codes_are_current_iso_639_1(code: str, text: str) -> None:
+    # CLD2 says "iw" for Hebrew and "zh-Hant" for traditional Chinese.
+    assert detect_language(text)[0] == code
+
+
+def test_mostly_english_with_a_russian_quote_is_english() -> None:
+    quote = "«Мы не комментируем это решение», — сказал представитель министерства."
+    code, confidence = detect_language(SAMPLES["en"] * 3 + " " + quote + " " + SAMPLES["en"])
+    assert code == "en"
+    assert confidence < 1.0
