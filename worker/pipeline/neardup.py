@@ -244,14 +244,27 @@ def band_keys(sig: NearSig, params: NearParams = DEFAULT_PARAMS) -> list[int]:
 
     An empty text gets no keys: all empty signatures are equal and would all collide.
     """
-    if sig.size == 0:
-        return []
-    rows = np.asarray(sig.values, dtype=_U64)[: params.bands * params.rows]
-    rows = rows.reshape(params.bands, params.rows)
-    key = np.arange(1, params.bands + 1, dtype=_U64)  # the band's index is part of its key
+    return band_keys_of([sig], params)[0]
+
+
+def band_keys_of(
+    sigs: Sequence[NearSig | None], params: NearParams = DEFAULT_PARAMS
+) -> list[list[int]]:
+    """``band_keys`` of every signature (none for a missing one), in one array pass."""
+    keys: list[list[int]] = [[] for _ in sigs]
+    present = [i for i, sig in enumerate(sigs) if sig is not None and sig.size > 0]
+    if not present:
+        return keys
+    width = params.bands * params.rows
+    values = np.array([sigs[i].values[:width] for i in present], dtype=_U64)  # type: ignore[union-attr]
+    values = values.reshape(len(present), params.bands, params.rows)
+    # The band's index is part of its key: equal rows in different bands must not collide.
+    key = np.tile(np.arange(1, params.bands + 1, dtype=_U64), (len(present), 1))
     for column in range(params.rows):
-        key = _mix(key * _U64(_WORD_BASE) + rows[:, column])
-    return key.view(np.int64).tolist()  # type: ignore[no-any-return]
+        key = _mix(key * _U64(_WORD_BASE) + values[:, :, column])
+    for i, row in zip(present, key.view(np.int64).tolist(), strict=True):
+        keys[i] = row
+    return keys
 
 
 def estimated_jaccard(a: NearSig, b: NearSig) -> float:

@@ -12,7 +12,7 @@ from sqlalchemy import Connection
 from worker.models import Article, Outcome, RawItem, Status
 from worker.pipeline.batch import Prepared
 from worker.pipeline.dedup import Candidate, Decision, decide
-from worker.pipeline.neardup import NearParams, NearSig, band_keys
+from worker.pipeline.neardup import NearParams, NearSig, band_keys_of
 from worker.store import sql
 from worker.store.schema import articles, dedup_keys, near_keys
 
@@ -27,7 +27,11 @@ class Index:
     candidates: dict[str, Candidate] = field(default_factory=dict)
 
     def near_candidates(self, bands: Iterable[int]) -> list[Candidate]:
-        ids = set().union(*(self.by_band.get(b, set()) for b in bands))
+        ids: set[str] = set()
+        for band in bands:
+            members = self.by_band.get(band)
+            if members:
+                ids |= members
         return [self.candidates[i] for i in sorted(ids) if i in self.candidates]
 
     def decide(
@@ -79,7 +83,7 @@ def commit_batch(
     """Decide every item of the batch and write it; a redelivered item changes nothing."""
     finished = sql.finished_outcomes(conn, [p.item.item_key for p in prepared])
     todo = [p for p in prepared if p.item.item_key not in finished]
-    bands = {p.item.item_key: _bands(p, params) for p in todo}
+    bands = _bands(todo, params)
     index = _load_index(conn, todo, bands)
     window_start = now - timedelta(days=window_days) if window_days else None
     writes = Writes()
@@ -103,7 +107,7 @@ def known_duplicates(
     the worker skip enriching copies (the costliest stage) without deciding anything here.
     """
     todo = [p for p in prepared if p.article is not None]
-    bands = {p.item.item_key: _bands(p, params) for p in todo}
+    bands = _bands(todo, params)
     index = _load_index(conn, todo, bands)
     window_start = now - timedelta(days=window_days) if window_days else None
     copies: set[str] = set()
@@ -118,8 +122,9 @@ def known_duplicates(
     return copies
 
 
-def _bands(p: Prepared, params: NearParams) -> list[int]:
-    return band_keys(p.near, params) if p.near is not None else []
+def _bands(todo: Sequence[Prepared], params: NearParams) -> dict[str, list[int]]:
+    keys = band_keys_of([p.near for p in todo], params)
+    return {p.item.item_key: k for p, k in zip(todo, keys, strict=True)}
 
 
 def _load_index(conn: Connection, todo: Sequence[Prepared], bands: dict[str, list[int]]) -> Index:
