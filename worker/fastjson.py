@@ -11,6 +11,7 @@ and orjson would read an integer beyond 64 bits as a float, silently losing digi
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import orjson
 
@@ -19,6 +20,48 @@ loads = json.loads
 
 def dumps(value: object) -> str:
     try:
-        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+        return orjson.dumps(value, default=_embed, option=orjson.OPT_NON_STR_KEYS).decode()
     except TypeError:
-        return json.dumps(value)
+        return json.dumps(value, default=_decoded)
+
+
+class RawJSON:
+    """JSON text to embed as it is in what ``dumps`` writes (not encoded a second time)."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+def raw(text: str) -> RawJSON:
+    return RawJSON(text)
+
+
+def _embed(value: object) -> Any:
+    if isinstance(value, RawJSON):
+        return orjson.Fragment(value.text)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def _decoded(value: object) -> Any:
+    # Only on the standard-library path (orjson refused something else in the document).
+    if isinstance(value, RawJSON):
+        return json.loads(value.text)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+_PASSTHROUGH = (
+    orjson.OPT_PASSTHROUGH_DATETIME
+    | orjson.OPT_PASSTHROUGH_SUBCLASS
+    | orjson.OPT_PASSTHROUGH_DATACLASS
+)
+kombu_dumps: Any = None  # kombu's encoder, set when worker.app installs envelope_dumps
+
+
+def envelope_dumps(value: object) -> bytes | str:
+    """A kombu transport envelope: orjson when it writes exactly what kombu would."""
+    try:
+        return orjson.dumps(value, option=_PASSTHROUGH)
+    except TypeError:
+        return kombu_dumps(value)  # type: ignore[no-any-return]

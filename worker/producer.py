@@ -17,6 +17,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, TypeVar
 
+from worker import fastjson
 from worker.models import Kind, RawItem
 from worker.settings import Settings
 from worker.sources.files import FEED_SUFFIXES, JSONL_SUFFIXES, Limits, iter_inputs
@@ -127,10 +128,13 @@ class Publisher:
     ) -> None:
         from worker.app import FETCH_TASK, PROCESS_TASK
 
-        dumped = [item.model_dump(mode="json") for item in chunk]  # once: ledger and message
-        self.store.register(chunk, datetime.now(UTC), dumped)
-        urls = [d for i, d in zip(chunk, dumped, strict=True) if i.kind is Kind.URL]
-        rest = [d for i, d in zip(chunk, dumped, strict=True) if i.kind is not Kind.URL]
+        # Encoded once (pydantic's own JSON encoder): the same text goes into the ledger row
+        # and, embedded as it is, into the message.
+        encoded = [item.model_dump_json() for item in chunk]
+        self.store.register(chunk, datetime.now(UTC), encoded)
+        pairs = list(zip(chunk, map(fastjson.raw, encoded), strict=True))
+        urls = [pair for pair in pairs if pair[0].kind is Kind.URL]
+        rest = [pair for pair in pairs if pair[0].kind is not Kind.URL]
         for part in batched(urls, FETCH_BATCH):
             self._send(producer, FETCH_TASK, part, result)
             tick(len(part))
@@ -139,15 +143,18 @@ class Publisher:
             tick(len(part))
 
     def _send(
-        self, producer: Any, name: str, batch: list[dict[str, Any]], result: Published
+        self, producer: Any, name: str, batch: list[tuple[RawItem, Any]], result: Published
     ) -> None:
         # argsrepr: Celery would otherwise build a safe repr of the whole batch per message.
         summary = f"[{len(batch)} items]"
-        self.app.send_task(name, args=[batch], producer=producer, argsrepr=summary, kwargsrepr="{}")
+        bodies = [body for _, body in batch]
+        self.app.send_task(
+            name, args=[bodies], producer=producer, argsrepr=summary, kwargsrepr="{}"
+        )
         result.items += len(batch)
         result.messages += 1
-        for item in batch:
-            result.by_kind[item["kind"]] = result.by_kind.get(item["kind"], 0) + 1
+        for item, _ in batch:
+            result.by_kind[item.kind.value] = result.by_kind.get(item.kind.value, 0) + 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -48,15 +48,15 @@ class Store:
         self,
         batch: Sequence[RawItem],
         now: datetime,
-        dumped: Sequence[dict[str, Any]] | None = None,
+        encoded: Sequence[str] | None = None,
     ) -> None:
         """Record accepted items as pending before they are published.
 
-        ``dumped``: the items already serialised (the producer has them for the message).
+        ``encoded``: each item's JSON text (the producer has it for the message).
         """
         self.ensure_schema()
         with write_transaction(self.engine) as conn:
-            sql.register_items(conn, batch, now, dumped)
+            sql.register_items(conn, batch, now, encoded)
 
     def commit(self, prepared: Sequence[Prepared], now: datetime) -> list[Outcome]:
         """Decide and write a whole batch in one transaction; returns one outcome per item."""

@@ -164,7 +164,7 @@ def insert_for(conn: Connection, table: Table = items) -> Any:
 def ledger_row(item: RawItem, now: datetime, keep_payload: bool = True) -> dict[str, Any]:
     return {
         "item_key": item.item_key,
-        "run_id": item.item_key.rsplit("-", 1)[0],
+        "run_id": _run_id(item.item_key),
         "source": item.source[:2000],
         "kind": item.kind.value,
         "status": Status.PENDING.value,
@@ -178,17 +178,43 @@ def register_items(
     conn: Connection,
     batch: Sequence[RawItem],
     now: datetime,
-    dumped: Sequence[dict[str, Any]] | None = None,
+    encoded: Sequence[str] | None = None,
 ) -> None:
-    """Pending ledger rows; an item registered twice keeps its first row."""
+    """Pending ledger rows; an item registered twice keeps its first row.
+
+    ``encoded``: each item's JSON text, when the caller has it already (the producer sends
+    the same text in its messages); the rows then go straight through the driver, which
+    took a third of the producer's time off compared with SQLAlchemy's per-row processing.
+    """
     if not batch:
         return
-    rows = [ledger_row(item, now) for item in batch] if dumped is None else [
-        ledger_row(item, now, keep_payload=False) | {"payload": dump}
-        for item, dump in zip(batch, dumped, strict=True)
-    ]  # fmt: skip
-    stmt = insert_for(conn).on_conflict_do_nothing(index_elements=["item_key"])
-    conn.execute(stmt, rows)
+    if encoded is None:
+        stmt = insert_for(conn).on_conflict_do_nothing(index_elements=["item_key"])
+        conn.execute(stmt, [ledger_row(item, now) for item in batch])
+        return
+    stamp = _bound(conn, items.c.accepted_at, now)
+    rows = [
+        (item.item_key, _run_id(item.item_key), item.source[:2000], item.kind.value, text)
+        for item, text in zip(batch, encoded, strict=True)
+    ]
+    pg = conn.dialect.name == "postgresql"
+    mark, payload = ("%s", "%s::jsonb") if pg else ("?", "?")
+    conn.exec_driver_sql(
+        "INSERT INTO items (item_key, run_id, source, kind, payload, status, attempts, "
+        f"accepted_at) VALUES ({mark}, {mark}, {mark}, {mark}, {payload}, "
+        f"'{Status.PENDING.value}', 0, {mark}) ON CONFLICT (item_key) DO NOTHING",
+        [(*row, stamp) for row in rows],
+    )
+
+
+def _run_id(item_key: str) -> str:
+    return item_key.rsplit("-", 1)[0]
+
+
+def _bound(conn: Connection, column: Any, value: Any) -> Any:
+    """``value`` as the dialect stores it in ``column`` (SQLite keeps timestamps as text)."""
+    process = column.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+    return process(value) if process is not None else value
 
 
 def upsert_outcomes(

@@ -1,0 +1,52 @@
+"""worker/fastjson.py: the message and envelope encoders write what the standard ones would."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+
+import kombu.transport.redis as redis_transport
+from kombu.utils.json import dumps as kombu_dumps
+from kombu.utils.json import loads as kombu_loads
+
+from worker import fastjson
+from worker.app import app  # noqa: F401  (installs the envelope encoder)
+
+DOC = {"text": "é\u2028”\ud7ff", "n": 3, "x": 1.5, "none": None, "list": [1, "a"]}
+
+
+def test_dumps_round_trips_including_what_orjson_refuses() -> None:
+    big = {**DOC, "big": 12345678901234567890123456}
+    assert json.loads(fastjson.dumps(DOC)) == DOC
+    assert json.loads(fastjson.dumps(big)) == big  # the standard-library path
+
+
+def test_raw_json_is_embedded_as_it_is() -> None:
+    text = json.dumps(DOC)
+    assert json.loads(fastjson.dumps([[fastjson.raw(text)], {}])) == [[DOC], {}]
+    # also when the rest of the document sends the encoder down the standard-library path
+    mixed = [[fastjson.raw(text)], {"big": 12345678901234567890123456}]
+    assert json.loads(fastjson.dumps(mixed)) == [[DOC], {"big": 12345678901234567890123456}]
+
+
+def test_the_redis_transport_uses_the_fast_envelope_encoder() -> None:
+    # kombu looks `dumps` up in its module at each call; if a release stops doing that,
+    # this fails instead of the speed-up silently disappearing.
+    assert redis_transport.dumps is fastjson.envelope_dumps
+
+
+def test_envelopes_decode_as_kombu_would_write_them() -> None:
+    envelope = {
+        "body": json.dumps([[DOC], {}, {}]),
+        "headers": {"id": str(uuid.uuid4()), "argsrepr": "[100 items]", "eta": None},
+        "properties": {"delivery_info": {"exchange": "", "routing_key": "ingest"}},
+        "content-type": "application/json",
+    }
+    assert kombu_loads(fastjson.envelope_dumps(envelope)) == kombu_loads(kombu_dumps(envelope))
+
+
+def test_typed_values_keep_kombus_own_encoding() -> None:
+    # kombu tags datetimes with their type so they decode as datetimes; orjson would not.
+    stamped = {"eta": datetime(2024, 6, 1, 12, tzinfo=UTC), "n": 1}
+    assert kombu_loads(fastjson.envelope_dumps(stamped)) == stamped
