@@ -58,7 +58,7 @@ def use_fast_envelopes() -> None:
 
     if redis_transport.dumps is not fastjson.envelope_dumps:
         fastjson.kombu_dumps = redis_transport.dumps
-        redis_transport.dumps = fastjson.envelope_dumps
+        redis_transport.dumps = fastjson.envelope_dumps  # type: ignore[assignment]
 
 
 def make_app(settings: Settings) -> Celery:

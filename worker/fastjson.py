@@ -64,4 +64,4 @@ def envelope_dumps(value: object) -> bytes | str:
     try:
         return orjson.dumps(value, option=_PASSTHROUGH)
     except TypeError:
-        return kombu_dumps(value)  # type: ignore[no-any-return]
+        return kombu_dumps(value)

@@ -22,9 +22,7 @@ BODY = (
 
 def item(key: str, body: str = BODY, **record: Any) -> RawItem:
     payload = {"record": {"title": "Harbour reopens", "body": body, **record}}
-    return RawItem(
-        item_key=key, source="wire", kind=Kind.RECORD, payload=payload, received_at=NOW
-    )
+    return RawItem(item_key=key, source="wire", kind=Kind.RECORD, payload=payload, received_at=NOW)
 
 
 def ledger(store: Store, keys: list[str]) -> list[dict[str, Any]]:

@@ -11,15 +11,15 @@ from worker.pipeline.neardup import (
     DEFAULT_PARAMS,
     NearParams,
     NearSig,
+    _word_hashes,
     band_keys,
     is_near_duplicate,
     near_signature,
-    similarity,
     near_signatures,
     shingles,
+    similarity,
     tokens,
 )
-from worker.pipeline.neardup import _word_hashes
 
 # A 300-word vocabulary: two articles drawn from it share few 4-word runs, like real ones.
 WORDS = [f"word{n}" for n in range(300)]

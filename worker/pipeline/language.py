@@ -48,7 +48,7 @@ def detect_language(text: str) -> tuple[str, float]:
 def _detect(sample: str) -> tuple[bool, int, tuple[tuple[str, str, int, float], ...]]:
     # bestEffort: a short but real sentence still gets its likeliest language, flagged
     # unreliable, instead of "unknown".
-    return pycld2.detect(sample, isPlainText=True, bestEffort=True)  # type: ignore[no-any-return]
+    return pycld2.detect(sample, isPlainText=True, bestEffort=True)
 
 
 def _iso_code(code: str) -> str:
