@@ -411,6 +411,12 @@ def soak(args: argparse.Namespace, corpus: Any, tmp: Path) -> None:
     print(f"RSS growth after warm-up over {total:,} articles: {growth:.1%}  (target <= 10%)")
 
 
+def default_batch_size() -> int:
+    from worker.settings import Settings
+
+    return int(Settings.model_fields["batch_size"].default)
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     from bench._articles import DEFAULT_CORPUS
 
@@ -419,7 +425,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--store", choices=("sqlite", "pg"), default="sqlite")
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--batch-size", type=int, default=100)
+    parser.add_argument(
+        "--batch-size", type=int, default=default_batch_size(), help="default: the setting's"
+    )
     parser.add_argument(
         "--full-batch-size",
         type=int,

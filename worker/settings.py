@@ -27,7 +27,9 @@ class Settings(BaseSettings):
         SecretStr("sqlite:///data/ingest.db"),
         description="Results store: sqlite:///path or postgresql+psycopg://user@host/db.",
     )
-    batch_size: int = Field(100, ge=1, le=5000, description="Items per queue message.")
+    # 200: per-message costs (task, events, one transaction) spread over more articles; the
+    # light profile measured 16% faster than at 100, and a batch is ~0.15 s of a worker.
+    batch_size: int = Field(200, ge=1, le=5000, description="Items per queue message.")
     max_item_bytes: int = Field(
         5_000_000, ge=1_000, description="Largest accepted item (file, record, page), in bytes."
     )
