@@ -72,18 +72,25 @@ def record(n: int, body: str) -> dict[str, Any]:
     }
 
 
-def stream(corpus: Corpus, count: int, seed: int = 7) -> Iterator[tuple[str, dict[str, Any]]]:
-    """``(kind, record)`` pairs: kind is ``fresh``, ``exact`` or ``near``."""
+def stream(
+    corpus: Corpus, count: int, seed: int = 7, first: int = 0
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """``(kind, record)`` pairs: kind is ``fresh``, ``exact`` or ``near``.
+
+    Records are numbered (ids, URLs) from ``first``: successive streams into one store must
+    not reuse URLs, or every article becomes a revision of the one before at its URL.
+    """
     rng = random.Random(seed)
     originals: list[str] = []
-    for n in range(count):
+    for n in range(first, first + count):
         roll = rng.random()
         if originals and roll < EXACT_SHARE:
             yield "exact", record(n, rng.choice(originals))
         elif originals and roll < EXACT_SHARE + NEAR_SHARE:
             yield "near", record(n, reprint(rng.choice(originals), rng))
         else:
-            body = corpus.bodies[n] if n < len(corpus.bodies) else fresh_body(corpus, rng)
+            fresh = n - first
+            body = corpus.bodies[fresh] if fresh < len(corpus.bodies) else fresh_body(corpus, rng)
             originals.append(body)
             yield "fresh", record(n, body)
 

@@ -156,7 +156,7 @@ def fresh_store(kind: str, tmp: Path) -> Iterator[str]:
         yield url
 
 
-def stream_items(corpus: Any, count: int, run_id: str, seed: int) -> list[Any]:
+def stream_items(corpus: Any, count: int, run_id: str, seed: int, first: int = 0) -> list[Any]:
     from bench._articles import stream
     from worker.models import Kind, RawItem
 
@@ -169,7 +169,7 @@ def stream_items(corpus: Any, count: int, run_id: str, seed: int) -> list[Any]:
             payload={"record": rec},
             received_at=now,
         )
-        for n, (_kind, rec) in enumerate(stream(corpus, count, seed))
+        for n, (_kind, rec) in enumerate(stream(corpus, count, seed, first))
     ]
 
 
@@ -402,7 +402,8 @@ def soak(args: argparse.Namespace, corpus: Any, tmp: Path) -> None:
         with running_workers(env, args.workers, tmp) as workers:
             warm: list[int] = []
             for start in range(0, total, chunk):
-                items = stream_items(corpus, min(chunk, total - start), f"soak{start:07d}", start)
+                size = min(chunk, total - start)
+                items = stream_items(corpus, size, f"soak{start:07d}", start, first=start)
                 run = stream_run(env, workers, items, args.batch_size)
                 rss = [proc_kib(pid, "VmRSS") for w in workers for pid in w.children()]
                 warm = warm or (rss if start + chunk >= total // 10 else [])
