@@ -208,7 +208,8 @@ def bulk_load(path: Path, count: int, params: NearParams, without_rowid: bool) -
     conn.execute("PRAGMA synchronous=OFF")  # bulk load only; measurements use NORMAL
     conn.execute("PRAGMA cache_size=-512000")
     ids = [f"s{n:031x}" for n in range(count)]  # 32 characters, like uuid4().hex
-    head = struct.pack("<BHI", 1, params.num_perm, 300)
+    version = near_signature("a", params).encode()[0]  # the encoding the store decodes
+    head = struct.pack("<BHI", version, params.num_perm, 300)
     values = rng.integers(0, 2**32, size=(count, params.num_perm), dtype=np.uint32)
     sigs = ((ids[n], head + values[n].astype("<u4").tobytes()) for n in range(count))
     conn.executemany("INSERT INTO articles VALUES (?, ?)", sigs)
