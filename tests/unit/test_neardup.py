@@ -7,6 +7,7 @@ import sys
 
 import pytest
 
+from worker.pipeline import neardup
 from worker.pipeline.neardup import (
     DEFAULT_PARAMS,
     NearParams,
@@ -200,6 +201,16 @@ def test_a_batch_gives_each_text_its_own_signature() -> None:
     texts = [ARTICLE, "Breaking: fire!", "", OTHER, "one two three four", *MIXED]
     assert near_signatures(texts) == [near_signature(t) for t in texts]
     assert near_signatures([]) == []
+
+
+def test_long_batches_are_signed_in_groups_with_the_same_result(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    texts = [ARTICLE, OTHER, "Breaking: fire!", ARTICLE[:900], "", OTHER[::-1]]
+    whole = near_signatures(texts)
+    monkeypatch.setattr(neardup, "_GROUP_CHARS", 1000)  # most texts alone, short ones together
+    assert len(neardup._groups(texts, 1000)) >= 4
+    assert near_signatures(texts) == whole == [near_signature(t) for t in texts]
 
 
 def test_every_unicode_character_tokenises_like_the_reference() -> None:

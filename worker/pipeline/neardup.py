@@ -115,8 +115,32 @@ def near_signatures(texts: Sequence[str], params: NearParams = DEFAULT_PARAMS) -
     MinHash over the shingle hashes. Joining shingle strings and hashing them one text at a
     time cost about five times as much.
     """
-    if not texts:
-        return []
+    signatures: list[NearSig] = []
+    for group in _groups(texts, _GROUP_CHARS):
+        signatures.extend(_signatures(group, params))
+    return signatures
+
+
+# Characters processed in one array pass: the arrays take about 40 bytes per character, so
+# a batch of long texts is split rather than held at once (a single longer text still goes
+# alone: the item size limit bounds it).
+_GROUP_CHARS = 1_000_000
+
+
+def _groups(texts: Sequence[str], limit: int) -> list[Sequence[str]]:
+    groups: list[Sequence[str]] = []
+    start, size = 0, 0
+    for i, text in enumerate(texts):
+        if i > start and size + len(text) > limit:
+            groups.append(texts[start:i])
+            start, size = i, 0
+        size += len(text)
+    if start < len(texts):
+        groups.append(texts[start:])
+    return groups
+
+
+def _signatures(texts: Sequence[str], params: NearParams) -> list[NearSig]:
     words, owner = _word_hashes([text.casefold() for text in texts])
     grams, gram_owner = _shingle_hashes(words, owner, len(texts), params.shingle)
     offsets = np.zeros(len(texts) + 1, dtype=_U64)
