@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -96,13 +95,9 @@ class Worker:
         return [int(pid) for pid in text.split()]
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(10)
+        from tests.support import stop_group
+
+        stop_group(self.proc)
 
 
 def proc_kib(pid: int, field: str) -> int:

@@ -31,7 +31,7 @@ from sqlalchemy import text
 
 from tests.corpus import write_jsonl
 from tests.servers import private_postgres, private_redis
-from tests.support import ROOT, fresh_pg_database, run_cli, wait_until
+from tests.support import ROOT, fresh_pg_database, run_cli, stop_group, wait_until
 from worker.store import Store
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -90,13 +90,7 @@ class FaultWorker:
         self.proc.wait(10)
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(10)
+        stop_group(self.proc)
         self._log.close()
 
 

@@ -10,7 +10,6 @@ import hashlib
 import itertools
 import json
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -25,7 +24,15 @@ from typing import Any
 import pytest
 
 from tests.corpus import bodies
-from tests.support import ROOT, WorkerProcess, fresh_redis_db, run_cli, wait_until, workers
+from tests.support import (
+    ROOT,
+    WorkerProcess,
+    fresh_redis_db,
+    run_cli,
+    stop_group,
+    wait_until,
+    workers,
+)
 from worker.store import Store
 
 pytestmark = pytest.mark.integration
@@ -278,10 +285,5 @@ class beat:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        os.killpg(self.proc.pid, signal.SIGTERM)
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(5)
+        stop_group(self.proc, timeout=10)
         self.log.close()
