@@ -34,10 +34,6 @@ class RawJSON:
         self.text = text
 
 
-def raw(text: str) -> RawJSON:
-    return RawJSON(text)
-
-
 def _embed(value: object) -> Any:
     if isinstance(value, RawJSON):
         return orjson.Fragment(value.text)

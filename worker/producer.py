@@ -132,7 +132,7 @@ class Publisher:
         # and, embedded as it is, into the message.
         encoded = [item.model_dump_json() for item in chunk]
         self.store.register(chunk, datetime.now(UTC), encoded)
-        pairs = list(zip(chunk, map(fastjson.raw, encoded), strict=True))
+        pairs = list(zip(chunk, map(fastjson.RawJSON, encoded), strict=True))
         urls = [pair for pair in pairs if pair[0].kind is Kind.URL]
         rest = [pair for pair in pairs if pair[0].kind is not Kind.URL]
         for part in batched(urls, FETCH_BATCH):

@@ -24,9 +24,9 @@ def test_dumps_round_trips_including_what_orjson_refuses() -> None:
 
 def test_raw_json_is_embedded_as_it_is() -> None:
     text = json.dumps(DOC)
-    assert json.loads(fastjson.dumps([[fastjson.raw(text)], {}])) == [[DOC], {}]
+    assert json.loads(fastjson.dumps([[fastjson.RawJSON(text)], {}])) == [[DOC], {}]
     # also when the rest of the document sends the encoder down the standard-library path
-    mixed = [[fastjson.raw(text)], {"big": 12345678901234567890123456}]
+    mixed = [[fastjson.RawJSON(text)], {"big": 12345678901234567890123456}]
     assert json.loads(fastjson.dumps(mixed)) == [[DOC], {"big": 12345678901234567890123456}]
 
 
