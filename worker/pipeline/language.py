@@ -27,7 +27,7 @@ _OLD_CODES = {"iw": "he", "jw": "jv", "in": "id", "ji": "yi", "mo": "ro"}
 def detect_language(text: str) -> tuple[str, float]:
     """ISO 639-1 code and a confidence in [0, 1]; ("und", 0.0) when there is too little text.
 
-    The confidence is the share of the sample in the top language, halved (at most 0.5)
+    The confidence is the share of the sample in the top language, capped at 0.5
     when CLD2 itself calls the answer unreliable (short or mixed text).
     """
     sample = text[:_SAMPLE_CHARS]
