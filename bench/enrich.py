@@ -26,7 +26,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from worker.nlp import models_for  # noqa: E402
+from worker.ingest.nlp import models_for  # noqa: E402
 from worker.pipeline.enrich import EnrichInput, enrich_batch  # noqa: E402
 
 SEED = ROOT / "seeds" / "000_33deb995d6668e48.txt"

@@ -28,7 +28,7 @@ from trafilatura.utils import decode_file
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from worker.errors import PermanentError  # noqa: E402
+from worker.core.errors import PermanentError  # noqa: E402
 from worker.pipeline.extract import extract_html  # noqa: E402
 
 DEFAULT_CORPUS = ROOT / ".." / "shared" / "corpus" / "article-extraction-benchmark"

@@ -57,10 +57,10 @@ def noop(*_: Any) -> None:
 
 def _proxy_models() -> None:
     """In bench workers only: every language uses the French pipeline (see module doc)."""
-    import worker.nlp
+    import worker.ingest.nlp
 
-    original = worker.nlp.load_model
-    worker.nlp.load_model = lambda language: original("fr")  # type: ignore[assignment]
+    original = worker.ingest.nlp.load_model
+    worker.ingest.nlp.load_model = lambda language: original("fr")  # type: ignore[assignment]
 
 
 if os.environ.get("BENCH_NER_PROXY"):
@@ -153,7 +153,7 @@ def fresh_store(kind: str, tmp: Path) -> Iterator[str]:
 
 def stream_items(corpus: Any, count: int, run_id: str, seed: int, first: int = 0) -> list[Any]:
     from bench._articles import stream
-    from worker.models import Kind, RawItem
+    from worker.core.models import Kind, RawItem
 
     now = datetime.now(UTC)
     return [
@@ -225,7 +225,8 @@ def stream_run(
 ) -> Run:
     import redis
 
-    from worker.producer import Publisher
+    from worker.broker.send import send_with
+    from worker.ingest.publish import Publisher
     from worker.store import Store
 
     store = Store(env["INGEST_STORE_URL"])
@@ -233,7 +234,7 @@ def stream_run(
     run_id = items[0].item_key.rsplit("-", 1)[0]
     client = redis.Redis.from_url(env["INGEST_BROKER_URL"])
     started = time.perf_counter()
-    Publisher(app, store, batch_size).publish(items, run_id)
+    Publisher(send_with(app), store, batch_size).publish(items, run_id)
     # Watch the broker (two cheap calls) and count the ledger only once it is idle: with
     # late acks an idle queue means every batch committed, and a COUNT every 50 ms took a
     # quarter of a core from the workers being measured.
@@ -254,7 +255,7 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 
 def _ner_share(texts: list[str], batch_size: int) -> tuple[int, float]:
-    from worker.nlp import models_for
+    from worker.ingest.nlp import models_for
     from worker.pipeline.enrich.text import normalise_apostrophes
 
     nlp = models_for(["fr"])["fr"]
@@ -278,14 +279,15 @@ def ner_floor(texts: list[str], processes: int, batch_size: int) -> float:
 
 def producer_rates(items: list[Any], batch_size: int, store_url: str) -> tuple[float, float]:
     """(Publisher items/s, one apply_async per article items/s); nobody consumes."""
-    from worker.producer import Publisher
+    from worker.broker.tasks import process_batch_task
+    from worker.broker.send import send_with
+    from worker.ingest.publish import Publisher
     from worker.store import Store
-    from worker.tasks import process_batch_task
 
     store = Store(store_url)
     store.ensure_schema()
     started = time.perf_counter()
-    Publisher(app, store, batch_size).publish(items, items[0].item_key.rsplit("-", 1)[0])
+    Publisher(send_with(app), store, batch_size).publish(items, items[0].item_key.rsplit("-", 1)[0])
     ours = len(items) / (time.perf_counter() - started)
     store.close()
     payloads = [item.model_dump(mode="json") for item in items]
@@ -322,7 +324,7 @@ def show_run(name: str, run: Run) -> None:
 
 def full_profile_available() -> bool:
     try:
-        from worker.nlp import models_for
+        from worker.ingest.nlp import models_for
         from worker.pipeline.enrich import enrich_batch  # noqa: F401
     except ImportError:
         return False
@@ -408,7 +410,7 @@ def soak(args: argparse.Namespace, corpus: Any, tmp: Path) -> None:
 
 
 def default_batch_size() -> int:
-    from worker.settings import Settings
+    from worker.core.settings import Settings
 
     return int(Settings.model_fields["batch_size"].default)
 

@@ -1,4 +1,4 @@
-"""The ``ingest`` command: run, enqueue, worker, stats, export."""
+"""The ``ingest`` command: argument parsing and display only; the work is in ``ingest.*``."""
 
 from __future__ import annotations
 
@@ -14,14 +14,26 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    TaskID,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
 from rich.table import Table
 
-from worker.errors import IngestError
-from worker.settings import Settings
+from worker.broker.app import make_app
+from worker.broker.send import send_with
+from worker.core.errors import ExitCode, IngestError
+from worker.core.keys import new_run_id
+from worker.core.models import RawItem
+from worker.core.settings import Settings
+from worker.ingest.feeds import poll_now, source_rows
+from worker.ingest.inprocess import process_items, run_inprocess
+from worker.ingest.publish import estimate_items, read_items
+from worker.ingest.runtime import Runtime
+from worker.ingest.stream import stop_on_signals, stream_in
+from worker.ingest.watch import watch_folder
+from worker.store import Store
 
 err = Console(stderr=True)
 STATUSES = ("stored", "duplicate", "rejected", "pending")
@@ -29,6 +41,16 @@ STATUSES = ("stored", "duplicate", "rejected", "pending")
 
 def load_settings(**overrides: Any) -> Settings:
     return Settings(**{k: v for k, v in overrides.items() if v is not None})
+
+
+def local_runtime(settings: Settings) -> Runtime:
+    """A runtime that works on the store only (no broker)."""
+    return Runtime(settings)
+
+
+def broker_runtime(settings: Settings) -> Runtime:
+    """A runtime that can also publish, through a Celery app on the configured broker."""
+    return Runtime(settings, send=send_with(make_app(settings)))
 
 
 def progress_bar() -> Progress:
@@ -44,7 +66,7 @@ def progress_bar() -> Progress:
     )
 
 
-def rate_ticker(bar: Progress, task: Any) -> Callable[[int], None]:
+def rate_ticker(bar: Progress, task: TaskID) -> Callable[[int], None]:
     """Advance ``task`` by n items and show the rate since it started."""
     started = time.monotonic()
 
@@ -70,13 +92,12 @@ def run(
     targets: tuple[str, ...], store_url: str | None, enrich: bool | None, batch_size: int | None
 ) -> None:
     """Ingest files, folders, URLs or '-' (JSON lines on stdin) in-process."""
-    from worker.runner import run_inprocess
 
     settings = load_settings(store_url=store_url, enrich=enrich, batch_size=batch_size)
-    with progress_bar() as bar:
+    with local_runtime(settings) as runtime, progress_bar() as bar:
         task = bar.add_task("ingesting", total=None, rate="")
         tick = rate_ticker(bar, task)
-        summary = run_inprocess(targets, settings, lambda t: bar.update(task, total=t), tick)
+        summary = run_inprocess(targets, runtime, lambda t: bar.update(task, total=t), tick)
     print_summary(summary)
 
 
@@ -95,10 +116,6 @@ def enqueue(
 
     '-' and --follow stream: lines are published as they arrive, in batches flushed when
     full or after INGEST_FLUSH_DELAY, until end of input or SIGINT."""
-    from worker.app import make_app
-    from worker.producer import Publisher, estimate_items, new_run_id, read_items
-    from worker.runtime import Runtime
-    from worker.stream import stop_on_signals, stream_in
 
     if not targets and not follow:
         raise click.UsageError("give TARGETS, '-' for stdin, or --follow FILE")
@@ -107,9 +124,14 @@ def enqueue(
     streamed = follow or ("-" if "-" in targets else None)
     targets = tuple(t for t in targets if t != "-")
     settings = load_settings(batch_size=batch_size)
-    runtime = Runtime(settings)
-    run_id = new_run_id()
-    publisher = Publisher(make_app(settings), runtime.store, settings.batch_size)
+    with broker_runtime(settings) as runtime:
+        _enqueue(runtime, targets, streamed, wait, timeout)
+
+
+def _enqueue(
+    runtime: Runtime, targets: tuple[str, ...], streamed: str | None, wait: bool, timeout: float
+) -> None:
+    settings, publisher, run_id = runtime.settings, runtime.publisher, new_run_id()
     stop = stop_on_signals()  # SIGINT: finish the chunk in hand, then stop (nothing half-done)
     with progress_bar() as bar:
         # An estimate (lines, feed entries, files) is enough for an ETA; reading stays lazy.
@@ -126,12 +148,15 @@ def enqueue(
         result.items += streamed_in.items
         result.messages += streamed_in.batches
     err.print(f"run {run_id}: published {result.items} items in {result.messages} messages")
-    if wait:
-        wait_for_run(runtime.store, run_id, result.items, timeout)
+    pending = wait_for_run(runtime.store, run_id, result.items, timeout) if wait else 0
     click.echo(run_id)
+    if pending:
+        err.print(f"run {run_id}: {pending} item(s) still pending after {timeout:g}s")
+        raise click.exceptions.Exit(ExitCode.INCOMPLETE)
 
 
-def wait_for_run(store: Any, run_id: str, total: int, timeout: float) -> None:
+def wait_for_run(store: Store, run_id: str, total: int, timeout: float) -> int:
+    """Poll the run's outcome counts until none is pending or ``timeout``; returns pending."""
     deadline = time.monotonic() + timeout
     with progress_bar() as bar:
         task = bar.add_task("processing", total=total, rate="")
@@ -143,6 +168,7 @@ def wait_for_run(store: Any, run_id: str, total: int, timeout: float) -> None:
                 break
             time.sleep(0.25)
     print_summary({"run_id": run_id, **stats})
+    return int(stats["by_status"].get("pending", 0))
 
 
 @cli.command()
@@ -159,14 +185,13 @@ def worker(
     queues: str, concurrency: int | None, pool: str, loglevel: str, hostname: str | None
 ) -> None:
     """Start a Celery worker (same as `celery -A worker.app worker`)."""
-    from worker.app import app
 
     settings = load_settings()
     argv = ["worker", "-Q", queues, "-P", pool, "-l", loglevel, "-E"]
     argv += ["-c", str(concurrency or settings.worker_concurrency)]
     if hostname:
         argv += ["-n", hostname]
-    app.worker_main(argv)
+    make_app(settings).worker_main(argv)
 
 
 @cli.command()
@@ -174,9 +199,9 @@ def worker(
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
 def stats(run_id: str | None, as_json: bool) -> None:
     """Outcome counts by status, reason, method, language and source."""
-    from worker.runtime import Runtime
 
-    summary = Runtime(load_settings()).store.stats(run_id)
+    with local_runtime(load_settings()) as runtime:
+        summary = {**runtime.store.stats(run_id), **runtime.store.top_enrichment()}
     if as_json:
         click.echo(json.dumps(summary, indent=2, default=str))
     else:
@@ -187,10 +212,10 @@ def stats(run_id: str | None, as_json: bool) -> None:
 @click.option("--status", type=click.Choice(STATUSES[:3]), default="stored", show_default=True)
 def export(status: str) -> None:
     """Write records (or duplicate / rejected outcomes) as JSON lines to stdout."""
-    from worker.runtime import Runtime
 
-    for row in Runtime(load_settings()).store.export(status):
-        sys.stdout.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+    with local_runtime(load_settings()) as runtime:
+        for row in runtime.store.export(status):
+            sys.stdout.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
 
 
 @cli.group()
@@ -202,9 +227,9 @@ def quarantine() -> None:
 @click.option("--all", "include_replayed", is_flag=True, help="Include replayed entries.")
 @click.option("--limit", type=int, default=100, show_default=True)
 def quarantine_list(include_replayed: bool, limit: int) -> None:
-    from worker.runtime import Runtime
 
-    rows = Runtime(load_settings()).store.quarantine_list(limit, include_replayed)
+    with local_runtime(load_settings()) as runtime:
+        rows = runtime.store.quarantine_list(limit, include_replayed)
     table = Table(title=f"quarantine ({len(rows)})")
     for column in ("id", "item", "error", "attempts", "quarantined", "replayed"):
         table.add_column(column)
@@ -219,9 +244,9 @@ def quarantine_list(include_replayed: bool, limit: int) -> None:
 @quarantine.command("show")
 @click.argument("entry_id", type=int)
 def quarantine_show(entry_id: int) -> None:
-    from worker.runtime import Runtime
 
-    row = Runtime(load_settings()).store.quarantine_get(entry_id)
+    with local_runtime(load_settings()) as runtime:
+        row = runtime.store.quarantine_get(entry_id)
     if row is None:
         raise click.ClickException(f"no quarantine entry {entry_id}")
     click.echo(json.dumps(row, indent=2, ensure_ascii=False, default=str))
@@ -238,9 +263,9 @@ def quarantine_replay(ids: tuple[int, ...], replay_all: bool, local: bool) -> No
     if not ids and not replay_all:
         raise click.UsageError("give entry ids or --all")
     settings = load_settings()
-    runtime = _runtime(settings)
-    items = runtime.store.quarantine_take(None if replay_all else ids, datetime.now(UTC))
-    _resubmit(items, settings, runtime, local)
+    with _runtime(settings, local) as runtime:
+        items = runtime.store.quarantine_take(None if replay_all else ids, datetime.now(UTC))
+        _resubmit(items, runtime, local)
     err.print(f"replayed {len(items)} item(s)")
 
 
@@ -254,31 +279,24 @@ def reconcile(older_than: float | None, local: bool) -> None:
     from datetime import UTC, datetime, timedelta
 
     settings = load_settings()
-    runtime = _runtime(settings)
     age = older_than if older_than is not None else settings.reconcile_after
-    items = runtime.store.lost_items(datetime.now(UTC) - timedelta(seconds=age))
-    _resubmit(items, settings, runtime, local)
+    with _runtime(settings, local) as runtime:
+        items = runtime.store.lost_items(datetime.now(UTC) - timedelta(seconds=age))
+        _resubmit(items, runtime, local)
     err.print(f"re-enqueued {len(items)} item(s) with no outcome after {age:g}s")
     click.echo(len(items))
 
 
-def _runtime(settings: Settings) -> Any:
-    from worker.runtime import Runtime
-
-    return Runtime(settings)
+def _runtime(settings: Settings, local: bool) -> Runtime:
+    return local_runtime(settings) if local else broker_runtime(settings)
 
 
-def _resubmit(items: list[Any], settings: Settings, runtime: Any, local: bool) -> None:
+def _resubmit(items: list[RawItem], runtime: Runtime, local: bool) -> None:
     """The same item keys again: through the workers, or in this process."""
     if local:
-        from worker.runner import process_items
-
-        process_items(items, runtime, settings.batch_size)
-        return
-    from worker.app import make_app
-    from worker.producer import Publisher
-
-    Publisher(make_app(settings), runtime.store, settings.batch_size).publish(items, "replay")
+        process_items(items, runtime)
+    else:
+        runtime.publisher.publish(items, "replay")
 
 
 @cli.command()
@@ -287,19 +305,19 @@ def _resubmit(items: list[Any], settings: Settings, runtime: Any, local: bool) -
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def sources(poll: bool, poll_all: bool, as_json: bool) -> None:
     """Feeds of INGEST_SOURCES_FILE: state, last poll, items found, errors."""
-    from worker.app import make_app
-    from worker.feedpoll import poll_now, source_rows
-    from worker.runtime import Runtime
 
-    runtime = Runtime(load_settings())
-    if poll or poll_all:
-        for feed, record in poll_now(runtime, make_app(runtime.settings), every=poll_all):
-            err.print(f"{feed.name}: {record.status}, {record.new_items} new {record.error or ''}")
-    rows = source_rows(runtime)
+    with broker_runtime(load_settings()) as runtime:
+        if poll or poll_all:
+            for feed, record in poll_now(runtime, every=poll_all):
+                err.print(
+                    f"{feed.name}: {record.status}, {record.new_items} new {record.error or ''}"
+                )
+        rows = source_rows(runtime)
+        sources_file = runtime.settings.sources_file
     if as_json:
         click.echo(json.dumps(rows, indent=2, default=str))
         return
-    table = Table(title=f"sources ({runtime.settings.sources_file})")
+    table = Table(title=f"sources ({sources_file})")
     for column in ("feed", "state", "last poll", "next poll", "polls", "items", "fails", "error"):
         table.add_column(column)
     for r in rows:
@@ -318,9 +336,8 @@ def watch(folder: str, once: bool) -> None:
     """Ingest files dropped into FOLDER, once each (remembered across restarts), until SIGINT."""
     from pathlib import Path
 
-    from worker.watch import watch_folder
-
-    result = watch_folder(Path(folder), load_settings(), once)
+    with broker_runtime(load_settings()) as runtime:
+        result = watch_folder(Path(folder), runtime, stop_on_signals(), once)
     err.print(f"watch: {result.files} files, {result.items} items enqueued, {result.skipped} known")
 
 
@@ -358,15 +375,16 @@ def _small_table(title: str, counts: dict[str, int], limit: int = 15) -> Table:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run a command; returns an ``ExitCode`` (see the README's table)."""
     try:
-        cli.main(args=list(argv) if argv is not None else None, standalone_mode=False)
+        code = cli.main(args=list(argv) if argv is not None else None, standalone_mode=False)
     except click.exceptions.Abort:
         err.print("aborted")
-        return 130
+        return ExitCode.INTERRUPTED
     except click.ClickException as exc:
         exc.show()
-        return exc.exit_code
+        return ExitCode.USAGE if isinstance(exc, click.UsageError) else exc.exit_code
     except IngestError as exc:
         err.print(f"[red]error[/red] ({exc.reason}): {exc}")
-        return 1
-    return 0
+        return ExitCode.FAILED
+    return code if isinstance(code, int) else ExitCode.DONE

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from worker.settings import Settings
+from worker.core.settings import Settings
 
 pytestmark = pytest.mark.integration
 

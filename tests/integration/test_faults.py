@@ -45,7 +45,7 @@ BATCH = 50
 VISIBILITY = 10
 
 # Early acknowledgement for the negative control: the same app with acks_late flipped before
-# the tasks are bound (they read task_acks_late when worker.tasks is imported by the worker).
+# the tasks are bound (they read task_acks_late when worker.broker.tasks is imported by the worker).
 EARLY_ACK_MAIN = (
     "import sys; from worker.app import app; "
     "app.conf.task_acks_late = False; app.conf.task_reject_on_worker_lost = False; "

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from worker.enrichers.http import HttpEnricher
+from worker.ingest.http_enricher import HttpEnricher
 
 pytestmark = pytest.mark.integration
 

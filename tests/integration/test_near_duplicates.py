@@ -9,9 +9,10 @@ import pytest
 
 from tests.corpus import bodies
 from tests.integration.test_workers import wait_all_final
+from tests.stages import run_batch
 from tests.support import ROOT, workers
-from worker.models import Kind, RawItem
-from worker.pipeline.batch import Deps, run_batch
+from worker.core.models import Kind, RawItem
+from worker.pipeline.prepare import Deps
 from worker.store import Store
 
 pytestmark = pytest.mark.integration
@@ -78,8 +79,9 @@ def test_redelivered_batch_changes_nothing(store: Store) -> None:
 
 def test_two_near_copies_at_once_on_two_workers(env: dict[str, str], store: Store) -> None:
     """Near (not exact) copies handled by two worker processes at the same moment."""
-    from worker.app import PROCESS_TASK, make_app
-    from worker.settings import Settings
+    from worker.broker.app import make_app
+    from worker.core.messages import PROCESS_TASK
+    from worker.core.settings import Settings
 
     app = make_app(Settings(broker_url=env["INGEST_BROKER_URL"]))  # type: ignore[arg-type]
     rounds = 15

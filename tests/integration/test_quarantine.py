@@ -58,7 +58,7 @@ def test_poison_item_is_quarantined_then_replayed(
 def test_pickle_message_is_refused_and_recorded(env: dict[str, str], store: Store) -> None:
     from kombu import Connection
 
-    from worker.app import PROCESS_TASK
+    from worker.core.messages import PROCESS_TASK
 
     evil = pickle.dumps(([[{"item_key": "x"}]], {}, {}))
     with workers(env, count=1, concurrency=1) as (worker,):

@@ -17,11 +17,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-import worker.sources.guard as guard
+import worker.readers.guard as guard
 from tests.support import run_cli
-from worker.errors import IngestError, PermanentError, TransientError
-from worker.sources.fetch import FetchPolicy, fetch_once, make_client
-from worker.sources.guard import check_url
+from worker.core.errors import IngestError, PermanentError, TransientError
+from worker.readers.fetch import FetchPolicy, fetch_once, make_client
+from worker.readers.guard import check_url
 from worker.store import Store
 
 pytestmark = pytest.mark.integration

@@ -7,8 +7,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from worker.models import Kind, RawItem, Status
-from worker.pipeline.batch import Deps, run_batch
+from tests.stages import run_batch
+from worker.core.models import Kind, RawItem, Status
+from worker.pipeline.prepare import Deps
 from worker.store import Store
 from worker.store.schema import items
 

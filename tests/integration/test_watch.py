@@ -16,8 +16,8 @@ import pytest
 
 from tests.corpus import bodies
 from tests.support import ROOT, fresh_redis_db, run_cli, wait_until, workers
+from worker.ingest.watch import Seen, Stat, is_candidate, observe, settled
 from worker.store import Store
-from worker.watch import Seen, Stat, is_candidate, observe, settled
 
 SETTLE = 0.8
 

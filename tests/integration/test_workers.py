@@ -63,9 +63,10 @@ def test_mixed_folder_every_item_accounted_for(
 
 def test_same_article_at_the_same_moment_is_stored_once(env: dict[str, str], store: Store) -> None:
     """Two copies handled by two worker processes at once: exactly one is stored."""
-    from worker.app import PROCESS_TASK, make_app
-    from worker.models import Kind, RawItem
-    from worker.settings import Settings
+    from worker.broker.app import make_app
+    from worker.core.messages import PROCESS_TASK
+    from worker.core.models import Kind, RawItem
+    from worker.core.settings import Settings
 
     app = make_app(Settings(broker_url=env["INGEST_BROKER_URL"]))  # type: ignore[arg-type]
     rounds = 15

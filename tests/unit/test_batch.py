@@ -8,11 +8,12 @@ from typing import Any
 
 import pytest
 
-from worker.errors import PermanentError
-from worker.models import Article, Kind, RawItem, Status
-from worker.pipeline.batch import Deps, normalise_article, run_batch
+from tests.stages import run_batch
+from worker.core.errors import PermanentError
+from worker.core.models import Article, Kind, RawItem, Status
 from worker.pipeline.neardup import near_signature
 from worker.pipeline.normalise import fingerprint
+from worker.pipeline.prepare import Deps, normalise_article
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
 SEED = Path(__file__).resolve().parents[2] / "seeds" / "000_33deb995d6668e48.txt"
@@ -170,8 +171,9 @@ def test_a_wrong_html_lang_is_reported_beside_the_detected_language() -> None:
     """The page says lang="en" but is French: detection wins, the declaration is kept."""
     from datetime import UTC, datetime
 
-    from worker.models import Kind, RawItem
-    from worker.pipeline.batch import Deps, run_batch
+    from tests.stages import run_batch
+    from worker.core.models import Kind, RawItem
+    from worker.pipeline.prepare import Deps
 
     paragraphs = "".join(
         f"<p>{s}</p>"

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from worker.nlp import load_model, models_for
+from worker.ingest.nlp import load_model, models_for
 from worker.pipeline.enrich import EnrichInput, enrich_batch
 
 SEED = Path(__file__).parents[2] / "seeds" / "000_33deb995d6668e48.txt"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from worker.errors import PermanentError
+from worker.core.errors import PermanentError
 from worker.pipeline.extract import extract_html
 from worker.pipeline.extract.boilerplate import clean_lines, is_boilerplate
 from worker.pipeline.extract.metadata import PageMeta

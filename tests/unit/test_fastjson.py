@@ -10,8 +10,8 @@ import kombu.transport.redis as redis_transport
 from kombu.utils.json import dumps as kombu_dumps
 from kombu.utils.json import loads as kombu_loads
 
-from worker import fastjson
 from worker.app import app  # noqa: F401  (installs the envelope encoder)
+from worker.core import fastjson
 
 DOC = {"text": "é\u2028”\ud7ff", "n": 3, "x": 1.5, "none": None, "list": [1, "a"]}
 

@@ -7,20 +7,19 @@ from pathlib import Path
 
 import pytest
 
-from worker.errors import ConfigError, PermanentError
-from worker.feedpoll import (
+from worker.core.errors import ConfigError, PermanentError
+from worker.core.models import Found, Kind
+from worker.ingest.feed_list import load_sources
+from worker.ingest.feeds import (
     Entry,
     FeedPage,
     Validators,
     backoff_delay,
     entry_key,
     feed_entries,
-    load_sources,
     new_entries,
     next_poll_at,
 )
-from worker.models import Kind
-from worker.sources.found import Found
 
 ROOT = Path(__file__).resolve().parents[2]
 RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>

@@ -7,8 +7,8 @@ import socket
 
 import pytest
 
-from worker.errors import PermanentError
-from worker.sources.guard import check_url, forbidden, resolve
+from worker.core.errors import PermanentError
+from worker.readers.guard import check_url, forbidden, resolve
 
 PRIVATE = [
     "http://127.0.0.1/",

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from worker.models import Kind
-from worker.sources.files import Limits, read_file
+from worker.core.models import Kind
+from worker.readers.files import Limits, read_file
 
 LIMITS = Limits(max_item_bytes=2_000, max_feed_entries=100)
 
@@ -33,7 +33,7 @@ def test_a_long_line_and_a_binary_line_cost_only_themselves(tmp_path: Path) -> N
 
 
 def test_the_producer_estimates_items_for_its_eta(tmp_path: Path) -> None:
-    from worker.producer import estimate_items
+    from worker.ingest.publish import estimate_items
 
     (tmp_path / "a.jsonl").write_text('{"body": "x"}\n' * 30)
     (tmp_path / "b.txt").write_text("title\nbody\n")

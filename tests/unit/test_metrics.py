@@ -8,9 +8,9 @@ import logging
 import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 
-from worker.logs import log_batch
-from worker.metrics import Metrics, QueueDepth, outcome_labels, record_batch
-from worker.models import Outcome, Status
+from worker.core.models import Outcome, Status
+from worker.observe.logs import log_batch
+from worker.observe.metrics import Metrics, QueueDepth, outcome_labels, record_batch
 
 OUTCOMES = [
     Outcome(item_key="a", status=Status.STORED),

@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from worker.errors import PermanentError
+from worker.core.errors import PermanentError
 from worker.pipeline.normalise import (
     canonical_url,
     fingerprint,

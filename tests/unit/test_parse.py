@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from worker.errors import PermanentError
-from worker.models import Article, Kind, Outcome, RawItem, Status
-from worker.pipeline.parse import parse_item
+from worker.core.errors import PermanentError
+from worker.core.models import Article, Kind, Outcome, RawItem, Status
+from worker.pipeline.articles import parse_item
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from tests.corpus import bodies
-from worker.models import Kind, RawItem
-from worker.pipeline.batch import Deps, prepare_batch
+from worker.core.models import Kind, RawItem
+from worker.pipeline.prepare import Deps, prepare_batch
 from worker.store import Store
 
 

@@ -13,7 +13,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PIPELINE = ROOT / "worker" / "pipeline"
-FORBIDDEN_MODULES = ("celery", "kombu", "redis", "httpx", "sqlalchemy", "worker.settings")
+FORBIDDEN_MODULES = ("celery", "kombu", "redis", "httpx", "sqlalchemy", "worker.core.settings")
 CLOCK_READS = {
     "datetime.datetime.now",
     "datetime.datetime.utcnow",
@@ -106,7 +106,7 @@ SOURCES = sorted(PIPELINE.rglob("*.py"))
 
 def test_the_pipeline_is_found() -> None:
     names = {p.relative_to(PIPELINE).as_posix() for p in SOURCES}
-    assert {"parse.py", "normalise.py", "dedup.py", "batch.py", "language.py"} <= names
+    assert {"articles.py", "normalise.py", "dedup.py", "prepare.py", "language.py"} <= names
 
 
 @pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.relative_to(PIPELINE).as_posix())
@@ -122,10 +122,10 @@ IMPURE = [
     ("from redis.asyncio import Redis", "imports redis.asyncio"),
     ("def f():\n    import httpx", "imports httpx"),
     ("from sqlalchemy import select", "imports sqlalchemy"),
-    ("from worker.settings import Settings", "imports worker.settings"),
-    ("from worker import settings", "imports worker.settings"),
-    ("from ... import settings", "imports worker.settings"),
-    ("from ...settings import Settings", "imports worker.settings"),
+    ("from worker.core.settings import Settings", "imports worker.core.settings"),
+    ("from worker.core import settings", "imports worker.core.settings"),
+    ("from ...core import settings", "imports worker.core.settings"),
+    ("from ...core.settings import Settings", "imports worker.core.settings"),
     (
         "from datetime import datetime\nx = datetime.now()",
         "reads the clock: datetime.datetime.now()",

@@ -6,8 +6,8 @@ import logging
 
 import pytest
 
-from worker.app import celery_config
-from worker.settings import Settings
+from worker.broker.app import celery_config
+from worker.core.settings import Settings
 
 SECRET = "s3cr3t-Pa55"
 

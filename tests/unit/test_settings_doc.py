@@ -11,7 +11,7 @@ import pytest
 from dotenv import dotenv_values
 from pydantic import SecretStr, TypeAdapter
 
-from worker.settings import Settings
+from worker.core.settings import Settings
 
 DEFAULTS_ENV = Path(__file__).resolve().parents[2] / "config" / "defaults.env"
 ACTIVE = re.compile(r"^(INGEST_[A-Z0-9_]+)=")

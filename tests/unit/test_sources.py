@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from worker.models import Kind, RawItem
-from worker.pipeline.batch import Deps, run_batch
-from worker.sources.feeds import html_to_text, looks_like_feed, read_feed
-from worker.sources.files import Limits, decode_text, iter_inputs, iter_path, read_file
-from worker.sources.found import Found
-from worker.sources.records import read_json, read_jsonl
+from tests.stages import run_batch
+from worker.core.models import Found, Kind, RawItem
+from worker.pipeline.prepare import Deps
+from worker.readers.feeds import html_to_text, looks_like_feed, read_feed
+from worker.readers.files import Limits, decode_text, iter_inputs, iter_path, read_file
+from worker.readers.records import read_json, read_jsonl
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 LIMITS = Limits(max_item_bytes=1_000_000, max_feed_entries=100)

@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 
-from worker.models import Kind, Outcome, RawItem, Status
-from worker.pipeline.batch import Deps, Prepared, run_batch
+from tests.stages import run_batch
+from worker.core.models import Kind, Outcome, Prepared, RawItem, Status
+from worker.pipeline.prepare import Deps
 from worker.store import Store
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)

@@ -6,8 +6,8 @@ import os
 import threading
 from pathlib import Path
 
-from worker.models import Kind, RawItem
-from worker.stream import (
+from worker.core.models import Kind, RawItem
+from worker.ingest.stream import (
     IDLE_WAIT,
     Batcher,
     LineSource,

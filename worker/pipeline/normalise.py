@@ -10,7 +10,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import courlan
 
-from worker.errors import PermanentError
+from worker.core.errors import PermanentError, Reason
 
 # Zero-width and bidi controls carry no text; left in, they split words and fingerprints.
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\x00]")
@@ -82,7 +82,7 @@ def parse_datetime(value: object) -> datetime | date | None:
     if isinstance(value, (datetime, date)):
         return value
     if not isinstance(value, str):
-        raise PermanentError(f"published_at is not a string: {value!r:.60}", reason="bad_date")
+        raise PermanentError(f"published_at is not a string: {value!r:.60}", reason=Reason.BAD_DATE)
     return _parse_date_string(value.strip())
 
 
@@ -91,7 +91,7 @@ def _parse_date_string(text: str) -> datetime | date:
         try:
             return date.fromisoformat(text)
         except ValueError as exc:
-            raise PermanentError(f"impossible date: {text!r}", reason="bad_date") from exc
+            raise PermanentError(f"impossible date: {text!r}", reason=Reason.BAD_DATE) from exc
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
@@ -104,4 +104,6 @@ def _parse_date_string(text: str) -> datetime | date:
     try:
         return parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError) as exc:
-        raise PermanentError(f"unreadable published_at: {text!r:.60}", reason="bad_date") from exc
+        raise PermanentError(
+            f"unreadable published_at: {text!r:.60}", reason=Reason.BAD_DATE
+        ) from exc

@@ -8,10 +8,9 @@ from typing import Any
 
 from sqlalchemy import Engine, delete
 
-from worker.models import Outcome, RawItem
-from worker.pipeline.batch import Prepared
-from worker.pipeline.neardup import DEFAULT_PARAMS, NearParams
-from worker.store import ops, queries, sql
+from worker.core.models import Outcome, Prepared, RawItem
+from worker.core.near import DEFAULT_PARAMS, NearParams
+from worker.store import ledger, quarantine, reports
 from worker.store.commit import commit_batch, known_duplicates
 from worker.store.engine import make_engine, read_connection, write_transaction
 from worker.store.schema import items, metadata
@@ -56,7 +55,7 @@ class Store:
         """
         self.ensure_schema()
         with write_transaction(self.engine) as conn:
-            sql.register_items(conn, batch, now, encoded)
+            ledger.register_items(conn, batch, now, encoded)
 
     def commit(self, prepared: Sequence[Prepared], now: datetime) -> list[Outcome]:
         """Decide and write a whole batch in one transaction; returns one outcome per item."""
@@ -74,62 +73,68 @@ class Store:
         """Outcomes decided outside the pipeline (a fetch that failed, say)."""
         self.ensure_schema()
         with write_transaction(self.engine) as conn:
-            sql.upsert_outcomes(conn, pairs, now)
+            ledger.upsert_outcomes(conn, pairs, now)
 
     def expand(self, parent: RawItem, children: Sequence[RawItem], now: datetime) -> None:
         """A feed URL became its entries: they replace it in the ledger, atomically."""
         self.ensure_schema()
         with write_transaction(self.engine) as conn:
             conn.execute(delete(items).where(items.c.item_key == parent.item_key))
-            sql.register_items(conn, children, now)
+            ledger.register_items(conn, children, now)
 
     def outcomes(self, keys: Sequence[str]) -> dict[str, Outcome]:
         self.ensure_schema()
         with read_connection(self.engine) as conn:
-            return sql.finished_outcomes(conn, keys)
+            return ledger.finished_outcomes(conn, keys)
 
     def stats(self, run_id: str | None = None) -> dict[str, Any]:
         self.ensure_schema()
         with read_connection(self.engine) as conn:
-            return {**queries.stats(conn, run_id), **queries.top_enrichment(conn)}
+            return reports.stats(conn, run_id)
+
+    def top_enrichment(self) -> dict[str, Any]:
+        """Top entities and keywords over the latest stored articles (a sample, not cheap)."""
+        self.ensure_schema()
+        with read_connection(self.engine) as conn:
+            return reports.top_enrichment(conn)
 
     def export(self, status: str = "stored") -> Iterator[dict[str, Any]]:
         self.ensure_schema()
         with read_connection(self.engine) as conn:
-            yield from queries.export(conn, status)
+            yield from reports.export(conn, status)
 
     def quarantine_list(
         self, limit: int = 100, include_replayed: bool = False
     ) -> list[dict[str, Any]]:
         self.ensure_schema()
         with read_connection(self.engine) as conn:
-            return ops.list_quarantine(conn, limit, include_replayed)
+            return quarantine.list_quarantine(conn, limit, include_replayed)
 
     def quarantine_get(self, entry_id: int) -> dict[str, Any] | None:
         self.ensure_schema()
         with read_connection(self.engine) as conn:
-            return ops.get_quarantined(conn, entry_id)
+            return quarantine.get_quarantined(conn, entry_id)
 
     def quarantine_take(self, ids: Sequence[int] | None, now: datetime) -> list[RawItem]:
         """Items to replay (all when ``ids`` is None), their ledger rows back to pending."""
         self.ensure_schema()
         with write_transaction(self.engine) as conn:
-            return ops.take_for_replay(conn, ids, now)
+            return quarantine.take_for_replay(conn, ids, now)
 
     def lost_items(self, cutoff: datetime, limit: int = 10_000) -> list[RawItem]:
         self.ensure_schema()
         with read_connection(self.engine) as conn:
-            return ops.lost_items(conn, cutoff, limit)
+            return ledger.lost_items(conn, cutoff, limit)
 
     def record_refused(self, row: dict[str, Any]) -> None:
         self.ensure_schema()
         with write_transaction(self.engine) as conn:
-            ops.record_refused(conn, row)
+            quarantine.record_refused(conn, row)
 
     def refused_count(self) -> int:
         self.ensure_schema()
         with read_connection(self.engine) as conn:
-            return ops.count_refused(conn)
+            return quarantine.count_refused(conn)
 
     def close(self) -> None:
         self.engine.dispose()

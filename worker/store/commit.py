@@ -2,64 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection
 
-from worker.models import Article, Outcome, RawItem, Status
-from worker.pipeline.batch import Prepared
-from worker.pipeline.dedup import Candidate, Decision, decide
-from worker.pipeline.neardup import NearParams, NearSig, band_keys_of
-from worker.store import sql
+from worker.core.models import Article, Outcome, Prepared, RawItem, Status
+from worker.pipeline.dedup import Decision
+from worker.pipeline.neardup import NearParams, NearSig
+from worker.store import ledger, quarantine
+from worker.store.driver import insert_plain_rows
+from worker.store.index import Index, bands_of, load_index
 from worker.store.schema import articles, dedup_keys, near_keys
-
-
-@dataclass
-class Index:
-    """What the store holds that this batch could duplicate, kept current as we decide."""
-
-    by_fp: dict[str, str] = field(default_factory=dict)
-    by_url: dict[str, list[Candidate]] = field(default_factory=dict)
-    by_band: dict[int, set[str]] = field(default_factory=dict)
-    candidates: dict[str, Candidate] = field(default_factory=dict)
-
-    def near_candidates(self, bands: Iterable[int]) -> list[Candidate]:
-        ids: set[str] = set()
-        for band in bands:
-            members = self.by_band.get(band)
-            if members:
-                ids |= members
-        return [self.candidates[i] for i in sorted(ids) if i in self.candidates]
-
-    def decide(
-        self,
-        article: Article,
-        near: NearSig | None,
-        bands: list[int],
-        params: NearParams,
-        window_start: datetime | None,
-    ) -> Decision:
-        """What ``article`` is, given what this index holds now."""
-        return decide(
-            near,
-            exact_id=self.by_fp.get(article.fingerprint),
-            same_url=self.by_url.get(article.canonical_url or "", []),
-            near_candidates=self.near_candidates(bands),
-            params=params,
-            window_start=window_start,
-        )
-
-    def add(self, article: Article, near: NearSig | None, bands: list[int], now: datetime) -> None:
-        candidate = Candidate(article.item_key, now, near)
-        self.by_fp[article.fingerprint] = article.item_key
-        if article.canonical_url:
-            self.by_url.setdefault(article.canonical_url, []).append(candidate)
-        for band in bands:
-            self.by_band.setdefault(band, set()).add(article.item_key)
-        self.candidates[article.item_key] = candidate
 
 
 @dataclass
@@ -81,10 +37,10 @@ def commit_batch(
     now: datetime,
 ) -> list[Outcome]:
     """Decide every item of the batch and write it; a redelivered item changes nothing."""
-    finished = sql.finished_outcomes(conn, [p.item.item_key for p in prepared])
+    finished = ledger.finished_outcomes(conn, [p.item.item_key for p in prepared])
     todo = [p for p in prepared if p.item.item_key not in finished]
-    bands = _bands(todo, params)
-    index = _load_index(conn, todo, bands)
+    bands = bands_of(todo, params)
+    index = load_index(conn, todo, bands)
     window_start = now - timedelta(days=window_days) if window_days else None
     writes = Writes()
     for p in todo:
@@ -107,8 +63,8 @@ def known_duplicates(
     the worker skip enriching copies (the costliest stage) without deciding anything here.
     """
     todo = [p for p in prepared if p.article is not None]
-    bands = _bands(todo, params)
-    index = _load_index(conn, todo, bands)
+    bands = bands_of(todo, params)
+    index = load_index(conn, todo, bands)
     window_start = now - timedelta(days=window_days) if window_days else None
     copies: set[str] = set()
     for p in todo:
@@ -120,22 +76,6 @@ def known_duplicates(
         else:  # as the commit will: a later copy in this same batch is a copy of this one
             index.add(p.article, p.near, bands[key], now)
     return copies
-
-
-def _bands(todo: Sequence[Prepared], params: NearParams) -> dict[str, list[int]]:
-    keys = band_keys_of([p.near for p in todo], params)
-    return {p.item.item_key: k for p, k in zip(todo, keys, strict=True)}
-
-
-def _load_index(conn: Connection, todo: Sequence[Prepared], bands: dict[str, list[int]]) -> Index:
-    found = [p.article for p in todo if p.article is not None]
-    index = Index()
-    index.by_fp = sql.fingerprint_owners(conn, [a.fingerprint for a in found])
-    index.by_url = sql.articles_at_urls(conn, [a.canonical_url for a in found if a.canonical_url])
-    index.by_band = sql.band_members(conn, {b for keys in bands.values() for b in keys})
-    ids = set().union(*index.by_band.values()) if index.by_band else set()
-    index.candidates = sql.candidates(conn, ids)
-    return index
 
 
 def _decide_one(
@@ -182,7 +122,7 @@ def _stage_article(
     writes: Writes,
     now: datetime,
 ) -> None:
-    writes.articles.append(sql.article_row(article, near, decision.revision_of, now))
+    writes.articles.append(article_row(article, near, decision.revision_of, now))
     writes.keys.append({"key": f"fp:{article.fingerprint}", "article_id": article.item_key})
     if article.canonical_url and decision.revision_of is None:
         writes.keys.append({"key": f"url:{article.canonical_url}", "article_id": article.item_key})
@@ -195,6 +135,23 @@ def _write(conn: Connection, writes: Writes, by_key: dict[str, RawItem], now: da
     if writes.keys:
         conn.execute(dedup_keys.insert(), writes.keys)
     if writes.bands:
-        sql.insert_plain_rows(conn, near_keys, ("band_key", "article_id"), writes.bands)
-    sql.upsert_outcomes(conn, [(by_key[o.item_key], o) for o in writes.outcomes], now)
-    sql.upsert_quarantine(conn, writes.quarantine, now)
+        insert_plain_rows(conn, near_keys, ("band_key", "article_id"), writes.bands)
+    ledger.upsert_outcomes(conn, [(by_key[o.item_key], o) for o in writes.outcomes], now)
+    quarantine.upsert_quarantine(conn, writes.quarantine, now)
+
+
+def article_row(
+    article: Article, near: NearSig | None, revision_of: str | None, now: datetime
+) -> dict[str, Any]:
+    row = article.model_dump(
+        mode="json",
+        include={
+            "source", "kind", "external_id", "url", "canonical_url", "title", "body",
+            "authors", "site_name", "language", "language_confidence", "declared_language",
+            "fingerprint", "extra", "meta", "enrichment",
+        },
+    )  # fmt: skip
+    published = article.published_at.isoformat() if article.published_at else None
+    sig = near.encode() if near is not None else None
+    extra = {"published_at": published, "near_sig": sig, "revision_of": revision_of}
+    return {"id": article.item_key, **row, **extra, "created_at": now}

@@ -16,8 +16,8 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
-from worker import fastjson
-from worker.errors import ConfigError, TransientError
+from worker.core import fastjson
+from worker.core.errors import ConfigError, Reason, TransientError
 
 # Any constant works; it only has to be the same for every writer of this schema.
 _WRITE_LOCK_ID = 0x1A7E57
@@ -74,9 +74,11 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
             yield conn
     except IntegrityError as exc:
         # Only reachable if a writer skipped the lock; a retry re-decides with fresh data.
-        raise TransientError(f"store conflict: {_short(exc)}", reason="store_conflict") from exc
+        raise TransientError(
+            f"store conflict: {_short(exc)}", reason=Reason.STORE_CONFLICT
+        ) from exc
     except (OperationalError, DBAPIError) as exc:
-        raise TransientError(f"store unavailable: {_short(exc)}", reason="store_down") from exc
+        raise TransientError(f"store unavailable: {_short(exc)}", reason=Reason.STORE_DOWN) from exc
 
 
 @contextmanager
@@ -85,7 +87,7 @@ def read_connection(engine: Engine) -> Iterator[Connection]:
         with engine.connect() as conn:
             yield conn
     except (OperationalError, DBAPIError) as exc:
-        raise TransientError(f"store unavailable: {_short(exc)}", reason="store_down") from exc
+        raise TransientError(f"store unavailable: {_short(exc)}", reason=Reason.STORE_DOWN) from exc
 
 
 def _short(exc: Exception) -> str:

@@ -1,6 +1,6 @@
 """Enrichment of a batch of articles: entities, keywords, dateline, quotes, dates, numbers.
 
-Pure: the spaCy pipelines come in as ``models`` (loaded by ``worker.nlp``), the clock is
+Pure: the spaCy pipelines come in as ``models`` (loaded by ``worker.ingest.nlp``), the clock is
 never read (relative dates resolve against each article's ``published_at``), and the
 output is plain JSON. Every record says what produced it under ``versions``.
 """
@@ -15,6 +15,7 @@ from functools import lru_cache
 from importlib import metadata
 from typing import Any
 
+from worker.core.models import base_language
 from worker.pipeline.enrich.dateline import find_dateline
 from worker.pipeline.enrich.dates import find_dates
 from worker.pipeline.enrich.entities import mention_index, mentions_from_doc, merge_mentions
@@ -42,9 +43,7 @@ class EnrichInput:
 
 def model_language(language: str | None) -> str | None:
     """``fr-FR`` / ``fr_FR`` / ``FR`` -> ``fr``: the key of ``models``."""
-    if not language:
-        return None
-    return language.strip().lower().replace("_", "-").split("-")[0] or None
+    return base_language(language)
 
 
 def enrich_batch(items: Sequence[EnrichInput], models: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -11,13 +11,13 @@ from datetime import datetime
 
 from lxml.html import HtmlElement
 
-from worker.errors import PermanentError
+from worker.core.errors import PermanentError, Reason
 from worker.pipeline.extract import candidates
 from worker.pipeline.extract.body import choose, finish
 from worker.pipeline.extract.dates import pick_date
+from worker.pipeline.extract.dom import parse_html
 from worker.pipeline.extract.metadata import PageMeta, read_meta
 from worker.pipeline.extract.model import Extraction
-from worker.pipeline.extract.parse import parse_html
 from worker.pipeline.extract.people import pick_authors, pick_site_name
 from worker.pipeline.extract.title import pick_title
 
@@ -37,7 +37,9 @@ def extract_html(
     except PermanentError:
         raise
     except Exception as exc:  # the edge: libraries below raise anything on hostile input
-        raise PermanentError(f"HTML extraction failed: {exc!r}", reason="unparsable_html") from exc
+        raise PermanentError(
+            f"HTML extraction failed: {exc!r}", reason=Reason.UNPARSABLE_HTML
+        ) from exc
 
 
 def _headlines(meta: PageMeta) -> list[str]:
@@ -56,7 +58,7 @@ def _extract(tree: HtmlElement, url: str | None, fetched_at: datetime | None) ->
     meta = read_meta(tree)
     body = _body(tree, meta, url)
     if not body.text.strip():
-        raise PermanentError("no article text found", reason="no_content")
+        raise PermanentError("no article text found", reason=Reason.NO_CONTENT)
     site_name = pick_site_name(meta)
     dated = pick_date(tree, meta, fetched_at)
     return Extraction(

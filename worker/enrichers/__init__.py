@@ -1,1 +1,0 @@
-"""Enrichers that call out of the process (kept out of the pure pipeline)."""

@@ -1,0 +1,141 @@
+"""The producer: read inputs, number the items, record them as accepted, publish batches.
+
+Items are written to the outcome ledger (``pending``) *before* they are published, so an
+item can never be on the queue without the store knowing it exists. Publishing goes through
+a ``send(task_name, bodies)`` callable: Celery in production, a list in tests.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from itertools import islice
+from pathlib import Path
+from typing import Any, TypeVar
+
+from worker.core import fastjson
+from worker.core.keys import item_key
+from worker.core.messages import FETCH_TASK, PROCESS_TASK
+from worker.core.models import Found, Kind, RawItem
+from worker.core.settings import Settings
+from worker.readers.files import FEED_SUFFIXES, JSONL_SUFFIXES, Limits, iter_inputs
+from worker.store import Store
+
+T = TypeVar("T")
+Send = Callable[[str, list[Any]], None]  # send(task name, message bodies)
+FETCH_BATCH = 10  # URLs per fetch message: fetches are slow, spread them over the pool
+REGISTER_MESSAGES = 10  # messages' worth of items registered per store transaction
+
+
+def number_items(found: Iterable[Found], run_id: str, now: datetime) -> Iterator[RawItem]:
+    """Stable item keys: the run id and the position in the input."""
+    for seq, f in enumerate(found):
+        yield RawItem.from_found(f, item_key(run_id, seq), now)
+
+
+def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def limits(settings: Settings) -> Limits:
+    return Limits(settings.max_item_bytes, settings.max_feed_entries)
+
+
+def read_items(targets: Sequence[str], settings: Settings, run_id: str) -> Iterator[RawItem]:
+    return number_items(iter_inputs(targets, limits(settings)), run_id, datetime.now(UTC))
+
+
+def estimate_items(targets: Sequence[str]) -> int | None:
+    """About how many items ``targets`` hold, for a progress bar's ETA (None: unknown)."""
+    total = 0
+    for target in targets:
+        if target == "-":
+            return None
+        if target.startswith(("http://", "https://")):
+            total += 1
+            continue
+        path = Path(target)
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        total += sum(_estimate_file(f) for f in files)
+    return total
+
+
+def _estimate_file(path: Path) -> int:
+    """Non-empty lines of JSONL, entries of a feed, one item for anything else."""
+    suffix = path.suffix.lower()
+    if suffix not in JSONL_SUFFIXES | FEED_SUFFIXES:
+        return 1
+    try:
+        with path.open("rb") as handle:
+            chunks = iter(lambda: handle.read(1 << 20), b"")
+            if suffix in JSONL_SUFFIXES:
+                return max(1, sum(chunk.count(b"\n") for chunk in chunks))
+            return max(1, sum(chunk.count(b"<item") + chunk.count(b"<entry") for chunk in chunks))
+    except OSError:
+        return 1
+
+
+@dataclass
+class Published:
+    run_id: str
+    items: int = 0
+    messages: int = 0
+    by_kind: dict[str, int] = field(default_factory=dict)
+
+
+class Publisher:
+    """Registers items, then publishes them in batches; URLs go to the fetch queue."""
+
+    def __init__(self, send: Send, store: Store, batch_size: int) -> None:
+        self.send = send
+        self.store = store
+        self.batch_size = batch_size
+
+    def publish(
+        self,
+        items: Iterable[RawItem],
+        run_id: str,
+        tick: Callable[[int], None] = lambda n: None,
+        stop: threading.Event | None = None,
+    ) -> Published:
+        """Register and publish ``items``; when ``stop`` is set, end after the current chunk.
+
+        Items are registered a chunk of several messages at a time (one transaction instead
+        of one per message), and a chunk is always published whole once registered.
+        """
+        result = Published(run_id)
+        for part in batched(items, self.batch_size * REGISTER_MESSAGES):
+            self._publish_chunk(part, result, tick)
+            if stop is not None and stop.is_set():
+                break
+        return result
+
+    def _publish_chunk(
+        self, chunk: list[RawItem], result: Published, tick: Callable[[int], None]
+    ) -> None:
+        # Encoded once (pydantic's own JSON encoder): the same text goes into the ledger row
+        # and, embedded as it is, into the message.
+        encoded = [item.model_dump_json() for item in chunk]
+        self.store.register(chunk, datetime.now(UTC), encoded)
+        pairs = list(zip(chunk, map(fastjson.RawJSON, encoded), strict=True))
+        urls = [pair for pair in pairs if pair[0].kind is Kind.URL]
+        rest = [pair for pair in pairs if pair[0].kind is not Kind.URL]
+        for part in batched(urls, FETCH_BATCH):
+            self._send(FETCH_TASK, part, result)
+            tick(len(part))
+        for part in batched(rest, self.batch_size):
+            self._send(PROCESS_TASK, part, result)
+            tick(len(part))
+
+    def _send(
+        self, name: str, batch: list[tuple[RawItem, fastjson.RawJSON]], result: Published
+    ) -> None:
+        self.send(name, [body for _, body in batch])
+        result.items += len(batch)
+        result.messages += 1
+        for item, _ in batch:
+            result.by_kind[item.kind.value] = result.by_kind.get(item.kind.value, 0) + 1

@@ -1,0 +1,114 @@
+"""JSON and JSON-lines readers: one item per object, one rejection per bad line."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from worker.core.errors import Reason
+from worker.core.models import Found, Kind, invalid
+
+
+def read_json(text: str, source: str) -> Iterator[Found]:
+    """A single object or an array of objects."""
+    try:
+        data = _loads(text)
+    except (ValueError, RecursionError) as exc:
+        yield invalid(source, Reason.INVALID_JSON, f"{type(exc).__name__}: {exc}")
+        return
+    values = data if isinstance(data, list) else [data]
+    if not values:
+        yield invalid(source, Reason.EMPTY, "an empty JSON array: no records")
+    for n, value in enumerate(values):
+        yield _record(value, f"{source}#{n}" if isinstance(data, list) else source)
+
+
+def read_jsonl(lines: Iterable[str], source: str, max_line_bytes: int) -> Iterator[Found]:
+    """Each non-blank line is an item; a bad line is rejected, its neighbours go on."""
+    empty = True
+    for number, line in enumerate(lines, start=1):
+        if line.strip():
+            empty = False
+            yield parse_line(line, f"{source}:{number}", max_line_bytes)
+    if empty:
+        yield invalid(source, Reason.EMPTY, "no JSON lines")
+
+
+# Markers a line reader yields in place of a line it could not hand over.
+TOO_LONG = "\x00too_long"
+NOT_UTF8 = "\x00not_utf8"
+
+
+def parse_line(line: str, source: str, max_line_bytes: int) -> Found:
+    if line == TOO_LONG:
+        return invalid(source, Reason.TOO_LARGE, f"line over {max_line_bytes} bytes")
+    if line == NOT_UTF8:
+        return invalid(source, Reason.NOT_UTF8, "line is not UTF-8 text")
+    size = len(line.encode("utf-8", "surrogatepass"))
+    if size > max_line_bytes:
+        return invalid(source, Reason.TOO_LARGE, f"line of {size} bytes")
+    try:
+        value = _loads(line)
+    except (ValueError, RecursionError) as exc:
+        return invalid(source, Reason.INVALID_JSON, f"{type(exc).__name__}: {exc}"[:300])
+    return _record(value, source)
+
+
+def _record(value: Any, source: str) -> Found:
+    if not isinstance(value, dict):
+        return invalid(
+            source, Reason.NOT_AN_OBJECT, f"expected a JSON object, got {type(value).__name__}"
+        )
+    problem = unstorable(value)
+    if problem is not None:
+        return invalid(source, Reason.BAD_FIELD, problem)
+    return Found(source, Kind.RECORD, {"record": value})
+
+
+# Deeper than this, pydantic refuses to serialise the item (about 255 levels) and the
+# producer would crash; no article record needs more than a few levels.
+MAX_DEPTH = 64
+
+
+def _refuse_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _loads(text: str) -> Any:
+    """``json.loads`` without Python's NaN/Infinity extensions (no store can keep them)."""
+    return json.loads(text, parse_constant=_refuse_constant)
+
+
+def unstorable(value: Any) -> str | None:
+    """Why a parsed record cannot go on the queue or into a store, or None.
+
+    PostgreSQL text and JSONB refuse U+0000 and non-finite numbers; no encoder accepts a
+    lone surrogate. Found here, they reject one item instead of failing a whole batch.
+    """
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return f"nested more than {MAX_DEPTH} levels deep"
+        if isinstance(node, dict):
+            stack.extend((k, depth) for k in node)
+            stack.extend((v, depth + 1) for v in node.values())
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node)
+        elif isinstance(node, str) and (problem := _bad_string(node)):
+            return problem
+        elif isinstance(node, float) and not math.isfinite(node):
+            return f"number out of range: {node}"
+    return None
+
+
+def _bad_string(text: str) -> str | None:
+    if "\x00" in text:
+        return "contains a NUL character (U+0000)"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return f"invalid Unicode: lone surrogate at position {exc.start}"
+    return None

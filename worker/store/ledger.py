@@ -1,0 +1,135 @@
+"""The outcome ledger (table ``items``): one row per accepted item, pending until its outcome.
+
+Rows are registered before an item is published; the outcome is written once, in the same
+transaction as the record, and a finished row is never overwritten by a redelivery.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, select, update
+
+from worker.core.keys import run_id_of
+from worker.core.models import Outcome, RawItem, Status
+from worker.store.driver import bound, insert_for, rows_with
+from worker.store.schema import items
+
+
+def ledger_row(item: RawItem, now: datetime, keep_payload: bool = True) -> dict[str, Any]:
+    return {
+        "item_key": item.item_key,
+        "run_id": run_id_of(item.item_key),
+        "source": item.source[:2000],
+        "kind": item.kind.value,
+        "status": Status.PENDING.value,
+        "attempts": 0,
+        "accepted_at": now,
+        "payload": item.model_dump(mode="json") if keep_payload else None,
+    }
+
+
+def register_items(
+    conn: Connection,
+    batch: Sequence[RawItem],
+    now: datetime,
+    encoded: Sequence[str] | None = None,
+) -> None:
+    """Pending ledger rows; an item registered twice keeps its first row.
+
+    ``encoded``: each item's JSON text, when the caller has it already (the producer sends
+    the same text in its messages); the rows then go straight through the driver, which
+    took a third of the producer's time off compared with SQLAlchemy's per-row processing.
+    """
+    if not batch:
+        return
+    if encoded is None:
+        stmt = insert_for(conn, items).on_conflict_do_nothing(index_elements=["item_key"])
+        conn.execute(stmt, [ledger_row(item, now) for item in batch])
+        return
+    stamp = bound(conn, items.c.accepted_at, now)
+    rows = [
+        (item.item_key, run_id_of(item.item_key), item.source[:2000], item.kind.value, text)
+        for item, text in zip(batch, encoded, strict=True)
+    ]
+    pg = conn.dialect.name == "postgresql"
+    mark, payload = ("%s", "%s::jsonb") if pg else ("?", "?")
+    conn.exec_driver_sql(
+        "INSERT INTO items (item_key, run_id, source, kind, payload, status, attempts, "
+        f"accepted_at) VALUES ({mark}, {mark}, {mark}, {mark}, {payload}, "
+        f"'{Status.PENDING.value}', 0, {mark}) ON CONFLICT (item_key) DO NOTHING",
+        [(*row, stamp) for row in rows],
+    )
+
+
+def upsert_outcomes(
+    conn: Connection, pairs: Sequence[tuple[RawItem, Outcome]], now: datetime
+) -> None:
+    """Final outcomes; only a pending row (or none) is written, never a finished one."""
+    if not pairs:
+        return
+    stmt = insert_for(conn, items)
+    fields = ("status", "article_id", "duplicate_of", "similarity", "method", "revision_of")
+    update = {f: stmt.excluded[f] for f in (*fields, "reason", "message", "finished_at")}
+    update["payload"] = stmt.excluded.payload
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["item_key"], set_=update, where=items.c.status == Status.PENDING.value
+    )
+    conn.execute(stmt, [_outcome_row(item, outcome, now) for item, outcome in pairs])
+
+
+def _outcome_row(item: RawItem, outcome: Outcome, now: datetime) -> dict[str, Any]:
+    rejected = outcome.status == Status.REJECTED
+    row = ledger_row(item, now, keep_payload=rejected)  # a rejected item can be replayed
+    row.update(outcome.model_dump(mode="json", exclude={"item_key"}))
+    row["finished_at"] = now
+    return row
+
+
+def finished_outcomes(conn: Connection, keys: Sequence[str]) -> dict[str, Outcome]:
+    """Outcomes already recorded for these items (a redelivered batch)."""
+    names = [c.name for c in items.columns if c.name != "payload"]
+    found: dict[str, Outcome] = {}
+    for row in rows_with(conn, items, names, "item_key", keys):
+        fields = dict(zip(names, row, strict=True))
+        if fields["status"] != Status.PENDING:
+            found[fields["item_key"]] = outcome_from_row(fields)
+    return found
+
+
+def outcome_from_row(row: Any) -> Outcome:
+    return Outcome(
+        item_key=row["item_key"],
+        status=Status(row["status"]),
+        article_id=row["article_id"],
+        duplicate_of=row["duplicate_of"],
+        similarity=row["similarity"],
+        method=row["method"],
+        revision_of=row["revision_of"],
+        reason=row["reason"],
+        message=row["message"],
+    )
+
+
+def reset_to_pending(conn: Connection, keys: Sequence[str]) -> None:
+    """The outcome is *updated* when the item comes through again, never duplicated."""
+    conn.execute(
+        update(items)
+        .where(items.c.item_key.in_(list(keys)))
+        .values(status=Status.PENDING.value, reason=None, message=None, finished_at=None,
+                attempts=items.c.attempts + 1)
+    )  # fmt: skip
+
+
+def lost_items(conn: Connection, cutoff: datetime, limit: int) -> list[RawItem]:
+    """Items accepted before ``cutoff`` that still have no outcome."""
+    query = (
+        select(items.c.payload)
+        .where(items.c.status == Status.PENDING.value, items.c.accepted_at < cutoff)
+        .where(items.c.payload.is_not(None))
+        .order_by(items.c.accepted_at)
+        .limit(limit)
+    )
+    return [RawItem.model_validate(payload) for (payload,) in conn.execute(query)]

@@ -1,0 +1,92 @@
+"""Read-side queries: stats and export."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from worker.core.models import Status
+from worker.store.schema import articles, items, quarantine, refused_messages
+
+
+def stats(conn: Connection, run_id: str | None = None) -> dict[str, Any]:
+    """Outcome counts by status, reason, method, language and source."""
+    where = [items.c.run_id == run_id] if run_id else []
+    lang = select(articles.c.language, func.count()).group_by(articles.c.language)
+    return {
+        "items": conn.execute(select(func.count()).select_from(items).where(*where)).scalar_one(),
+        "by_status": _grouped(conn, items.c.status, where),
+        "by_reason": _grouped(conn, items.c.reason, [*where, items.c.status == Status.REJECTED]),
+        "by_method": _grouped(conn, items.c.method, [*where, items.c.status == Status.DUPLICATE]),
+        "by_source": _grouped(conn, items.c.source, where),
+        "by_language": dict(
+            sorted(((str(k), int(v)) for k, v in conn.execute(lang)), key=_count_desc)
+        ),
+        "revisions": conn.execute(
+            select(func.count()).where(articles.c.revision_of.is_not(None))
+        ).scalar_one(),
+        "quarantined": conn.execute(
+            select(func.count()).where(quarantine.c.replayed_at.is_(None))
+        ).scalar_one(),
+        "refused_messages": conn.execute(
+            select(func.count()).select_from(refused_messages)
+        ).scalar_one(),
+    }
+
+
+def top_enrichment(conn: Connection, sample: int = 5000, top: int = 10) -> dict[str, Any]:
+    """Most frequent entities and keywords over the latest ``sample`` stored articles.
+
+    A sample, not the whole store: the JSON is aggregated here, portably for SQLite and
+    PostgreSQL, and a bounded scan keeps `ingest stats` quick on a big store.
+    """
+    query = select(articles.c.enrichment).order_by(articles.c.created_at.desc()).limit(sample)
+    entities: Counter[str] = Counter()
+    keywords: Counter[str] = Counter()
+    for (enrichment,) in conn.execute(query):
+        for entity in (enrichment or {}).get("entities", []):
+            entities[f"{entity['text']} ({entity['label']})"] += int(entity.get("count", 1))
+        keywords.update(_keyword_text(k) for k in (enrichment or {}).get("keywords", []))
+    return {
+        "top_entities": dict(entities.most_common(top)),
+        "top_keywords": dict(keywords.most_common(top)),
+    }
+
+
+def _keyword_text(keyword: Any) -> str:
+    return str(keyword.get("text", keyword) if isinstance(keyword, dict) else keyword)
+
+
+def _grouped(conn: Connection, column: Any, where: list[Any]) -> dict[str, int]:
+    query = select(column, func.count()).where(*where).group_by(column)
+    return dict(sorted(((str(k), int(v)) for k, v in conn.execute(query)), key=_count_desc))
+
+
+def _count_desc(pair: tuple[Any, Any]) -> tuple[int, str]:
+    return (-int(pair[1]), str(pair[0]))
+
+
+def export(conn: Connection, status: str) -> Iterator[dict[str, Any]]:
+    """Stored records with their outcome, or the ledger rows of duplicates/rejections."""
+    if status == Status.STORED:
+        yield from _export_articles(conn)
+        return
+    query = select(items).where(items.c.status == status).order_by(items.c.accepted_at)
+    for row in conn.execute(query).mappings():
+        yield _jsonable({k: v for k, v in row.items() if k != "payload" or status == "rejected"})
+
+
+def _export_articles(conn: Connection) -> Iterator[dict[str, Any]]:
+    cols = [c for c in articles.c if c.name != "near_sig"]
+    query = select(*cols, items.c.status, items.c.similarity).join(
+        items, items.c.item_key == articles.c.id
+    )
+    for row in conn.execute(query.order_by(articles.c.created_at, articles.c.id)).mappings():
+        yield _jsonable(dict(row))
+
+
+def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in row.items()}
