@@ -1,19 +1,38 @@
-"""The results store: one interface over SQLite (embedded default) and PostgreSQL."""
+"""The results store: one interface over SQLite (embedded default) and PostgreSQL.
+
+The schema is versioned (``worker.store.migrate``): the first operation of a process brings
+it to head, and an operation that finds a table missing (the database was dropped and
+recreated under a running worker) migrates again and retries once instead of failing forever.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Engine, delete
+from sqlalchemy import Connection, Engine, delete, event
+from sqlalchemy.engine import ExceptionContext
 
 from worker.core.models import Outcome, Prepared, RawItem
 from worker.core.near import DEFAULT_PARAMS, NearParams
 from worker.store import ledger, quarantine, reports
 from worker.store.commit import commit_batch, known_duplicates
-from worker.store.engine import make_engine, read_connection, write_transaction
-from worker.store.schema import items, metadata
+from worker.store.engine import (
+    MIGRATE_LOCK_ID,
+    SchemaMissing,
+    is_missing_table,
+    make_engine,
+    read_connection,
+    write_transaction,
+)
+from worker.store.migrate import Migration, current_revision, upgrade
+from worker.store.schema import items
+
+T = TypeVar("T")
+Opener = Callable[[Engine], AbstractContextManager[Connection]]
 
 
 class Store:
@@ -31,17 +50,63 @@ class Store:
         self.near_params = near_params
         self.window_days = window_days
         self._schema_ready = False
+        self._schema_lock = threading.Lock()
+        # Any query on this engine that finds a table missing (ours, or SourceStore's, or a
+        # caller's own) makes the next ensure_schema() migrate again.
+        event.listen(self.engine, "handle_error", self._on_error)
 
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
 
     def ensure_schema(self) -> None:
-        """Create the tables once per process (idempotent, safe for concurrent starters)."""
+        """Migrate once per process, and again after a table went missing.
+
+        Called before every operation, so the hot path is one attribute read.
+        """
         if not self._schema_ready:
-            with write_transaction(self.engine) as conn:
-                metadata.create_all(conn, checkfirst=True)
-            self._schema_ready = True
+            with self._schema_lock:
+                if not self._schema_ready:
+                    self.migrate()
+
+    def migrate(self) -> Migration:
+        """Apply the migrations to head (idempotent).
+
+        Under the migration lock (PostgreSQL advisory lock, SQLite ``BEGIN IMMEDIATE``):
+        concurrent starters wait for the first, then find the store at head.
+        """
+        with write_transaction(self.engine, lock_id=MIGRATE_LOCK_ID) as conn:
+            result = upgrade(conn)
+        self._schema_ready = True
+        return result
+
+    def revision(self) -> str | None:
+        """The schema revision the store is at (None: not created yet); never migrates."""
+        with read_connection(self.engine) as conn:
+            return current_revision(conn)
+
+    def _on_error(self, context: ExceptionContext) -> None:
+        if is_missing_table(context.original_exception):
+            self._schema_ready = False
+
+    def _run(self, opener: Opener, work: Callable[[Connection], T]) -> T:
+        """``work`` in a transaction; migrates and retries once if a table is gone."""
+        self.ensure_schema()
+        try:
+            with opener(self.engine) as conn:
+                return work(conn)
+        except SchemaMissing:
+            # Rolled back, so running it again is safe; fails as usual if still missing.
+            self._schema_ready = False
+            self.ensure_schema()
+            with opener(self.engine) as conn:
+                return work(conn)
+
+    def _write(self, work: Callable[[Connection], T]) -> T:
+        return self._run(write_transaction, work)
+
+    def _read(self, work: Callable[[Connection], T]) -> T:
+        return self._run(read_connection, work)
 
     def register(
         self,
@@ -53,88 +118,86 @@ class Store:
 
         ``encoded``: each item's JSON text (the producer has it for the message).
         """
-        self.ensure_schema()
-        with write_transaction(self.engine) as conn:
-            ledger.register_items(conn, batch, now, encoded)
+        self._write(lambda conn: ledger.register_items(conn, batch, now, encoded))
 
     def commit(self, prepared: Sequence[Prepared], now: datetime) -> list[Outcome]:
         """Decide and write a whole batch in one transaction; returns one outcome per item."""
-        self.ensure_schema()
-        with write_transaction(self.engine) as conn:
-            return commit_batch(conn, prepared, self.near_params, self.window_days, now)
+        return self._write(
+            lambda conn: commit_batch(conn, prepared, self.near_params, self.window_days, now)
+        )
 
     def known_duplicates(self, prepared: Sequence[Prepared], now: datetime) -> set[str]:
         """Item keys that are copies of stored articles (read-only; the commit decides)."""
-        self.ensure_schema()
-        with read_connection(self.engine) as conn:
-            return known_duplicates(conn, prepared, self.near_params, self.window_days, now)
+        return self._read(
+            lambda conn: known_duplicates(conn, prepared, self.near_params, self.window_days, now)
+        )
 
     def record(self, pairs: Sequence[tuple[RawItem, Outcome]], now: datetime) -> None:
         """Outcomes decided outside the pipeline (a fetch that failed, say)."""
-        self.ensure_schema()
-        with write_transaction(self.engine) as conn:
-            ledger.upsert_outcomes(conn, pairs, now)
+        self._write(lambda conn: ledger.upsert_outcomes(conn, pairs, now))
 
     def expand(self, parent: RawItem, children: Sequence[RawItem], now: datetime) -> None:
         """A feed URL became its entries: they replace it in the ledger, atomically."""
-        self.ensure_schema()
-        with write_transaction(self.engine) as conn:
+
+        def replace(conn: Connection) -> None:
             conn.execute(delete(items).where(items.c.item_key == parent.item_key))
             ledger.register_items(conn, children, now)
 
+        self._write(replace)
+
     def outcomes(self, keys: Sequence[str]) -> dict[str, Outcome]:
-        self.ensure_schema()
-        with read_connection(self.engine) as conn:
-            return ledger.finished_outcomes(conn, keys)
+        return self._read(lambda conn: ledger.finished_outcomes(conn, keys))
 
     def stats(self, run_id: str | None = None) -> dict[str, Any]:
-        self.ensure_schema()
-        with read_connection(self.engine) as conn:
-            return reports.stats(conn, run_id)
+        return self._read(lambda conn: reports.stats(conn, run_id))
 
     def top_enrichment(self) -> dict[str, Any]:
         """Top entities and keywords over the latest stored articles (a sample, not cheap)."""
-        self.ensure_schema()
-        with read_connection(self.engine) as conn:
-            return reports.top_enrichment(conn)
+        return self._read(reports.top_enrichment)
 
     def export(self, status: str = "stored") -> Iterator[dict[str, Any]]:
+        """Streamed rows; a missing table is retried only before the first row is out."""
         self.ensure_schema()
+        try:
+            rows = self._export_rows(status)
+            first = next(rows, None)
+        except SchemaMissing:
+            self._schema_ready = False
+            self.ensure_schema()
+            rows = self._export_rows(status)
+            first = next(rows, None)
+        if first is not None:
+            yield first
+            yield from rows
+
+    def _export_rows(self, status: str) -> Iterator[dict[str, Any]]:
         with read_connection(self.engine) as conn:
             yield from reports.export(conn, status)
 
     def quarantine_list(
         self, limit: int = 100, include_replayed: bool = False
     ) -> list[dict[str, Any]]:
-        self.ensure_schema()
-        with read_connection(self.engine) as conn:
-            return quarantine.list_quarantine(conn, limit, include_replayed)
+        return self._read(lambda conn: quarantine.list_quarantine(conn, limit, include_replayed))
 
     def quarantine_get(self, entry_id: int) -> dict[str, Any] | None:
-        self.ensure_schema()
-        with read_connection(self.engine) as conn:
-            return quarantine.get_quarantined(conn, entry_id)
+        return self._read(lambda conn: quarantine.get_quarantined(conn, entry_id))
 
     def quarantine_take(self, ids: Sequence[int] | None, now: datetime) -> list[RawItem]:
         """Items to replay (all when ``ids`` is None), their ledger rows back to pending."""
-        self.ensure_schema()
-        with write_transaction(self.engine) as conn:
-            return quarantine.take_for_replay(conn, ids, now)
+        return self._write(lambda conn: quarantine.take_for_replay(conn, ids, now))
 
     def lost_items(self, cutoff: datetime, limit: int = 10_000) -> list[RawItem]:
-        self.ensure_schema()
-        with read_connection(self.engine) as conn:
-            return ledger.lost_items(conn, cutoff, limit)
+        return self._read(lambda conn: ledger.lost_items(conn, cutoff, limit))
+
+    def take_lost(self, cutoff: datetime, now: datetime, limit: int) -> list[RawItem]:
+        """Pending items older than ``cutoff``, marked as sent again (pages through them)."""
+        return self._write(lambda conn: ledger.take_lost(conn, cutoff, now, limit))
 
     def record_refused(self, row: dict[str, Any]) -> None:
-        self.ensure_schema()
-        with write_transaction(self.engine) as conn:
-            quarantine.record_refused(conn, row)
+        self._write(lambda conn: quarantine.record_refused(conn, row))
 
     def refused_count(self) -> int:
-        self.ensure_schema()
-        with read_connection(self.engine) as conn:
-            return quarantine.count_refused(conn)
+        return self._read(quarantine.count_refused)
 
     def close(self) -> None:
         self.engine.dispose()

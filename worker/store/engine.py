@@ -7,6 +7,8 @@ decision is made under that lock, and the unique constraints are the last guard.
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,13 +16,16 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 
 from worker.core import fastjson
-from worker.core.errors import ConfigError, Reason, TransientError
+from worker.core.errors import ConfigError, Reason, StoreRefused, TransientError
 
 # Any constant works; it only has to be the same for every writer of this schema.
 _WRITE_LOCK_ID = 0x1A7E57
+# Schema migrations take their own lock: every starter waits for the first to finish, and
+# writers are held back only by the table locks the DDL itself takes.
+MIGRATE_LOCK_ID = 0x1A7E58
 
 
 # orjson for the JSON columns: every ledger row carries its item's payload.
@@ -53,32 +58,63 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     # Rows carry whole articles (5 kB is typical): on the default 4 kB pages nearly every one
     # spills into overflow pages. Takes effect only when the file is created.
     cursor.execute("PRAGMA page_size=16384")
-    cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
+    _set_wal(cursor)  # readers never block the writer
     cursor.execute("PRAGMA synchronous=NORMAL")  # durable at checkpoints; safe with WAL
     cursor.execute("PRAGMA busy_timeout=60000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 
 
+def _set_wal(cursor: Any, attempts: int = 200) -> None:
+    """``journal_mode=WAL``, retried: switching a new file to WAL can fail with "database is
+    locked" without waiting on busy_timeout when several processes open it at once."""
+    for attempt in range(attempts):
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(0.05)
+
+
 def _sqlite_on_begin(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+class SchemaMissing(TransientError):
+    """A table is gone (the database was dropped and recreated): migrate, then retry.
+
+    Still a ``TransientError`` (reason ``store_down``), so a caller that does not know about
+    migrations retries it like any other store failure.
+    """
+
+
+def is_missing_table(exc: BaseException) -> bool:
+    """``exc`` (a DBAPI error or its SQLAlchemy wrapper) says a table does not exist."""
+    orig = getattr(exc, "orig", None) or exc
+    if getattr(orig, "sqlstate", None) == "42P01":  # PostgreSQL undefined_table
+        return True
+    return "no such table" in str(orig)  # SQLite
+
+
 @contextmanager
-def write_transaction(engine: Engine) -> Iterator[Connection]:
-    """One serialised write transaction; database failures become ``TransientError``."""
+def write_transaction(engine: Engine, lock_id: int = _WRITE_LOCK_ID) -> Iterator[Connection]:
+    """One serialised write transaction; database failures become ``TransientError``.
+
+    ``lock_id``: the PostgreSQL advisory lock held until commit (SQLite: ``BEGIN IMMEDIATE``).
+    """
     try:
         with engine.begin() as conn:
             if conn.dialect.name == "postgresql":
-                conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _WRITE_LOCK_ID})
+                conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": lock_id})
             yield conn
-    except IntegrityError as exc:
-        # Only reachable if a writer skipped the lock; a retry re-decides with fresh data.
-        raise TransientError(
-            f"store conflict: {_short(exc)}", reason=Reason.STORE_CONFLICT
-        ) from exc
+    except (IntegrityError, DataError) as exc:
+        # A data error, not an outage: retrying the same rows cannot help. (Writers hold
+        # the lock above, so a unique key is never broken by a race between two of them.)
+        raise StoreRefused(f"the database refused a row: {_short(exc)}") from exc
     except (OperationalError, DBAPIError) as exc:
-        raise TransientError(f"store unavailable: {_short(exc)}", reason=Reason.STORE_DOWN) from exc
+        raise _unavailable(exc) from exc
 
 
 @contextmanager
@@ -87,7 +123,13 @@ def read_connection(engine: Engine) -> Iterator[Connection]:
         with engine.connect() as conn:
             yield conn
     except (OperationalError, DBAPIError) as exc:
-        raise TransientError(f"store unavailable: {_short(exc)}", reason=Reason.STORE_DOWN) from exc
+        raise _unavailable(exc) from exc
+
+
+def _unavailable(exc: Exception) -> TransientError:
+    if is_missing_table(exc):
+        return SchemaMissing(f"store schema missing: {_short(exc)}", reason=Reason.STORE_DOWN)
+    return TransientError(f"store unavailable: {_short(exc)}", reason=Reason.STORE_DOWN)
 
 
 def _short(exc: Exception) -> str:

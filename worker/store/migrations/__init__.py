@@ -1,0 +1,1 @@
+"""Alembic migrations of the results store; applied by ``worker.store.migrate``."""
