@@ -5,19 +5,27 @@
 JSONL line; ``path#N`` for an element of a JSON array or a feed entry). Good articles are
 mixed in among the bad ones: they must come out ``stored``, and the bad ones ``rejected``
 with a precise reason.
+
+Below it: ``run_measured``, which runs the CLI and returns its exact peak RSS.
 """
 
 # ruff: noqa: UP031  # %-templates keep the raw JSON (big numbers, escapes) readable
 from __future__ import annotations
 
 import json
+import os
 import random
-from collections.abc import Iterator
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from tests.corpus import bodies
+from tests.support import ROOT
 
 STORED = "stored"
 DUPLICATE = "duplicate"
@@ -371,3 +379,66 @@ def odd_names(g: Generator) -> None:
 
 def hostile_count(expected: dict[str, Expected]) -> int:
     return sum(e.hostile for e in expected.values())
+
+
+# --- the CLI, measured --------------------------------------------------------------------
+
+
+# Runs ``python -m worker ARGS`` and, at exit, writes the process's own VmHWM (its peak
+# resident set, in kB) to $TEST_PEAK_FILE. Measured inside: ``ru_maxrss`` from ``wait4``
+# would also count the parent's memory, which a vfork()ed child shares until it execs.
+_PEAK_AT_EXIT = """
+import atexit, os, runpy, sys
+
+def _report():
+    with open("/proc/self/status") as status:
+        peak = next(line.split()[1] for line in status if line.startswith("VmHWM:"))
+    with open(os.environ["TEST_PEAK_FILE"], "w") as out:
+        out.write(peak)
+
+atexit.register(_report)
+sys.argv[0] = "worker"
+runpy.run_module("worker", run_name="__main__", alter_sys=True)
+"""
+
+
+def run_measured(
+    args: list[str],
+    env: Mapping[str, str],
+    feed: Callable[[IO[bytes]], None] | None = None,
+    timeout: float = 300.0,
+) -> tuple[subprocess.CompletedProcess[str], float]:
+    """Run the ``ingest`` CLI, ``feed`` writing its stdin; returns its result and its exact
+    peak RSS in MB (its own VmHWM at exit, not sampled). Killed after ``timeout`` s."""
+    with tempfile.TemporaryDirectory() as scratch:
+        out, err, peak = (Path(scratch) / name for name in ("out", "err", "peak"))
+        with out.open("wb") as stdout, err.open("wb") as stderr:
+            proc = subprocess.Popen(
+                [sys.executable, "-c", _PEAK_AT_EXIT, *args], cwd=ROOT,
+                env={**os.environ, **env, "TEST_PEAK_FILE": str(peak)},
+                stdin=subprocess.PIPE if feed else subprocess.DEVNULL, stdout=stdout,
+                stderr=stderr,
+            )  # fmt: skip
+            killer = threading.Timer(timeout, proc.kill)
+            killer.start()
+            try:
+                if feed is not None and proc.stdin is not None:
+                    _feed(feed, proc.stdin)
+                proc.wait()
+            finally:
+                killer.cancel()
+        result = subprocess.CompletedProcess(
+            proc.args, proc.returncode, out.read_text(errors="replace"),
+            err.read_text(errors="replace"),
+        )  # fmt: skip
+        # No report: killed before exit (a hang, or the OOM killer): no bound holds.
+        peak_kb = int(peak.read_text()) if peak.exists() else float("inf")
+    return result, peak_kb / 1024
+
+
+def _feed(feed: Callable[[IO[bytes]], None], stdin: IO[bytes]) -> None:
+    try:
+        feed(stdin)
+        stdin.close()
+    except BrokenPipeError:
+        pass  # the process stopped reading (or was killed): its exit status tells

@@ -15,11 +15,12 @@ import threading
 import time
 from collections.abc import Mapping
 from pathlib import Path
+from typing import IO
 
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.hostile import FEED_ENTRIES_READ, Expected, generate, hostile_count
+from tests.hostile import FEED_ENTRIES_READ, Expected, generate, hostile_count, run_measured
 from tests.servers import private_redis
 from tests.support import ROOT, WorkerProcess, fresh_pg_database
 
@@ -214,3 +215,75 @@ def test_hostile_inputs_in_process(
     }))  # fmt: skip
     assert not wrong, "\n".join(wrong[:40])
     assert peak_mb < MAX_RSS_MB
+
+
+# --- one huge line on stdin; links, FIFOs and devices among the targets -------------------
+
+STDIN_MAX_RSS_MB = 250  # the finding: 710 MB for a 300 MB line (default settings here)
+
+
+def store_stats(url: str) -> dict[str, object]:
+    from worker.store import Store
+
+    store = Store(url)
+    try:
+        return store.stats()
+    finally:
+        store.close()
+
+
+def test_a_300mb_stdin_line_is_skipped_with_bounded_memory(tmp_path: Path) -> None:
+    """``ingest run -`` with default settings: the line is dropped as it streams (one
+    ``too_large`` item) and the line after it is still ingested."""
+    url = f"sqlite:///{tmp_path}/store.db"
+    before = json.dumps({"title": "Before the huge line", "body": "A short story, first."})
+    after = json.dumps({"title": "After the huge line", "body": "Another story, still read."})
+
+    def feed(stdin: IO[bytes]) -> None:
+        stdin.write(before.encode() + b"\n")
+        block = b"x" * (1 << 20)
+        for _ in range(300):
+            stdin.write(block)
+        stdin.write(b"\n" + after.encode() + b"\n")
+
+    started = time.monotonic()
+    result, peak_mb = run_measured(["run", "-"], {"INGEST_STORE_URL": url}, feed, timeout=300)
+    elapsed = time.monotonic() - started
+    assert result.returncode == 0, result.stderr[-3000:]
+    stats = store_stats(url)
+    print("\nFIGURES 300 MB stdin line via ingest run -: " + json.dumps({
+        "peak_rss_mb": round(peak_mb), "seconds": round(elapsed, 1),
+        "by_source": stats["by_source"], "by_reason": stats["by_reason"],
+    }))  # fmt: skip
+    assert stats["by_source"] == {"stdin:1": 1, "stdin:2": 1, "stdin:3": 1}
+    assert stats["by_status"] == {"stored": 2, "rejected": 1}
+    assert stats["by_reason"] == {"too_large": 1}
+    assert peak_mb < STDIN_MAX_RSS_MB
+
+
+def test_ingest_run_refuses_links_out_fifos_and_devices(tmp_path: Path) -> None:
+    """A FIFO named as a target used to hang ``ingest run`` forever; a link out of a folder
+    was read. Now: one outcome each, nothing blocks, the secret stays out of the store."""
+    secret = tmp_path / "home" / ".env"
+    secret.parent.mkdir()
+    secret.write_text("REDIS_PASSWORD=hunter2-secret\n")
+    secret.chmod(0o600)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "good.txt").write_text("A good article\nWith a body of a few words.\n")
+    (folder / "env.txt").symlink_to(secret)
+    os.mkfifo(folder / "pipe.txt")
+    named_fifo = tmp_path / "named.jsonl"
+    os.mkfifo(named_fifo)
+    url = f"sqlite:///{tmp_path}/store.db"
+    targets = [str(folder), str(named_fifo), "/dev/zero"]
+    result, _ = run_measured(["run", *targets], {"INGEST_STORE_URL": url}, timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]  # killed at 120 s if it hung
+    stats = store_stats(url)
+    assert stats["by_status"] == {"stored": 1, "rejected": 4}
+    assert stats["by_reason"] == {"symlink": 1, "not_a_file": 3}
+    export = subprocess.run(
+        [sys.executable, "-m", "worker", "export"], cwd=ROOT, capture_output=True, text=True,
+        env={**os.environ, "INGEST_STORE_URL": url}, timeout=60,
+    )  # fmt: skip
+    assert "A good article" in export.stdout and "hunter2" not in export.stdout

@@ -6,18 +6,23 @@ log proves it), and the same target is fetched when ``INGEST_FETCH_ALLOW_PRIVATE
 
 from __future__ import annotations
 
+import ipaddress
+import shutil
 import socket
+import ssl
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import httpx
 import pytest
 
-import worker.readers.guard as guard
 from tests.support import run_cli
 from worker.core.errors import IngestError, PermanentError, TransientError
 from worker.readers.fetch import FetchPolicy, fetch_once, make_client
@@ -37,6 +42,7 @@ PAGE = (
 class Site(ThreadingHTTPServer):
     daemon_threads = True
     requests: list[str]
+    hosts: list[str]  # the Host header of each request
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -47,6 +53,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         self.server.requests.append(self.path)
+        self.server.hosts.append(self.headers.get("Host", ""))
         parts = urlsplit(self.path)
         route = getattr(self, "route_" + parts.path.strip("/").replace("-", "_"), self.route_page)
         route(parse_qs(parts.query))
@@ -94,15 +101,25 @@ class Handler(BaseHTTPRequestHandler):
             pass  # the client gave up, as it should
 
 
-@pytest.fixture
-def site() -> Iterator[Site]:
+@contextmanager
+def serving(tls: ssl.SSLContext | None = None) -> Iterator[Site]:
     server = Site(("127.0.0.1", 0), Handler)
-    server.requests = []
+    server.requests, server.hosts = [], []
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def site() -> Iterator[Site]:
+    with serving() as server:
+        yield server
 
 
 def base(site: Site, host: str = "127.0.0.1") -> str:
@@ -126,6 +143,32 @@ def reason_of(url: str, pol: FetchPolicy) -> str:
     with pytest.raises(IngestError) as info:
         fetch(url, pol)
     return info.value.reason
+
+
+PUBLIC_IP = "93.184.216.34"  # stands for a public site; routed to our loopback server
+
+
+@pytest.fixture(autouse=True)
+def network(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
+    """The network between the fetcher and the world, as a stand-in: every connection's
+    target is recorded; ``PUBLIC_IP`` is routed to 127.0.0.1 (where the test site listens)
+    and any other non-loopback address is refused at once, so no test here ever sends a
+    packet off this machine. A name is resolved (through the DNS stand-ins) as a real
+    connection would."""
+    attempts: list[tuple[str, int]] = []
+    real = socket.create_connection
+
+    def create_connection(address: tuple[str, int], *args: Any, **kwargs: Any) -> socket.socket:
+        host, port = address[0], int(address[1])
+        attempts.append((host, port))
+        ip = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][4][0]
+        ip = "127.0.0.1" if ip == PUBLIC_IP else ip
+        if not ipaddress.ip_address(ip).is_loopback:
+            raise ConnectionRefusedError(f"test network: no route to {ip}")
+        return real((ip, port), *args, **kwargs)
+
+    monkeypatch.setattr(socket, "create_connection", create_connection)
+    return attempts
 
 
 # --- the whole path: `ingest run URL` ---------------------------------------------------
@@ -181,6 +224,7 @@ FORBIDDEN = [
     "http://[::ffff:10.0.0.1]/", "http://[::127.0.0.1]/", "http://[64:ff9b::7f00:1]/",
     "http://[64:ff9b::a9fe:a9fe]/", "http://[2002:7f00:1::]/", "http://[2002:a9fe:a9fe::1]/",
     "https://169.254.169.254:8443/", "http://[ff02::1]/", "http://224.0.0.1/",
+    "http://[fec0::1]/", "http://[::ffff:0:7f00:1]/", "http://[::ffff:0:a9fe:a9fe]/",
 ]  # fmt: skip
 
 
@@ -218,7 +262,7 @@ def test_loopback_server_refused_before_connecting(site: Site) -> None:
 
 @pytest.fixture
 def dns(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    """A resolver we control: name -> address, for the guard AND for httpx's connections."""
+    """A resolver we control (the DNS stand-in): name -> address; other names as usual."""
     table: dict[str, str] = {}
     real = socket.getaddrinfo
 
@@ -244,22 +288,12 @@ def test_public_name_resolving_to_loopback_is_refused(site: Site, dns: dict[str,
 
 
 @pytest.fixture
-def public_host(site: Site, dns: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> str:
-    """``public.example``: the guard sees a public address, connections reach our server.
+def public_host(site: Site, dns: dict[str, str]) -> str:
+    """``public.example``: a public address, which the ``network`` stand-in routes to our server.
 
     This is the position of a real public site that answers with a redirect inside.
     """
-    dns["public.example"] = "127.0.0.1"
-    real_resolve = guard.resolve
-
-    def resolve(host: str, port: int) -> list[guard.IPAddress]:
-        if host == "public.example":
-            import ipaddress
-
-            return [ipaddress.ip_address("93.184.216.34")]
-        return real_resolve(host, port)
-
-    monkeypatch.setattr(guard, "resolve", resolve)
+    dns["public.example"] = PUBLIC_IP
     return base(site, "public.example")
 
 
@@ -321,3 +355,111 @@ def test_redirect_loop_ends(site: Site) -> None:
 def test_redirect_loop_through_the_guard_ends(site: Site, public_host: str) -> None:
     assert reason_of(f"{public_host}/loop", policy(max_redirects=5)) == "too_many_redirects"
     assert len(site.requests) == 6
+
+
+# --- DNS rebinding: the connection goes to the address the guard approved ---------------
+
+REBOUND_PUBLIC = "93.184.215.14"  # the first answer; not routed by the network stand-in
+
+
+@pytest.fixture
+def rebinding(dns: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """``rebind.example`` answers a public address once, then 127.0.0.1 (where the test site
+    listens) to every later query: what a hostile DNS server does. Returns the answers given.
+    """
+    answers: list[str] = []
+    resolver = socket.getaddrinfo  # the ``dns`` stand-in, for every other name
+
+    def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        name = host.decode() if isinstance(host, bytes) else host
+        if name != "rebind.example":
+            return resolver(host, port, *args, **kwargs)
+        answers.append(REBOUND_PUBLIC if not answers else "127.0.0.1")
+        return resolver(answers[-1], port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return answers
+
+
+def test_dns_rebinding_does_not_reach_inside(
+    site: Site, rebinding: list[str], network: list[tuple[str, int]]
+) -> None:
+    port = site.server_address[1]
+    with pytest.raises(TransientError) as info:
+        fetch(f"http://rebind.example:{port}/secret", policy())
+    assert info.value.reason == "fetch_failed"  # the public address does not answer here
+    assert rebinding == [REBOUND_PUBLIC]  # one lookup, the guard's: none left to rebind
+    assert network == [(REBOUND_PUBLIC, port)]  # the connection went to the approved address
+    assert site.requests == []
+
+
+def test_dns_rebinding_after_a_redirect_does_not_reach_inside(
+    site: Site, public_host: str, rebinding: list[str], network: list[tuple[str, int]]
+) -> None:
+    port = site.server_address[1]
+    target = f"http://rebind.example:{port}/secret"
+    assert reason_of(f"{public_host}/redirect?to={target}", policy()) == "fetch_failed"
+    assert rebinding == [REBOUND_PUBLIC]
+    assert network == [(PUBLIC_IP, port), (REBOUND_PUBLIC, port)]
+    assert [urlsplit(r).path for r in site.requests] == ["/redirect"]
+
+
+def test_the_pinned_connection_keeps_the_host_name(site: Site, public_host: str) -> None:
+    assert fetch(f"{public_host}/article.html", policy()).data == PAGE
+    assert site.hosts == [f"public.example:{site.server_address[1]}"]
+
+
+def test_a_request_that_skipped_the_guard_is_not_sent(site: Site) -> None:
+    """The client refuses to connect anywhere the guard has not approved for this request."""
+    with make_client(policy()) as client, pytest.raises(httpx.ConnectError):
+        client.get(f"{base(site)}/article.html")
+    assert site.requests == []
+
+
+def _openssl(*args: str | Path) -> None:
+    subprocess.run(["openssl", *map(str, args)], check=True, capture_output=True, timeout=60)
+
+
+@pytest.fixture
+def tls_site(tmp_path: Path) -> Iterator[tuple[Site, ssl.SSLContext, list[str]]]:
+    """An HTTPS site whose certificate names ``secure.example`` only (a test CA signed it);
+    returns the site, a client context trusting that CA, and the SNI names it was sent."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make the test certificates")
+    ca, key, csr, cert, ext = (tmp_path / n for n in ("ca", "key", "csr", "cert", "ext"))
+    ec = ("-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes")
+    _openssl("req", "-x509", *ec, "-keyout", f"{ca}.key", "-out", ca, "-days", "1",
+             "-subj", "/CN=ingest test CA")  # fmt: skip
+    _openssl("req", *ec, "-keyout", key, "-out", csr, "-subj", "/CN=secure.example")
+    ext.write_text("subjectAltName=DNS:secure.example\n")
+    _openssl("x509", "-req", "-in", csr, "-CA", ca, "-CAkey", f"{ca}.key", "-CAcreateserial",
+             "-out", cert, "-days", "1", "-extfile", ext)  # fmt: skip
+    names: list[str] = []
+    server_tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_tls.load_cert_chain(cert, key)
+    server_tls.sni_callback = lambda _sock, name, _ctx: names.append(name or "")  # type: ignore[assignment,func-returns-value]
+    with serving(server_tls) as server:
+        yield server, ssl.create_default_context(cafile=str(ca)), names
+
+
+def test_tls_through_a_pinned_address_uses_the_host_name(
+    tls_site: tuple[Site, ssl.SSLContext, list[str]],
+    dns: dict[str, str],
+    network: list[tuple[str, int]],
+) -> None:
+    """Connected by address, TLS still sends the URL's host name (SNI) and verifies the
+    certificate against it: a certificate for another name is refused."""
+    server, client_tls, sni = tls_site
+    port = server.server_address[1]
+    dns["secure.example"] = dns["other.example"] = PUBLIC_IP
+    pol = policy()
+    with make_client(pol, verify=client_tls) as client:
+        page = fetch_once(client, f"https://secure.example:{port}/article.html", pol)
+        assert page.data == PAGE
+        with pytest.raises(TransientError) as info:
+            fetch_once(client, f"https://other.example:{port}/article.html", pol)
+    assert info.value.reason == "fetch_failed"
+    assert "certificate" in str(info.value).lower()
+    assert sni == ["secure.example", "other.example"]
+    assert network == [(PUBLIC_IP, port), (PUBLIC_IP, port)]
+    assert server.hosts == [f"secure.example:{port}"]  # the refused one sent no request

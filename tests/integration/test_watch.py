@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import builtins
+import io
 import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -16,8 +19,22 @@ import pytest
 
 from tests.corpus import bodies
 from tests.support import ROOT, fresh_redis_db, run_cli, wait_until, workers
-from worker.ingest.watch import Seen, Stat, is_candidate, observe, settled
+from worker.core.keys import new_run_id
+from worker.core.models import Kind, RawItem
+from worker.ingest.watch import (
+    Seen,
+    Stat,
+    WatchContext,
+    Watcher,
+    is_candidate,
+    observe,
+    run_watch,
+    scan,
+    settled,
+)
+from worker.readers.files import Limits
 from worker.store import Store
+from worker.store.feeds import SourceStore
 
 SETTLE = 0.8
 
@@ -118,3 +135,103 @@ def records(texts: list[str]) -> str:
 def final_count(store: Store) -> int:
     stats: dict[str, Any] = store.stats()
     return 0 if "pending" in stats["by_status"] else int(stats["items"])
+
+
+# --- what the inbox holds that is not a file to read: links out, FIFOs ------------------
+
+SECRET = "INGEST_BROKER_URL=redis://:hunter2-password@redis:6379/0"
+
+
+def hostile_inbox(tmp_path: Path) -> tuple[Path, Path]:
+    """An inbox with a good file, a link to a 0600 secret outside it, a FIFO and a link to
+    a file inside it; returns the inbox and the secret."""
+    secret = tmp_path / "home" / ".env"
+    secret.parent.mkdir()
+    secret.write_text(SECRET + "\n")
+    secret.chmod(0o600)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "good.txt").write_text(f"Dropped in\n{bodies(1, seed=7)[0]}\n")
+    (inbox / "article.txt").symlink_to(secret)
+    os.mkfifo(inbox / "pipe.jsonl")
+    (inbox / "alias.txt").symlink_to(inbox / "good.txt")
+    return inbox, secret
+
+
+def record_opens(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every path opened from now on, whichever way (os.open, open, Path.open)."""
+    opened: list[str] = []
+    real_os_open, real_open = os.open, io.open
+
+    def os_open(path: Any, *args: Any, **kwargs: Any) -> int:
+        opened.append(os.fsdecode(path))
+        return real_os_open(path, *args, **kwargs)
+
+    def open_(file: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(file, str | bytes | os.PathLike):
+            opened.append(os.fsdecode(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", os_open)
+    monkeypatch.setattr(io, "open", open_)
+    monkeypatch.setattr(builtins, "open", open_)
+    return opened
+
+
+def test_scan_lists_links_and_fifos_so_they_get_an_outcome(tmp_path: Path) -> None:
+    inbox, _ = hostile_inbox(tmp_path)
+    assert sorted(Path(p).name for p in scan(inbox)) == [
+        "alias.txt", "article.txt", "good.txt", "pipe.jsonl"
+    ]  # fmt: skip
+
+
+def test_a_link_out_of_the_inbox_is_refused_and_never_opened(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The finding: a link in the inbox to a 0600 ``.env`` exported the Redis password."""
+    inbox, secret = hostile_inbox(tmp_path)
+    store = Store(f"sqlite:///{tmp_path}/store.db")
+    store.ensure_schema()
+    published: list[RawItem] = []
+    ctx = WatchContext(
+        store=SourceStore(store), publish=lambda items, run_id: published.extend(items),
+        limits=Limits(5_000_000, 10_000), new_run_id=new_run_id, settle=0.0, interval=0.01,
+    )  # fmt: skip
+    opened = record_opens(monkeypatch)
+    watcher = Watcher(inbox, ctx)
+    done = threading.Event()
+    worker = threading.Thread(target=lambda: (run_watch(watcher, threading.Event(), once=True),
+                                              done.set()), daemon=True)  # fmt: skip
+    worker.start()
+    if not done.wait(20):  # a FIFO opened for reading would block here
+        os.close(os.open(inbox / "pipe.jsonl", os.O_WRONLY | os.O_NONBLOCK))
+        pytest.fail("the watcher blocked")
+    store.close()
+    verdicts = {Path(i.source).name: i.payload.get("reason") for i in published}
+    assert verdicts == {"alias.txt": None, "article.txt": "symlink", "good.txt": None,
+                        "pipe.jsonl": "not_a_file"}  # fmt: skip
+    assert all(i.kind is not Kind.INVALID or i.payload["message"] for i in published)
+    assert SECRET not in repr([i.payload for i in published])
+    assert str(secret) not in opened and str(inbox / "article.txt") not in opened
+    assert str(inbox / "pipe.jsonl") not in opened
+    assert watcher.result.files == 4
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
+def test_watch_command_refuses_links_out_and_fifos(
+    env: dict[str, str], store: Store, tmp_path: Path
+) -> None:
+    """Through ``ingest watch --once`` and a worker: outcomes in the store, no secret."""
+    env = {**env, "INGEST_BROKER_URL": fresh_redis_db(8), "INGEST_WATCH_SETTLE": str(SETTLE)}
+    inbox, _ = hostile_inbox(tmp_path)
+    with workers(env, count=1, concurrency=1):
+        result = run_cli(["watch", str(inbox), "--once"], env, timeout=60)
+        assert result.returncode == 0, result.stderr
+        assert "4 files, 4 items enqueued" in result.stderr, result.stderr
+        assert wait_until(lambda: final_count(store) == 4, timeout=30)
+    stats = store.stats()
+    assert stats["by_status"] == {"stored": 1, "duplicate": 1, "rejected": 2}
+    assert stats["by_reason"] == {"symlink": 1, "not_a_file": 1}
+    exported = json.dumps(list(store.export("stored")) + list(store.export("duplicate")))
+    assert "hunter2" not in exported

@@ -1,4 +1,4 @@
-"""SSRF guard (worker/sources/guard.py). Resolves only literal addresses and localhost."""
+"""SSRF guard (worker/readers/guard.py). Resolves only literal addresses and localhost."""
 
 from __future__ import annotations
 
@@ -72,6 +72,13 @@ def test_bad_port_is_a_bad_url(url: str) -> None:
         ("100.64.0.1", True),  # carrier-grade NAT
         ("::1", True),
         ("::ffff:10.0.0.1", True),
+        ("::ffff:127.0.0.1", True),  # IPv4-mapped: judged by the IPv4 address inside
+        ("::ffff:169.254.169.254", True),
+        ("fec0::1", True),  # deprecated site-local (Python calls it global)
+        ("fec0:1234::5", True),
+        ("feff:ffff::1", True),  # the top of fec0::/10
+        ("::ffff:0:7f00:1", True),  # IPv4-translated ::ffff:0:127.0.0.1 (Python: global)
+        ("::ffff:0:5db8:d822", True),  # translated, even of a public IPv4 address: refused
         ("ff02::1", True),
         ("93.184.216.34", False),
         ("::ffff:93.184.216.34", False),
@@ -131,4 +138,35 @@ def test_name_with_only_public_answers_is_allowed(monkeypatch: pytest.MonkeyPatc
 
 def test_ipv6_zone_index_is_stripped(monkeypatch: pytest.MonkeyPatch) -> None:
     fake_dns(monkeypatch, "fe80::1%eth0")
+    assert refusal("https://news.example.org/") == "forbidden_address"
+
+
+@pytest.mark.parametrize(
+    "url", ["http://[fec0::1]/", "http://[fed0::2]:8080/x", "http://[::ffff:0:7f00:1]/"]
+)
+def test_site_local_and_translated_literals_are_refused(url: str) -> None:
+    assert refusal(url) == "forbidden_address"
+    check_url(url, allow_private=True)
+
+
+def test_check_url_returns_the_approved_addresses(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fetcher connects to these and only these (no second lookup to rebind)."""
+    fake_dns(monkeypatch, "93.184.216.34", "2606:2800:220:1::", "93.184.216.34")
+    assert check_url("https://news.example.org/", allow_private=False) == [
+        ipaddress.ip_address("93.184.216.34"),
+        ipaddress.ip_address("2606:2800:220:1::"),
+    ]
+    assert check_url("http://93.184.216.34/", allow_private=False) == [
+        ipaddress.ip_address("93.184.216.34")
+    ]
+    assert check_url("https://news.example.org/", allow_private=True) == []  # not resolved
+
+
+def test_a_name_without_addresses_is_a_dns_failure(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(socket, "getaddrinfo", lambda *args, **kwargs: [])
+    assert refusal("https://news.example.org/") == "dns_failure"
+
+
+def test_a_site_local_answer_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_dns(monkeypatch, "2606:2800:220:1::", "fec0::10")
     assert refusal("https://news.example.org/") == "forbidden_address"

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from pathlib import Path
 
+import pytest
+
+from worker.core.errors import ConfigError
 from worker.core.models import Kind, RawItem
 from worker.ingest.stream import (
     IDLE_WAIT,
+    TOO_LONG_LINE,
     Batcher,
     LineSource,
     StreamConfig,
@@ -16,6 +21,7 @@ from worker.ingest.stream import (
     pump,
     split_lines,
     wait_budget,
+    wait_for_file,
 )
 
 
@@ -76,7 +82,7 @@ def test_pump_reads_a_pipe_to_its_end() -> None:
     os.write(write_fd, b'{"body": "a"}\n{"body": "b"}\n{"body": "c"}\n{"body": "d"}')
     os.close(write_fd)
     sent, batcher = collector()
-    result = pump(LineSource(read_fd, follow=False), batcher, threading.Event())
+    result = pump(LineSource(read_fd, follow=False, max_line=10_000), batcher, threading.Event())
     os.close(read_fd)
     assert result.items == 4 and [len(b) for b in sent] == [3, 1]  # last line without newline
 
@@ -85,7 +91,7 @@ def test_followed_file_keeps_partial_line_until_complete(tmp_path: Path) -> None
     path = tmp_path / "s.jsonl"
     path.write_bytes(b'{"body": "a"}\n{"bo')
     fd = os.open(path, os.O_RDONLY)
-    source = LineSource(fd, follow=True, sleep=lambda s: None)
+    source = LineSource(fd, follow=True, max_line=10_000, sleep=lambda s: None)
     assert source.read(0.1) == [b'{"body": "a"}']
     assert source.read(0.1) == []
     with path.open("ab") as f:
@@ -101,7 +107,7 @@ def test_stop_publishes_everything_written_before_it(tmp_path: Path) -> None:
     stop.set()  # stopped before the first read: the drain still reads the whole file
     fd = os.open(path, os.O_RDONLY)
     sent, batcher = collector()
-    result = pump(LineSource(fd, follow=True), batcher, stop)
+    result = pump(LineSource(fd, follow=True, max_line=10_000), batcher, stop)
     os.close(fd)
     assert result.items == 8 and sum(len(b) for b in sent) == 8
 
@@ -118,8 +124,79 @@ def test_truncated_file_is_read_again_from_the_start(tmp_path: Path) -> None:
     path = tmp_path / "s.jsonl"
     path.write_bytes(b'{"body": "first one"}\n')
     fd = os.open(path, os.O_RDONLY)
-    source = LineSource(fd, follow=True, sleep=lambda s: None)
+    source = LineSource(fd, follow=True, max_line=10_000, sleep=lambda s: None)
     assert len(source.read(0.1)) == 1
     path.write_bytes(b'{"b": 2}\n')  # truncate and rewrite, shorter
     assert source.read(0.1) == [b'{"b": 2}']
     os.close(fd)
+
+
+# --- lines over the limit: dropped as they stream, one too_large item each ---------------
+
+
+def pipe_with(data: bytes) -> int:
+    """A pipe holding ``data`` (written from a thread: it may exceed the pipe's buffer)."""
+    read_fd, write_fd = os.pipe()
+
+    def write() -> None:
+        with os.fdopen(write_fd, "wb") as out:
+            out.write(data)
+
+    threading.Thread(target=write, daemon=True).start()
+    return read_fd
+
+
+def test_a_line_over_the_limit_is_never_held_whole() -> None:
+    huge = b"x" * 3_000_000  # many reads of 64 kB, far over a 10 kB limit
+    fd = pipe_with(b'{"body": "a"}\n' + huge + b'\n{"body": "b"}\n')
+    source = LineSource(fd, follow=False, max_line=10_000)
+    lines: list[bytes] = []
+    held = 0
+    while not source.ended:
+        lines += source.read(0.5)
+        held = max(held, source._rest_size)
+    lines += source.drain()
+    os.close(fd)
+    assert lines == [b'{"body": "a"}', TOO_LONG_LINE, b'{"body": "b"}']
+    assert held <= 10_000
+
+
+def test_a_line_just_over_the_limit_in_one_read_is_too_long() -> None:
+    fd = pipe_with(b"y" * 10_001 + b"\n" + b"z" * 10_000 + b"\n")
+    source = LineSource(fd, follow=False, max_line=10_000)
+    lines: list[bytes] = []
+    deadline = time.monotonic() + 5
+    while not source.ended and time.monotonic() < deadline:
+        lines += source.read(0.5)
+    os.close(fd)
+    assert lines == [TOO_LONG_LINE, b"z" * 10_000]
+
+
+def test_a_long_last_line_without_newline_is_too_long() -> None:
+    fd = pipe_with(b'{"body": "a"}\n' + b"w" * 50_000)
+    source = LineSource(fd, follow=False, max_line=10_000)
+    sent, batcher = collector()
+    result = pump(source, batcher, threading.Event())
+    os.close(fd)
+    assert result.items == 2
+    rejected = sent[-1][-1]
+    assert rejected.source == "stdin:2" and rejected.payload["reason"] == "too_large"
+
+
+def test_a_followed_file_with_a_long_line_goes_on_after_it(tmp_path: Path) -> None:
+    path = tmp_path / "s.jsonl"
+    path.write_bytes(b"v" * 200_000 + b'\n{"body": "after"}\n')
+    fd = os.open(path, os.O_RDONLY)
+    source = LineSource(fd, follow=True, max_line=10_000, sleep=lambda s: None)
+    lines: list[bytes] = []
+    for _ in range(10):
+        lines += source.read(0.01)
+    os.close(fd)
+    assert lines == [TOO_LONG_LINE, b'{"body": "after"}']
+
+
+def test_following_a_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.jsonl"
+    os.mkfifo(fifo)
+    with pytest.raises(ConfigError):
+        wait_for_file(str(fifo), threading.Event())  # no writer: a blocking open would hang

@@ -5,6 +5,10 @@ line has waited ``flush_delay`` seconds, so a slow trickle is not held back for 
 batch. On end of input or on a stop request (SIGINT / SIGTERM) whatever has been read is
 published -- for a followed file, everything written to it up to that moment -- and
 nothing is left behind. One thread, no queue: ``select`` on a pipe, polling on a file.
+
+A line is held in memory only up to ``max_line_bytes``: past that, the rest of it is read
+and dropped until its newline, and it becomes one ``too_large`` item. A 300 MB line costs
+no more memory than a 5 MB one.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import os
 import select
 import signal
+import stat
 import sys
 import threading
 import time
@@ -19,14 +24,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from worker.core.errors import ConfigError
 from worker.core.keys import item_key
 from worker.core.models import RawItem
 from worker.core.settings import Settings
-from worker.readers.records import parse_line
+from worker.readers.records import TOO_LONG, parse_line
 
 FILE_POLL = 0.05  # seconds between two looks at a followed file that has not grown
 IDLE_WAIT = 0.25  # longest sleep with nothing pending: how soon a stop request is seen
 _CHUNK = 1 << 16
+# What a line over the limit becomes: ``parse_line`` rejects it as ``too_large``.
+TOO_LONG_LINE = TOO_LONG.encode()
 
 
 def flush_due(pending: int, oldest_at: float | None, now: float, size: int, delay: float) -> bool:
@@ -50,14 +58,27 @@ def split_lines(buffer: bytes) -> tuple[list[bytes], bytes]:
 
 
 class LineSource:
-    """Complete lines from a pipe (until EOF) or a regular file (``follow``: never EOF)."""
+    """Complete lines from a pipe (until EOF) or a regular file (``follow``: never EOF).
 
-    def __init__(self, fd: int, follow: bool, sleep: Callable[[float], None] = time.sleep) -> None:
+    A line longer than ``max_line`` bytes is never held whole: it comes out as
+    ``TOO_LONG_LINE`` once its newline (or the end of input) is reached.
+    """
+
+    def __init__(
+        self,
+        fd: int,
+        follow: bool,
+        max_line: int,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.fd = fd
         self.follow = follow
+        self.max_line = max_line
         self.sleep = sleep
         self.ended = False
-        self._rest = b""
+        self._rest: list[bytes] = []  # the pieces of the incomplete last line
+        self._rest_size = 0
+        self._skipping = False  # inside a line already over the limit: drop until newline
 
     def read(self, timeout: float) -> list[bytes]:
         """Lines that arrive within ``timeout`` seconds (maybe none)."""
@@ -75,9 +96,9 @@ class LineSource:
         lines: list[bytes] = []
         while not self.ended and (data := self._read_file() if self.follow else self._read_pipe(0)):
             lines += self._cut(data)
-        if self._rest.strip():
-            lines.append(self._rest)
-        self._rest = b""
+        last = self._end_line()
+        if last.strip():
+            lines.append(last)
         return lines
 
     def _read_file(self) -> bytes:
@@ -94,8 +115,26 @@ class LineSource:
         return data
 
     def _cut(self, data: bytes) -> list[bytes]:
-        lines, self._rest = split_lines(self._rest + data)
-        return lines
+        lines, tail = split_lines(data)
+        if lines:  # the held line ends in this chunk
+            lines[0] = self._end_line(lines[0])
+        self._hold(tail)
+        return [TOO_LONG_LINE if len(line) > self.max_line else line for line in lines]
+
+    def _hold(self, piece: bytes) -> None:
+        """Keep the start of an incomplete line, unless it is already over the limit."""
+        if self._skipping or not piece:
+            return
+        self._rest.append(piece)
+        self._rest_size += len(piece)
+        if self._rest_size > self.max_line:
+            self._rest, self._rest_size, self._skipping = [], 0, True
+
+    def _end_line(self, piece: bytes = b"") -> bytes:
+        """The held line completed by ``piece``, and the hold emptied."""
+        line = TOO_LONG_LINE if self._skipping else b"".join([*self._rest, piece])
+        self._rest, self._rest_size, self._skipping = [], 0, False
+        return line
 
 
 @dataclass
@@ -168,12 +207,22 @@ def pump(
 
 
 def wait_for_file(path: str, stop: threading.Event, poll: float = FILE_POLL) -> int | None:
-    """Open ``path`` for reading, waiting for it to appear (like ``tail -F``)."""
+    """Open ``path`` for reading, waiting for it to appear (like ``tail -F``).
+
+    A regular file only: following a FIFO or a device would block, or never end. Opened
+    non-blocking to find out, so a FIFO is refused at once instead of waiting for a writer.
+    """
     while not stop.is_set():
         try:
-            return os.open(path, os.O_RDONLY)
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
         except FileNotFoundError:
             time.sleep(poll)
+            continue
+        if stat.S_ISREG(os.fstat(fd).st_mode):
+            os.set_blocking(fd, True)
+            return fd
+        os.close(fd)
+        raise ConfigError(f"--follow needs a regular file; {path} is not one")
     return None
 
 
@@ -206,7 +255,7 @@ def stream_in(
         start_seq=start_seq,
     )
     try:
-        source = LineSource(fd, follow=path is not None)
+        source = LineSource(fd, follow=path is not None, max_line=cfg.max_line_bytes)
         return pump(source, Batcher(cfg, lambda batch: publish(batch, run_id)), stop)
     finally:
         if path is not None:

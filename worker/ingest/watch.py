@@ -5,6 +5,10 @@ complete: its size and mtime have not changed for ``settle`` seconds, and its na
 a temporary one (``.part``, ``.tmp``, hidden...), so a copy still in progress is never read
 half-way. What has been enqueued is remembered in the store (path, size, mtime and SHA-256):
 after a restart only new or changed files are read; the same content touched again is not.
+
+Symbolic links are followed only to a file inside the folder; one leading out of it (to
+``~/.env``, say) gets a ``symlink`` outcome and is never opened, not even to hash it.
+FIFOs, sockets and devices get ``not_a_file`` and are never opened either.
 """
 
 from __future__ import annotations
@@ -19,9 +23,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from worker.core.keys import item_key, new_run_id
-from worker.core.models import RawItem
+from worker.core.models import Found, RawItem
 from worker.ingest.runtime import Runtime
 from worker.readers.files import Limits, read_file
+from worker.readers.paths import folder_entries, open_regular, regular_target
 from worker.store.feeds import FileMark, SourceStore
 
 log = logging.getLogger("worker.ingest.watch")
@@ -47,17 +52,16 @@ def is_candidate(path: Path) -> bool:
 
 
 def scan(folder: Path) -> dict[str, Stat]:
+    """Every entry that gets an outcome (files, links, FIFOs...), hidden ones left out."""
     found: dict[str, Stat] = {}
-    for path in folder.rglob("*"):
+    root = folder.resolve()
+    for path in folder_entries(folder):
         relative = path.relative_to(folder).parts
         if any(p.startswith(".") for p in relative[:-1]) or not is_candidate(path):
             continue
-        try:
-            st = path.stat()
-        except OSError:  # gone between listing and stat
-            continue
-        if path.is_file():
-            found[str(path)] = Stat(st.st_size, st.st_mtime_ns)
+        stat = _stat_of(path, root)
+        if stat is not None:  # None: gone between listing and stat
+            found[str(path)] = stat
     return found
 
 
@@ -114,10 +118,13 @@ class Watcher:
         return self.done.get(path) != self.tracked[path].stat
 
     def _enqueue(self, path: Path, stat: Stat, run_id: str, seq: int) -> int:
-        digest = file_digest(path)
-        if _stat_of(path) != stat:
+        root = self.folder.resolve()
+        # Hashed only if it is a file we will read: never a link out, never a FIFO.
+        target = regular_target(path, root)
+        digest = file_digest(target) if isinstance(target, Path) else None
+        if _stat_of(path, root) != stat:
             return 0  # changed or gone while we looked: the next scans will see it settle
-        digest = digest or "unreadable"  # read_file makes it an `unreadable` rejection
+        digest = digest or "not-read"  # read_file makes it a rejection with its reason
         mark = FileMark(str(path), stat.size, stat.mtime_ns, digest)
         self.done[str(path)] = stat
         known = self.ctx.store.file_mark(str(path))
@@ -126,7 +133,7 @@ class Watcher:
                 self.ctx.store.touch_file(mark)
             self.result.skipped += 1
             return 0
-        items = list(_items(path, self.ctx.limits, run_id, seq))
+        items = list(_items(path, root, self.ctx.limits, run_id, seq))
         now = datetime.now(UTC)
         self.ctx.store.claim_file(mark, run_id, items, now)
         self.ctx.publish(items, run_id)
@@ -136,15 +143,17 @@ class Watcher:
         return len(items)
 
 
-def _items(path: Path, limits: Limits, run_id: str, start: int) -> Iterator[RawItem]:
+def _items(path: Path, root: Path, limits: Limits, run_id: str, start: int) -> Iterator[RawItem]:
     now = datetime.now(UTC)
-    for n, found in enumerate(read_file(path, limits), start=start):
+    for n, found in enumerate(read_file(path, limits, root), start=start):
         yield RawItem.from_found(found, item_key(run_id, n), now)
 
 
-def _stat_of(path: Path) -> Stat | None:
+def _stat_of(path: Path, root: Path) -> Stat | None:
+    """Size and mtime of what will be read: a followed link's target, else the entry."""
+    target = regular_target(path, root)
     try:
-        st = path.stat()
+        st = (target if isinstance(target, Path) else path).lstat()
     except OSError:
         return None
     return Stat(st.st_size, st.st_mtime_ns)
@@ -152,8 +161,11 @@ def _stat_of(path: Path) -> Stat | None:
 
 def file_digest(path: Path) -> str | None:
     digest = hashlib.sha256()
+    handle = open_regular(path, str(path))
+    if isinstance(handle, Found):
+        return None
     try:
-        with path.open("rb") as handle:
+        with handle:
             while chunk := handle.read(1 << 20):
                 digest.update(chunk)
     except OSError:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ssl
 import time
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
@@ -12,9 +14,11 @@ import httpx
 from worker.core.errors import PermanentError, Reason, TransientError
 from worker.core.models import Found, Kind
 from worker.core.retry import backoff
+from worker.readers.decoding import ACCEPT_ENCODING, BoundedDecoder
 from worker.readers.feeds import looks_like_feed, read_feed
 from worker.readers.files import decode_text
-from worker.readers.guard import check_url
+from worker.readers.guard import IPAddress, check_url
+from worker.readers.pinning import PinnedTransport, connect_host, pinned
 
 _RETRY_STATUS = {408, 425, 429, 500, 502, 503, 504}
 
@@ -39,11 +43,23 @@ class Page:
     validators: tuple[str | None, str | None] = (None, None)  # ETag, Last-Modified
 
 
-def make_client(policy: FetchPolicy) -> httpx.Client:
-    """One client per process: connection pooling; redirects followed by hand (guarded)."""
-    headers = {"User-Agent": policy.user_agent, "Accept": "text/html,application/xml;q=0.9,*/*"}
+def make_client(policy: FetchPolicy, verify: ssl.SSLContext | bool = True) -> httpx.Client:
+    """One client per process: connection pooling; redirects followed by hand (guarded).
+
+    Connections go only to the addresses the guard approved (unless private addresses are
+    allowed), and only the encodings we decode with a bound are asked for.
+    """
+    headers = {
+        "User-Agent": policy.user_agent,
+        "Accept": "text/html,application/xml;q=0.9,*/*",
+        "Accept-Encoding": ACCEPT_ENCODING,
+    }
     timeout = httpx.Timeout(policy.timeout, connect=min(policy.timeout, 10.0))
-    return httpx.Client(headers=headers, timeout=timeout, follow_redirects=False, trust_env=False)
+    transport = PinnedTransport(required=not policy.allow_private, verify=verify)
+    return httpx.Client(
+        headers=headers, timeout=timeout, follow_redirects=False, trust_env=False,
+        transport=transport,
+    )  # fmt: skip
 
 
 def fetch_items(
@@ -82,14 +98,27 @@ def fetch_once(
     # few seconds would never trip them, so the whole fetch also has a deadline.
     deadline = time.monotonic() + policy.timeout
     for _hop in range(policy.max_redirects + 1):
-        check_url(url, policy.allow_private)  # every hop: a redirect may point inside
-        location = _get(client, url, policy.max_bytes, deadline, headers)
+        # Every hop: a redirect may point inside. The connection goes to the addresses
+        # judged here, not to a second DNS answer (rebinding).
+        addresses = check_url(url, policy.allow_private)
+        with _pinned(url, addresses):
+            location = _get(client, url, policy.max_bytes, deadline, headers)
         if isinstance(location, Page):
             return location
         url = urljoin(url, location)
     raise PermanentError(
         f"more than {policy.max_redirects} redirects", reason=Reason.TOO_MANY_REDIRECTS
     )
+
+
+def _pinned(url: str, addresses: list[IPAddress]) -> AbstractContextManager[None]:
+    if not addresses:  # private addresses allowed: the transport resolves as usual
+        return nullcontext()
+    try:
+        host = connect_host(url)
+    except httpx.InvalidURL as exc:
+        raise PermanentError(f"invalid URL: {exc}", reason=Reason.BAD_URL) from exc
+    return pinned(host, addresses)
 
 
 def _get(
@@ -114,16 +143,15 @@ def _get(
 
 
 def _read_page(response: httpx.Response, url: str, max_bytes: int, deadline: float) -> Page:
+    """The body, decoded by hand from the raw bytes: bounded while it streams, every layer."""
     _check_status(response)
+    decoder = BoundedDecoder(response.headers.get("content-encoding", ""), max_bytes)
     chunks: list[bytes] = []
-    total = 0
-    for chunk in response.iter_bytes():
+    for raw in response.iter_raw():
         if time.monotonic() > deadline:
             raise TransientError("the whole fetch took too long", reason=Reason.FETCH_TIMEOUT)
-        total += len(chunk)
-        if total > max_bytes:
-            raise PermanentError(f"response over {max_bytes} bytes", reason=Reason.TOO_LARGE)
-        chunks.append(chunk)
+        chunks.extend(decoder.feed(raw))
+    chunks.extend(decoder.finish())
     content_type = response.headers.get("content-type", "").lower()
     return Page(url, content_type, b"".join(chunks), response.status_code, _validators(response))
 

@@ -1,17 +1,27 @@
-"""Files, folders (recursive), stdin and URLs: everything the command line accepts."""
+"""Files, folders (recursive), stdin and URLs: everything the command line accepts.
+
+What a path is (a link out of the folder, a FIFO, a device) is decided before anything is
+opened, in ``worker.readers.paths``; lines of JSONL and of stdin are read with a bound, so
+a 300 MB line costs a few megabytes before it is rejected.
+"""
 
 from __future__ import annotations
 
+import io
+import os
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, TextIO
+from typing import BinaryIO, TextIO, cast
 
 from worker.core.errors import Reason
 from worker.core.models import Found, Kind, invalid
 from worker.readers.feeds import looks_like_feed, read_feed
+from worker.readers.paths import folder_entries, open_regular, regular_target, source_name
 from worker.readers.records import NOT_UTF8, TOO_LONG, read_json, read_jsonl
+
+__all__ = ["Limits", "decode_text", "iter_inputs", "iter_path", "read_file", "source_name"]
 
 TEXT_SUFFIXES = {".txt", ".text", ".md"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
@@ -27,36 +37,52 @@ class Limits:
 
 
 def iter_inputs(
-    targets: Iterable[str], limits: Limits, stdin: TextIO | None = None
+    targets: Iterable[str], limits: Limits, stdin: TextIO | BinaryIO | None = None
 ) -> Iterator[Found]:
     """Every item of every target, in a stable order; bad ones as ``invalid`` items."""
     for target in targets:
         if target == "-":
-            yield from read_jsonl(stdin or sys.stdin, "stdin", limits.max_item_bytes)
+            yield from read_stdin(stdin or sys.stdin, limits.max_item_bytes)
         elif target.startswith(("http://", "https://")):
             yield Found(target, Kind.URL, {"url": target})
         else:
             yield from iter_path(Path(target), limits)
 
 
-def iter_path(path: Path, limits: Limits) -> Iterator[Found]:
-    if path.is_dir():
-        for child in sorted(p for p in path.rglob("*") if p.is_file()):
-            if not child.name.startswith("."):
-                yield from read_file(child, limits)
-    elif path.exists():
-        yield from read_file(path, limits)
+def read_stdin(stream: TextIO | BinaryIO, max_line_bytes: int) -> Iterator[Found]:
+    """JSON lines, read as bytes with a bound per line (text already in memory as it is)."""
+    binary = getattr(stream, "buffer", stream)
+    if isinstance(binary, io.TextIOBase):  # e.g. a StringIO: nothing left to bound
+        yield from read_jsonl(binary, "stdin", max_line_bytes)
     else:
-        yield invalid(source_name(path), Reason.NOT_FOUND, "no such file or folder")
+        lines = bounded_lines(cast(BinaryIO, binary), max_line_bytes, "stdin")
+        yield from read_jsonl(lines, "stdin", max_line_bytes)
 
 
-def read_file(path: Path, limits: Limits) -> Iterator[Found]:
+def iter_path(path: Path, limits: Limits) -> Iterator[Found]:
+    """A file, or every file of a folder tree in path order (hidden files skipped)."""
+    if path.is_dir():  # a link named by the user is followed: the folder is theirs
+        root = path.resolve()
+        for child in folder_entries(path):
+            if not child.name.startswith("."):
+                yield from read_file(child, limits, root)
+    else:
+        yield from read_file(path, limits)
+
+
+def read_file(path: Path, limits: Limits, root: Path | None = None) -> Iterator[Found]:
+    """The items of one file; ``root``: the resolved folder it was found in (links stay
+    inside it). A link, FIFO, device or socket it should not read becomes one item."""
     source = source_name(path)
+    target = regular_target(path, root)
+    if isinstance(target, Found):
+        yield target
+        return
     if path.suffix.lower() in JSONL_SUFFIXES:
         # Streamed: a JSONL file may hold millions of items; the size limit is per line.
-        yield from read_jsonl_file(path, source, limits.max_item_bytes)
+        yield from read_jsonl_file(target, source, limits.max_item_bytes)
         return
-    data = _read_bytes(path, limits.max_item_bytes)
+    data = _read_bytes(target, source, limits.max_item_bytes)
     if isinstance(data, Found):
         yield data
         return
@@ -84,16 +110,10 @@ def _items_from_text(text: str, suffix: str, source: str, limits: Limits) -> Ite
         yield invalid(source, Reason.UNSUPPORTED_TYPE, f"unknown file type {suffix or '(none)'}")
 
 
-def source_name(path: Path) -> str:
-    """The path as text a store can keep: undecodable bytes of a file name become U+FFFD."""
-    return str(path).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-
-
 def read_jsonl_file(path: Path, source: str, max_line_bytes: int) -> Iterator[Found]:
-    try:
-        handle = path.open("rb")
-    except OSError as exc:
-        yield invalid(source, Reason.UNREADABLE, f"{type(exc).__name__}: {exc.strerror or exc}")
+    handle = open_regular(path, source)
+    if isinstance(handle, Found):
+        yield handle
         return
     with handle:
         yield from read_jsonl(bounded_lines(handle, max_line_bytes, source), source, max_line_bytes)
@@ -121,18 +141,24 @@ def _skip_rest_of_line(handle: BinaryIO) -> None:
         pass
 
 
-def _read_bytes(path: Path, limit: int) -> bytes | Found:
+def _read_bytes(path: Path, source: str, limit: int) -> bytes | Found:
+    handle = open_regular(path, source)
+    if isinstance(handle, Found):
+        return handle
     try:
-        size = path.stat().st_size
-        if size > limit:
-            return invalid(
-                source_name(path), Reason.TOO_LARGE, f"{size} bytes; the limit is {limit}"
-            )
-        with path.open("rb") as handle:
-            return handle.read(limit + 1)
+        with handle:
+            # The size of what was opened, and a read that stops past the limit: a file
+            # growing (or swapped) after a check would otherwise slip through.
+            size = os.fstat(handle.fileno()).st_size
+            data = b"" if size > limit else handle.read(limit + 1)
     except OSError as exc:
         reason = f"{type(exc).__name__}: {exc.strerror or exc}"
-        return invalid(source_name(path), Reason.UNREADABLE, reason)
+        return invalid(source, Reason.UNREADABLE, reason)
+    if size > limit or len(data) > limit:
+        return invalid(
+            source, Reason.TOO_LARGE, f"{max(size, len(data))} bytes; the limit is {limit}"
+        )
+    return data
 
 
 def decode_text(data: bytes, source: str) -> str | Found:
