@@ -22,6 +22,7 @@ pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
+ENV_EXAMPLE = ROOT / "config" / ".env.example"
 SECRETS = {
     "REDIS_PASSWORD": "redis-test-pw",
     "POSTGRES_PASSWORD": "pg-test-pw",
@@ -44,16 +45,21 @@ def _runs(argv: list[str]) -> bool:
 
 
 def compose(
-    *args: str, env: dict[str, str] | None = None, tmp_path: Path
+    *args: str,
+    env: dict[str, str] | None = None,
+    tmp_path: Path,
+    env_file: Path | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run compose with exactly `env` as the secrets: no INGEST_*/secret from the caller's
-    shell, and an empty --env-file so a developer's `.env` does not leak in either."""
-    empty = tmp_path / "empty.env"
-    empty.write_text("")
+    shell, and an empty --env-file (or `env_file`) so a developer's `.env` does not leak in
+    either."""
+    if env_file is None:
+        env_file = tmp_path / "empty.env"
+        env_file.write_text("")
     clean = {
         k: v for k, v in os.environ.items() if k not in SECRETS and not k.startswith("INGEST_")
     }
-    argv = [*compose_command(), "--env-file", str(empty), "-f", str(COMPOSE_FILE), *args]
+    argv = [*compose_command(), "--env-file", str(env_file), "-f", str(COMPOSE_FILE), *args]
     return subprocess.run(
         argv, cwd=ROOT, env={**clean, **(env or {})}, capture_output=True, text=True, timeout=120
     )
@@ -127,6 +133,44 @@ def test_each_secret_is_required(missing: str, tmp_path: Path) -> None:
     assert f"set {missing}" in result.stderr
 
 
+def example_with(tmp_path: Path, values: dict[str, str]) -> Path:
+    """config/.env.example as a user copies it to `.env`, with `values` filled in."""
+    lines = []
+    for line in ENV_EXAMPLE.read_text().splitlines():
+        name = line.split("=", 1)[0]
+        lines.append(f"{name}={values[name]}" if "=" in line and name in values else line)
+    path = tmp_path / "example.env"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_the_example_env_file_sets_no_secret() -> None:
+    from dotenv import dotenv_values
+
+    values = dotenv_values(ENV_EXAMPLE)
+    assert {name: values.get(name) for name in SECRETS} == dict.fromkeys(SECRETS, "")
+
+
+def test_compose_refuses_the_example_env_file_as_it_is(tmp_path: Path) -> None:
+    result = compose("config", "-q", env_file=ENV_EXAMPLE, tmp_path=tmp_path)
+    assert result.returncode != 0
+    assert re.search(r"set (REDIS_PASSWORD|POSTGRES_PASSWORD|FLOWER_BASIC_AUTH)", result.stderr)
+
+
+@pytest.mark.parametrize("unset", sorted(SECRETS))
+def test_compose_names_each_secret_left_as_in_the_example(unset: str, tmp_path: Path) -> None:
+    env_file = example_with(tmp_path, {k: v for k, v in SECRETS.items() if k != unset})
+    result = compose("config", "-q", env_file=env_file, tmp_path=tmp_path)
+    assert result.returncode != 0
+    assert f"set {unset}" in result.stderr
+
+
+def test_compose_accepts_the_example_once_the_secrets_are_set(tmp_path: Path) -> None:
+    result = compose("config", env_file=example_with(tmp_path, SECRETS), tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert f"redis://:{SECRETS['REDIS_PASSWORD']}@redis:6379/0" in result.stdout
+
+
 def test_the_expected_services(services: dict[str, Any]) -> None:
     assert set(services) >= BACKENDS | BUILT_HERE
 
@@ -170,6 +214,26 @@ def test_flower_has_basic_auth_and_port_5555(services: dict[str, Any]) -> None:
     assert "flower" in " ".join([*(flower.get("entrypoint") or []), command_text(flower)])
     assert any(_target_port(p) == 5555 for p in flower["ports"])
     assert "/healthcheck" in " ".join(flower["healthcheck"]["test"])
+
+
+def test_flower_is_published_on_loopback_only(services: dict[str, Any]) -> None:
+    # Flower 2.2 answers /metrics without auth (tests/integration/test_flower.py).
+    assert [_host_ip(p) for p in services["flower"]["ports"]] == ["127.0.0.1"]
+
+
+def test_no_service_publishes_a_metrics_port(services: dict[str, Any]) -> None:
+    for name, service in services.items():
+        assert all(_target_port(p) != 9808 for p in service.get("ports") or []), name
+
+
+@pytest.mark.parametrize("name", ["worker", "fetcher"])
+def test_worker_metrics_bind_every_address_of_the_container(
+    services: dict[str, Any], name: str
+) -> None:
+    # Loopback by default (Settings.metrics_host); in compose a scraper on the network
+    # must reach it, and no host port publishes it.
+    assert Settings.model_fields["metrics_host"].default == "127.0.0.1"
+    assert environment(services[name])["INGEST_METRICS_HOST"] == "0.0.0.0"
 
 
 @pytest.mark.parametrize("name", ["worker", "fetcher"])
@@ -243,6 +307,13 @@ def _target_port(port: str | dict[str, Any]) -> int:
     if isinstance(port, dict):
         return int(port["target"])
     return int(port.split("/")[0].rsplit(":", 1)[-1])
+
+
+def _host_ip(port: str | dict[str, Any]) -> str:
+    if isinstance(port, dict):
+        return str(port.get("host_ip") or "0.0.0.0")
+    parts = port.split("/")[0].split(":")
+    return parts[0] if len(parts) == 3 else "0.0.0.0"
 
 
 def _seconds(duration: str | int | float) -> float:

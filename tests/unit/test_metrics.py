@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import json
 import logging
+import urllib.request
+from pathlib import Path
 
 import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 
 from worker.core.models import Outcome, Status
 from worker.observe.logs import log_batch
-from worker.observe.metrics import Metrics, QueueDepth, outcome_labels, record_batch
+from worker.observe.metrics import (
+    MULTIPROC_ENV,
+    Metrics,
+    QueueDepth,
+    outcome_labels,
+    record_batch,
+    serve,
+)
 
 OUTCOMES = [
     Outcome(item_key="a", status=Status.STORED),
@@ -66,3 +75,18 @@ def test_one_json_line_per_batch(caplog: pytest.LogCaptureFixture) -> None:
     assert line["items"] == 4
     assert line["outcomes"] == {"stored": 1, "duplicate": 1, "rejected": 2}
     assert line["ms"] == {"total": 12.3}
+
+
+def test_endpoint_binds_loopback_unless_told(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(MULTIPROC_ENV, str(tmp_path))  # no samples: the queue depth only
+    server = serve(0, lambda queue: 4, ["ingest"])
+    try:
+        host, port = server.server_address[:2]
+        assert host == "127.0.0.1"
+        text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read()
+        assert b'ingest_queue_depth{queue="ingest"} 4.0' in text
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -3,7 +3,9 @@
 Celery's prefork pool runs tasks in child processes, but one port per worker node is what
 a scraper (and docker-compose) can find. So we use prometheus_client's multiprocess mode:
 the children write their samples to files in a private directory, and the main process
-serves ``/metrics`` (``INGEST_METRICS_PORT``) summing them. The directory is chosen and
+serves ``/metrics`` (``INGEST_METRICS_HOST``:``INGEST_METRICS_PORT``) summing them. It has no
+authentication, so it binds loopback unless told otherwise (docker-compose binds 0.0.0.0
+inside its private network, with no host port). The directory is chosen and
 the environment variable set in the main process before the pool forks, and before any
 metric exists (prometheus_client picks its storage when the first metric is built), which
 is why the metrics are created lazily, on first use in a child. The queue depth is not a
@@ -155,11 +157,14 @@ class QueueDepth:
         yield family
 
 
+DEFAULT_HOST = "127.0.0.1"
+
+
 def serve(
-    port: int, depth: Callable[[str], int], queues: Sequence[str], addr: str = "0.0.0.0"
+    port: int, depth: Callable[[str], int], queues: Sequence[str], addr: str = DEFAULT_HOST
 ) -> Any:
-    """Serve the children's summed samples plus the queue depth on ``port``; returns the
-    server (``.shutdown()`` stops it). Call after ``prepare_multiproc_dir``.
+    """Serve the children's summed samples plus the queue depth on ``addr``:``port``;
+    returns the server (``.shutdown()`` stops it). Call after ``prepare_multiproc_dir``.
     """
     from prometheus_client import CollectorRegistry, start_http_server
     from prometheus_client.multiprocess import MultiProcessCollector
@@ -171,16 +176,19 @@ def serve(
     return server
 
 
-def start_endpoint(port: int, broker_url: str, node: str, queues: Sequence[str]) -> Any:
-    """The worker node's endpoint (main process, before the pool forks); None when the
-    port is taken (a second worker on one host): metrics must never stop a worker.
+def start_endpoint(
+    port: int, broker_url: str, node: str, queues: Sequence[str], host: str = DEFAULT_HOST
+) -> Any:
+    """The worker node's endpoint on ``host``:``port`` (main process, before the pool
+    forks); None when the port is taken (a second worker on one host) or the address is
+    not this host's: metrics must never stop a worker.
     """
     import redis
 
     prepare_multiproc_dir(node)
     client = redis.Redis.from_url(broker_url, socket_timeout=2)
     try:
-        return serve(port, lambda queue: int(client.llen(queue)), queues)
+        return serve(port, lambda queue: int(client.llen(queue)), queues, addr=host)
     except OSError as exc:
-        log.warning("metrics endpoint not started on port %d: %s", port, exc)
+        log.warning("metrics endpoint not started on %s port %d: %s", host, port, exc)
         return None
