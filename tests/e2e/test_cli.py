@@ -73,7 +73,7 @@ def test_producer_script_with_a_worker(tmp_path: Path, user_env: dict[str, str])
 
     with workers(env, count=1, concurrency=1):
         produced = subprocess.run(
-            [sys.executable, "-m", "worker.ingest.publish", str(ROOT / "seeds")],
+            [sys.executable, "-m", "worker.producer", str(ROOT / "seeds")],
             cwd=ROOT, env={**__import__("os").environ, **env}, capture_output=True, text=True,
             timeout=120,
         )  # fmt: skip

@@ -25,14 +25,14 @@ from tests.support import PG_ADMIN, ROOT
 from worker.cli import main
 from worker.core.errors import TransientError
 from worker.core.models import Kind, RawItem, Status
-from worker.core.near import DEFAULT_PARAMS
 from worker.pipeline.prepare import Deps
 from worker.store import Store
-from worker.store.commit import commit_batch
+from worker.store.commit import article_row
 from worker.store.engine import make_engine, write_transaction
 from worker.store.feeds import SourceStore
 from worker.store.ledger import register_items
 from worker.store.migrate import head_revision
+from worker.store.migrations.versions.r0001_baseline import baseline
 from worker.store.schema import articles, items, metadata
 
 pytestmark = pytest.mark.integration
@@ -56,15 +56,28 @@ def item(key: str, body: str = BODY) -> RawItem:
 
 
 def write_like_before_migrations(url: str) -> None:
-    """What the code before migrations did: ``create_all``, then a stored and a pending item."""
+    """What the code before migrations did: ``create_all`` of the schema of that time (the
+    frozen baseline), then a stored and a pending item, written with that schema's columns."""
+    old = baseline()
     engine = make_engine(url)
     try:
         with write_transaction(engine) as conn:
-            metadata.create_all(conn)
+            old.create_all(conn)
         stored, pending = item("old-0000001"), item("old-0000002", OTHER)
         with write_transaction(engine) as conn:
             register_items(conn, [stored, pending], NOW)
-            commit_batch(conn, run_batch([stored], Deps(), NOW), DEFAULT_PARAMS, None, NOW)
+        prepared = run_batch([stored], Deps(), NOW)[0]
+        assert prepared.article is not None
+        row = {k: v for k, v in article_row(prepared.article, None, None, NOW).items()
+               if k in old.tables["articles"].c}  # fmt: skip
+        with write_transaction(engine) as conn:
+            conn.execute(old.tables["articles"].insert(), [row])
+            conn.execute(
+                old.tables["items"]
+                .update()
+                .where(old.tables["items"].c.item_key == stored.item_key)
+                .values(status="stored", article_id=stored.item_key, finished_at=NOW)
+            )
     finally:
         engine.dispose()
 
@@ -90,13 +103,14 @@ def test_store_written_before_migrations_is_stamped_and_kept(
         assert stats["items"] == 2
         assert stats["by_status"] == {Status.STORED: 1, Status.PENDING: 1}
         assert count(store, articles) == 1
-        assert store.revision() == head_revision() == "0001"
+        assert store.revision() == head_revision() == "0002"
     finally:
         store.close()
     capsys.readouterr()
     for _ in range(2):  # `ingest migrate` on an up-to-date store changes nothing
         assert main(["migrate", "--store", store_url]) == 0
-        assert "0001 -> 0001 (up to date)" in capsys.readouterr().err
+        head = head_revision()
+        assert f"{head} -> {head} (up to date)" in capsys.readouterr().err
     again = Store(store_url)
     try:
         assert again.stats()["items"] == 2
@@ -106,7 +120,7 @@ def test_store_written_before_migrations_is_stamped_and_kept(
 
 def test_cli_migrates_a_new_store(store_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["migrate", "--store", store_url]) == 0
-    assert "none -> 0001 (migrated)" in capsys.readouterr().err
+    assert f"none -> {head_revision()} (migrated)" in capsys.readouterr().err
     store = Store(store_url)
     try:
         assert table_names(store) == {*metadata.tables, "alembic_version"}
@@ -117,14 +131,19 @@ def test_cli_migrates_a_new_store(store_url: str, capsys: pytest.CaptureFixture[
 def test_migrations_build_exactly_the_live_schema(store: Store) -> None:
     # schema.py is the head schema: a change to it without a migration fails here.
     with store.engine.connect() as conn:
-        assert compare_metadata(MigrationContext.configure(conn), metadata) == []
+        drift = compare_metadata(MigrationContext.configure(conn), metadata)
+    if store.dialect == "sqlite":
+        # SQLite does not enforce string lengths, so 0002 leaves VARCHAR(40) -> TEXT undone
+        # there rather than copy the whole articles table.
+        drift = [d for d in drift if not _is_string_length_only(d)]
+    assert drift == []
 
 
 def test_migrate_is_idempotent(store: Store) -> None:
     store.register([item("a-0000001")], NOW)
     first = store.migrate()
     second = store.migrate()
-    assert (first.before, first.after, first.changed) == ("0001", "0001", False)
+    assert (first.before, first.after, first.changed) == ("0002", "0002", False)
     assert second == first
     assert count(store, items) == 1
     with store.engine.connect() as conn:
@@ -265,3 +284,10 @@ def test_export_after_a_drop(store: Store) -> None:
     store.commit(run_batch([first], Deps(), NOW), NOW)
     drop_everything(store)
     assert list(store.export()) == []
+
+
+def _is_string_length_only(diff: Any) -> bool:
+    if not isinstance(diff, list) or not diff or diff[0][0] != "modify_type":
+        return False
+    old, new = diff[0][-2], diff[0][-1]
+    return all(t.python_type is str for t in (old, new))

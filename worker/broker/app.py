@@ -5,8 +5,9 @@ Where we differ from Celery's defaults, and why:
 - ``acks_late`` + ``reject_on_worker_lost``: a batch is acked after its transaction commits,
   so a worker that dies mid-batch leaves the message to be redelivered, not lost.
 - prefetch 1: a slow batch does not hold others hostage in a busy worker's buffer.
-- visibility timeout longer than the longest task plus its longest backoff, or Redis would
-  hand a still-running batch to a second worker.
+- a short visibility timeout (30 s) with a heartbeat: a worker keeps the messages it holds
+  fresh, so a long batch is never handed to a second worker, while the messages of a dead
+  worker are back in the queue within seconds (see worker/broker/delivery.py).
 - task events on, so Flower sees tasks; results off (outcomes live in the store).
 """
 
@@ -17,6 +18,7 @@ from kombu import Queue
 from kombu.serialization import registry
 
 from worker.broker import tasks
+from worker.broker.refuse import use_refusing_channel
 from worker.core import fastjson
 from worker.core.messages import (
     FETCH_QUEUE,
@@ -49,8 +51,8 @@ def use_fast_envelopes() -> None:
     """orjson for the JSON envelope kombu's Redis transport wraps every message in.
 
     kombu encodes it with the standard library: on publish, and again on every delivery
-    when it keeps a copy of the message for redelivery (the unacked hash), about 0.7 ms per
-    hundred-article message each time. The same JSON comes out, as bytes (redis-py takes
+    when it keeps a copy of the message for redelivery (the unacked hash), a visible cost
+    for messages of hundreds of articles. The same JSON comes out, as bytes (redis-py takes
     them). Values orjson would write differently from kombu (datetimes, subclasses,
     dataclasses, which kombu tags with their type) or refuses go to kombu's own encoder.
     """
@@ -64,6 +66,7 @@ def use_fast_envelopes() -> None:
 def make_app(settings: Settings) -> Celery:
     use_fast_json()
     use_fast_envelopes()
+    use_refusing_channel()  # a malformed list entry is refused, not fatal to the worker
     app = Celery("ingest")
     app.conf.update(celery_config(settings))
     tasks.register(app)
@@ -80,6 +83,11 @@ def celery_config(settings: Settings) -> dict[str, object]:
             # by default (about 100 s); scan every interval so a lost message comes back
             # soon after its visibility timeout.
             "unacked_restore_throttle": 1,
+            # Every 5 s, so that a dead worker's messages are back soon after the (short)
+            # visibility timeout; live workers keep theirs refreshed (broker/delivery.py).
+            "unacked_restore_interval": 5,
+            # A sweeper killed while holding kombu's restore mutex blocks restores this long.
+            "unacked_mutex_expire": 15,
             # Our bodies are JSON text already: store them as they are, not base64'd
             # (a third smaller in Redis, and no encode/decode per message).
             "body_encoding": "utf-8",
@@ -91,6 +99,9 @@ def celery_config(settings: Settings) -> dict[str, object]:
         "task_ignore_result": True,
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
+        # A hard time limit hands the message back (counted as a death, see delivery.py)
+        # instead of acking it with its items still pending.
+        "task_acks_on_timeout": False,
         "task_time_limit": settings.task_time_limit,
         "task_soft_time_limit": max(1, settings.task_time_limit - 15),
         "worker_prefetch_multiplier": settings.prefetch_multiplier,
@@ -108,7 +119,8 @@ def celery_config(settings: Settings) -> dict[str, object]:
         },
         "beat_schedule": beat_schedule(settings),
         "worker_hijack_root_logger": False,
-        # Our consumer also records refused (non-JSON) messages in the store.
+        # Our consumer also records refused messages (non-JSON content, malformed
+        # envelopes: see worker/broker/refuse.py) in the store.
         "worker_consumer": "worker.broker.refuse:RecordingConsumer",
     }
 

@@ -1,4 +1,9 @@
-"""Thin Celery tasks: decode the message, call the service, commit, report."""
+"""Thin Celery tasks: decode the message, call the use case, report.
+
+What a task adds to the use case is message-level: counting deliveries that killed their
+process, splitting such batches, handing a message back while the store is down, and
+splitting a batch whose time is up (see ``worker.broker.delivery``).
+"""
 
 from __future__ import annotations
 
@@ -8,12 +13,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from celery import Celery, Task, current_app
-from celery.signals import worker_init, worker_process_init, worker_process_shutdown
+from celery import Celery, Task
+from celery.exceptions import Reject
+from celery.signals import worker_init
 from pydantic import ValidationError
 
-from worker.broker.send import send_with
-from worker.core.errors import TransientError
+from worker.broker.delivery import QUARANTINE_AFTER, SPLIT_AFTER, batch_id
+from worker.broker.process import arm_soft_time_limit, deliveries, runtime
+from worker.core.errors import OutOfTime, Reason, TransientError
 from worker.core.messages import (
     FETCH_TASK,
     POLL_FEED_TASK,
@@ -21,53 +28,18 @@ from worker.core.messages import (
     PROCESS_TASK,
     QUEUES,
 )
-from worker.core.models import Outcome, RawItem
-from worker.core.retry import backoff
+from worker.core.models import Kind, Outcome, Prepared, RawItem
 from worker.core.settings import get_settings
-from worker.ingest.batch import fetch_batch, isolate, process_batch
+from worker.ingest.batch import StoreWait, fetch_batch, process_batch
 from worker.ingest.feed_list import configured_feeds
-from worker.ingest.feeds import (
-    claim_due_feeds,
-    context_for,
-    poll_feed,
-    poll_lease,
-)
-from worker.ingest.nlp import installed_languages, models_for
-from worker.ingest.runtime import Runtime
+from worker.ingest.feeds import claim_due_feeds, context_for, poll_feed, poll_lease
 from worker.observe.logs import log_batch, outcome_counts
 from worker.observe.metrics import record_batch, record_failure, start_endpoint
-from worker.pipeline import language, neardup
 from worker.store.feeds import SourceStore
 
 log = logging.getLogger("worker.broker.tasks")
-_runtime: Runtime | None = None
-
-
-def runtime() -> Runtime:
-    """This process's clients, built on first use (after the fork)."""
-    global _runtime
-    if _runtime is None:
-        _runtime = Runtime(get_settings(), send=send_with(current_app))
-    return _runtime
-
-
-@worker_init.connect
-def _preload_models(**_: Any) -> None:
-    """Build read-only tables and models in the parent, before the pool forks.
-
-    They are then shared copy-on-write by every pool process, and a replacement process
-    (after a crash or max-tasks-per-child) starts warm instead of spending seconds on its
-    first batch. Connections, unlike models, are built after the fork.
-    """
-    import gc
-
-    language.warm_up()
-    neardup.warm_up()  # the character-class table
-    if get_settings().enrich:
-        models_for(installed_languages())  # spaCy pipelines too: seconds each, once
-    # Keep the collector's bookkeeping off these objects: touching them would copy the
-    # shared pages into every child.
-    gc.freeze()
+# Seconds kept between giving up on the store and the soft time limit, to hand back cleanly.
+HAND_BACK_MARGIN = 30
 
 
 @worker_init.connect
@@ -77,36 +49,82 @@ def _metrics_endpoint(sender: Any = None, **_: Any) -> None:
     if settings.metrics_port:
         node = str(getattr(sender, "hostname", None) or "worker")
         broker = settings.broker_url.get_secret_value()
-        start_endpoint(settings.metrics_port, broker, node, list(QUEUES))
+        start_endpoint(
+            settings.metrics_port, broker, node, list(QUEUES), host=settings.metrics_host
+        )
 
 
-@worker_process_init.connect
-def _fresh_runtime(**_: Any) -> None:
-    global _runtime
-    _runtime = None  # never inherit connections from the parent across fork
-
-
-@worker_process_shutdown.connect
-def _close_runtime(**_: Any) -> None:
-    if _runtime is not None:
-        _runtime.close()
-
-
-def process_batch_task(self: Task, items: list[dict[str, Any]]) -> dict[str, int]:
+def process_batch_task(self: Task, items: list[Any]) -> dict[str, int]:
     started = time.perf_counter()
+    arm_soft_time_limit()
     batch = decode_items(items)
-    timings = {"decode": time.perf_counter() - started}
-    now = datetime.now(UTC)
+    bid = batch_id([item.item_key for item in batch])
+    deaths, how = deliveries().start(bid)
+    timings: dict[str, float] = {"decode": time.perf_counter() - started}
     try:
-        outcomes = process_batch(batch, runtime(), now, timings)
-    except TransientError as exc:
-        record_failure("transient")
-        outcomes = _retry_or_reject(self, batch, exc, now)
+        outcomes = _handle(self, batch, deaths, how, started, timings)
+    finally:
+        deliveries().finish(bid)  # only a dead process leaves its count behind
     timings["total"] = time.perf_counter() - started
     return _report(self, outcomes, timings)
 
 
-def fetch_batch_task(self: Task, items: list[dict[str, Any]]) -> dict[str, int]:
+def _handle(
+    task: Task,
+    batch: list[RawItem],
+    deaths: int,
+    how: str | None,
+    started: float,
+    timings: dict[str, float],
+) -> list[Outcome]:
+    now = datetime.now(UTC)
+    if len(batch) > 1 and deaths >= SPLIT_AFTER:
+        log.error("batch of %d killed its process %d times: split", len(batch), deaths)
+        return _resend(task, [[item] for item in batch])
+    if len(batch) == 1 and deaths >= QUARANTINE_AFTER:
+        reason = Reason.TIME_LIMIT if how == "time_limit" else Reason.CRASHED_WORKER
+        return _quarantine(batch[0], reason, f"killed its worker process {deaths} times")
+    try:
+        return _process(batch, now, started, timings)
+    except OutOfTime:
+        if len(batch) == 1:
+            return _quarantine(batch[0], Reason.TIME_LIMIT, "over the soft time limit alone")
+        half = len(batch) // 2
+        log.warning("batch of %d out of time: sent again as two halves", len(batch))
+        return _resend(task, [batch[:half], batch[half:]])
+
+
+def _process(
+    batch: list[RawItem], now: datetime, started: float, timings: dict[str, float]
+) -> list[Outcome]:
+    """The use case, riding out a store outage until the task's own time is nearly up."""
+    settings = get_settings()
+    budget = settings.task_time_limit - 15 - HAND_BACK_MARGIN
+    wait = StoreWait(deadline=time.monotonic() + budget - (time.perf_counter() - started),
+                     cap=settings.retry_backoff_max)  # fmt: skip
+    try:
+        return process_batch(batch, runtime(), now, timings, wait)
+    except TransientError as exc:
+        # Not dropped, not retried by count: the message goes back to the queue as it is.
+        record_failure("handed_back")
+        log.warning("store still unavailable (%s): batch handed back to the queue", exc)
+        raise Reject(str(exc), requeue=True) from exc
+
+
+def _resend(task: Task, parts: list[list[RawItem]]) -> list[Outcome]:
+    for part in parts:
+        task.app.send_task(PROCESS_TASK, args=[[item.model_dump(mode="json") for item in part]])
+    return []
+
+
+def _quarantine(item: RawItem, reason: str, message: str) -> list[Outcome]:
+    log.error("item %s quarantined (%s): %s", item.item_key, reason, message)
+    failed = Prepared(item).quarantine(RuntimeError(message), reason=reason)
+    wait = StoreWait(deadline=time.monotonic() + 60, cap=get_settings().retry_backoff_max)
+    return wait(lambda: runtime().store.commit([failed], datetime.now(UTC)))
+
+
+def fetch_batch_task(self: Task, items: list[Any]) -> dict[str, int]:
     """Fetch URLs (an I/O pool), then hand the pages on to the ingest queue."""
     now = datetime.now(UTC)
     ready = fetch_batch(decode_items(items), runtime(), now)
@@ -116,28 +134,29 @@ def fetch_batch_task(self: Task, items: list[dict[str, Any]]) -> dict[str, int]:
 
 
 def decode_items(items: object) -> list[RawItem]:
-    """Validate the JSON message; a malformed message is refused, not half-processed."""
+    """Each item validated on its own: a malformed one is rejected, its siblings go on.
+
+    An item without a usable key cannot be given an outcome (the ledger is keyed by it):
+    it is logged and left out; the producer's ledger row, if any, is swept later.
+    """
     if not isinstance(items, list):
-        raise TypeError("a batch message must be a JSON array of items")
+        log.error("refused a batch message that is not a JSON array")
+        return []
+    decoded = [_decode(item) for item in items]
+    return [item for item in decoded if item is not None]
+
+
+def _decode(item: object) -> RawItem | None:
     try:
-        return [RawItem.model_validate(item) for item in items]
+        return RawItem.model_validate(item)
     except ValidationError as exc:
-        raise TypeError(f"malformed item in batch: {exc.error_count()} errors") from exc
-
-
-def _retry_or_reject(
-    task: Task, batch: list[RawItem], exc: TransientError, now: datetime
-) -> list[Outcome]:
-    settings = get_settings()
-    if task.request.retries < settings.task_max_retries:
-        # max_retries explicitly: Celery's own default (3) would otherwise cut our bound short
-        raise task.retry(
-            exc=exc,
-            countdown=backoff(task.request.retries, cap=settings.retry_backoff_max),
-            max_retries=settings.task_max_retries,
-        )
-    log.error("batch %s gave up after %d retries: %s", task.request.id, task.request.retries, exc)
-    return isolate(batch, runtime(), now, attempts=task.request.retries + 1)
+        key = item.get("item_key") if isinstance(item, dict) else None
+        if not isinstance(key, str) or not key or len(key) > 120:
+            log.error("refused an item without a usable key: %s", exc.errors()[:1])
+            return None
+        message = f"malformed item in the message: {exc.error_count()} error(s)"
+        payload = {"reason": Reason.BAD_FIELD, "message": message}
+        return RawItem(item_key=key, source="message", kind=Kind.INVALID, payload=payload)
 
 
 def _report(task: Task, outcomes: list[Outcome], timings: dict[str, float]) -> dict[str, int]:

@@ -14,6 +14,8 @@ class Reason(StrEnum):
     """Why an item was rejected. Each code's meaning and remedy is in ``REASONS``."""
 
     NOT_FOUND = "not_found"
+    NOT_A_FILE = "not_a_file"
+    SYMLINK = "symlink"
     UNREADABLE = "unreadable"
     TOO_LARGE = "too_large"
     BINARY = "binary"
@@ -39,9 +41,13 @@ class Reason(StrEnum):
     FETCH_TIMEOUT = "fetch_timeout"
     TOO_MANY_REDIRECTS = "too_many_redirects"
     QUARANTINED = "quarantined"
+    CRASHED_WORKER = "crashed_worker"
+    TIME_LIMIT = "time_limit"
+    STORE_REFUSED = "store_refused"
     # Not item outcomes: why a transient failure happened (logs, metrics, retries).
     STORE_DOWN = "store_down"
     STORE_CONFLICT = "store_conflict"
+    BROKER_DOWN = "broker_down"
     INVALID = "invalid"
     TRANSIENT = "transient"
     CONFIG = "config"
@@ -50,6 +56,14 @@ class Reason(StrEnum):
 # code -> (what it means, what the user can do). A test holds the README's table to this.
 REASONS: dict[Reason, tuple[str, str]] = {
     Reason.NOT_FOUND: ("the path does not exist", "check the path"),
+    Reason.NOT_A_FILE: (
+        "a FIFO, socket or device, not a regular file (not read)",
+        "give a regular file",
+    ),
+    Reason.SYMLINK: (
+        "a symbolic link leading out of the folder given (not followed)",
+        "copy the file into the folder",
+    ),
     Reason.UNREADABLE: ("the file could not be read (permissions, I/O)", "fix its permissions"),
     Reason.TOO_LARGE: (
         "over INGEST_MAX_ITEM_BYTES (file, record, line, page or body)",
@@ -86,6 +100,18 @@ REASONS: dict[Reason, tuple[str, str]] = {
     Reason.QUARANTINED: (
         "failed for a reason other than its input (a bug, retries exhausted)",
         "`ingest quarantine show`, then `replay`",
+    ),
+    Reason.CRASHED_WORKER: (
+        "its processing killed the worker process again and again (memory, a crash)",
+        "`ingest quarantine show`; replay after a fix",
+    ),
+    Reason.TIME_LIMIT: (
+        "its processing alone exceeded INGEST_TASK_TIME_LIMIT",
+        "raise the limit, or `ingest quarantine replay`",
+    ),
+    Reason.STORE_REFUSED: (
+        "the database refused the record (a constraint, a value too long)",
+        "see the message; report it if the input looks valid",
     ),
 }
 
@@ -133,3 +159,17 @@ class ConfigError(IngestError):
     """The settings or the command line ask for something impossible."""
 
     reason = Reason.CONFIG
+
+
+class StoreRefused(PermanentError):
+    """The database refused a row (a constraint, a value too long): a data error."""
+
+    reason = Reason.STORE_REFUSED
+
+
+class OutOfTime(BaseException):
+    """A batch's time is up (the task's soft time limit): split it, do not blame an item.
+
+    A ``BaseException`` on purpose, so that the stages' guards against a bug in one item
+    (``except Exception``) let it through to the task.
+    """

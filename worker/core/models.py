@@ -135,11 +135,13 @@ class Prepared:
     error_class: str | None = None  # set when the item goes to quarantine
     attempts: int = 1
 
-    def quarantine(self, exc: BaseException, attempts: int | None = None) -> Prepared:
+    def quarantine(
+        self, exc: BaseException, attempts: int | None = None, reason: str = Reason.QUARANTINED
+    ) -> Prepared:
         """This item failed for a reason that is not its input's fault; it can be replayed."""
         message = f"{type(exc).__name__}: {exc}"
         self.article, self.near = None, None
-        self.rejection = Outcome.rejected(self.item.item_key, Reason.QUARANTINED, message)
+        self.rejection = Outcome.rejected(self.item.item_key, reason, message)
         self.error_class = type(exc).__name__
         if attempts is not None:
             self.attempts = attempts

@@ -16,11 +16,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from worker.core import fastjson
+from worker.core.errors import IngestError
 from worker.core.keys import item_key
 from worker.core.messages import FETCH_TASK, PROCESS_TASK
 from worker.core.models import Found, Kind, RawItem
 from worker.core.settings import Settings
 from worker.readers.files import FEED_SUFFIXES, JSONL_SUFFIXES, Limits, iter_inputs
+from worker.readers.paths import open_regular, regular_target
 from worker.store import Store
 
 T = TypeVar("T")
@@ -38,6 +40,24 @@ def number_items(found: Iterable[Found], run_id: str, now: datetime) -> Iterator
 def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
     iterator = iter(items)
     while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def sized(
+    pairs: Iterable[tuple[RawItem, fastjson.RawJSON]], count: int, max_bytes: int
+) -> Iterator[list[tuple[RawItem, fastjson.RawJSON]]]:
+    """Batches of at most ``count`` items and about ``max_bytes`` of JSON (an item larger
+    than that goes alone): the cost of a batch follows its text, not only its length."""
+    batch: list[tuple[RawItem, fastjson.RawJSON]] = []
+    size = 0
+    for pair in pairs:
+        length = len(pair[1].text)
+        if batch and (len(batch) == count or size + length > max_bytes):
+            yield batch
+            batch, size = [], 0
+        batch.append(pair)
+        size += length
+    if batch:
         yield batch
 
 
@@ -69,14 +89,15 @@ def _estimate_file(path: Path) -> int:
     suffix = path.suffix.lower()
     if suffix not in JSONL_SUFFIXES | FEED_SUFFIXES:
         return 1
-    try:
-        with path.open("rb") as handle:
-            chunks = iter(lambda: handle.read(1 << 20), b"")
-            if suffix in JSONL_SUFFIXES:
-                return max(1, sum(chunk.count(b"\n") for chunk in chunks))
-            return max(1, sum(chunk.count(b"<item") + chunk.count(b"<entry") for chunk in chunks))
-    except OSError:
+    target = regular_target(path, None)  # never opens a FIFO or a device
+    handle = open_regular(target, str(path)) if isinstance(target, Path) else target
+    if isinstance(handle, Found):
         return 1
+    with handle:
+        chunks = iter(lambda: handle.read(1 << 20), b"")
+        if suffix in JSONL_SUFFIXES:
+            return max(1, sum(chunk.count(b"\n") for chunk in chunks))
+        return max(1, sum(chunk.count(b"<item") + chunk.count(b"<entry") for chunk in chunks))
 
 
 @dataclass
@@ -85,15 +106,31 @@ class Published:
     items: int = 0
     messages: int = 0
     by_kind: dict[str, int] = field(default_factory=dict)
+    registered: int = 0  # items recorded as pending, published or not (yet)
+
+
+class PublishFailed(IngestError):
+    """Publishing stopped part-way: what went out, and what is registered but unsent."""
+
+    def __init__(self, published: Published, cause: IngestError) -> None:
+        super().__init__(f"publishing stopped: {cause}", reason=cause.reason)
+        self.published, self.cause = published, cause
+
+    @property
+    def registered(self) -> int:
+        return self.published.registered
 
 
 class Publisher:
     """Registers items, then publishes them in batches; URLs go to the fetch queue."""
 
-    def __init__(self, send: Send, store: Store, batch_size: int) -> None:
+    def __init__(
+        self, send: Send, store: Store, batch_size: int, max_bytes: int = 4_000_000
+    ) -> None:
         self.send = send
         self.store = store
         self.batch_size = batch_size
+        self.max_bytes = max_bytes
 
     def publish(
         self,
@@ -108,10 +145,13 @@ class Publisher:
         of one per message), and a chunk is always published whole once registered.
         """
         result = Published(run_id)
-        for part in batched(items, self.batch_size * REGISTER_MESSAGES):
-            self._publish_chunk(part, result, tick)
-            if stop is not None and stop.is_set():
-                break
+        try:
+            for part in batched(items, self.batch_size * REGISTER_MESSAGES):
+                self._publish_chunk(part, result, tick)
+                if stop is not None and stop.is_set():
+                    break
+        except IngestError as exc:  # the broker (or the store) failed part-way
+            raise PublishFailed(result, exc) from exc
         return result
 
     def _publish_chunk(
@@ -121,13 +161,14 @@ class Publisher:
         # and, embedded as it is, into the message.
         encoded = [item.model_dump_json() for item in chunk]
         self.store.register(chunk, datetime.now(UTC), encoded)
+        result.registered += len(chunk)
         pairs = list(zip(chunk, map(fastjson.RawJSON, encoded), strict=True))
         urls = [pair for pair in pairs if pair[0].kind is Kind.URL]
         rest = [pair for pair in pairs if pair[0].kind is not Kind.URL]
         for part in batched(urls, FETCH_BATCH):
             self._send(FETCH_TASK, part, result)
             tick(len(part))
-        for part in batched(rest, self.batch_size):
+        for part in sized(rest, self.batch_size, self.max_bytes):
             self._send(PROCESS_TASK, part, result)
             tick(len(part))
 

@@ -57,7 +57,8 @@ class Runtime:
     def publisher(self) -> Publisher:
         if self.send is None:
             raise RuntimeError("this runtime was built without a send callable")
-        return Publisher(self.send, self.store, self.settings.batch_size)
+        s = self.settings
+        return Publisher(self.send, self.store, s.batch_size, s.batch_max_bytes)
 
     @cached_property
     def limits(self) -> Limits:

@@ -40,8 +40,8 @@ def register_items(
     """Pending ledger rows; an item registered twice keeps its first row.
 
     ``encoded``: each item's JSON text, when the caller has it already (the producer sends
-    the same text in its messages); the rows then go straight through the driver, which
-    took a third of the producer's time off compared with SQLAlchemy's per-row processing.
+    the same text in its messages); the rows then go straight through the driver, skipping
+    SQLAlchemy's per-row processing, which dominated the producer's time.
     """
     if not batch:
         return
@@ -133,3 +133,27 @@ def lost_items(conn: Connection, cutoff: datetime, limit: int) -> list[RawItem]:
         .limit(limit)
     )
     return [RawItem.model_validate(payload) for (payload,) in conn.execute(query)]
+
+
+def take_lost(conn: Connection, cutoff: datetime, now: datetime, limit: int) -> list[RawItem]:
+    """Pending items last sent before ``cutoff``, marked as sent again at ``now``.
+
+    Marking them (``accepted_at``, ``attempts``) in the same transaction is what lets a
+    caller page through any number of lost items: the next call skips those it just took.
+    """
+    query = (
+        select(items.c.item_key, items.c.payload)
+        .where(items.c.status == Status.PENDING.value, items.c.accepted_at < cutoff)
+        .where(items.c.payload.is_not(None))
+        .order_by(items.c.accepted_at, items.c.item_key)
+        .limit(limit)
+    )
+    rows = conn.execute(query).all()
+    if rows:
+        conn.execute(
+            update(items)
+            .where(items.c.item_key.in_([key for key, _ in rows]))
+            .where(items.c.status == Status.PENDING.value)
+            .values(accepted_at=now, attempts=items.c.attempts + 1)
+        )
+    return [RawItem.model_validate(payload) for _, payload in rows]

@@ -50,6 +50,10 @@ items = Table(
     Column("finished_at", Stamp),
     # Kept while pending (to re-enqueue lost work) and for rejected items (to replay them).
     Column("payload", Json),
+    # What the caller sent, so that every outcome (duplicate, rejected) can be mapped back.
+    Column("external_id", Text),
+    Column("url", Text),
+    Column("title", Text),
 )
 
 articles = Table(
@@ -63,7 +67,7 @@ articles = Table(
     Column("canonical_url", Text, index=True),
     Column("title", Text, nullable=False),
     Column("body", Text, nullable=False),
-    Column("published_at", String(40)),  # ISO 8601 as given: keeps the offset, or none
+    Column("published_at", Text),  # ISO 8601 as given: keeps the offset, or none
     Column("authors", Json, nullable=False),
     Column("site_name", Text),
     Column("language", String(8)),
@@ -76,6 +80,10 @@ articles = Table(
     Column("meta", Json, nullable=False),
     Column("enrichment", Json, nullable=False),
     Column("created_at", Stamp, nullable=False),
+    # The newer revision of this article (NULL: this is the current one).
+    Column("superseded_by", String(120)),
+    # A longer text stored at another URL links to the shorter one it contains.
+    Column("similar_to", String(120)),
 )
 
 dedup_keys = Table(
@@ -110,6 +118,7 @@ quarantine = Table(
     Column("attempts", Integer, nullable=False),
     Column("quarantined_at", Stamp, nullable=False),
     Column("replayed_at", Stamp),
+    Column("traceback", Text),
 )
 
 refused_messages = Table(
@@ -150,6 +159,8 @@ seen_entries = Table(
     Column("entry_key", String(2000), primary_key=True),
     Column("item_key", String(120), nullable=False),
     Column("seen_at", Stamp, nullable=False),
+    # Hash of the entry's content and dates when enqueued: a change enqueues it again.
+    Column("version", String(64)),
 )
 
 watched_files = Table(

@@ -1,0 +1,136 @@
+"""Per-process state of a worker and the Celery signals that build and tear it down.
+
+The main process loads models before the pool forks (shared copy-on-write), then runs the
+heartbeat and the ledger sweep; each pool process builds its own clients after the fork.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import logging
+import signal
+from types import FrameType
+from typing import Any
+
+import redis
+from celery import current_app
+from celery.exceptions import TimeLimitExceeded
+from celery.signals import (
+    task_failure,
+    worker_init,
+    worker_process_init,
+    worker_process_shutdown,
+    worker_ready,
+    worker_shutdown,
+)
+
+from worker.broker.delivery import (
+    Deliveries,
+    Heartbeat,
+    batch_id,
+    held_tags,
+    item_keys_of,
+    tolerate_full_redis,
+)
+from worker.broker.send import send_with
+from worker.broker.sweep import Sweeper
+from worker.core.errors import OutOfTime
+from worker.core.settings import get_settings
+from worker.ingest.nlp import installed_languages, models_for
+from worker.ingest.runtime import Runtime
+from worker.pipeline import language, neardup
+
+log = logging.getLogger("worker.broker.process")
+_runtime: Runtime | None = None
+_deliveries: Deliveries | None = None
+_threads: list[Heartbeat | Sweeper] = []
+
+
+def runtime() -> Runtime:
+    """This process's clients, built on first use (after the fork)."""
+    global _runtime
+    if _runtime is None:
+        _runtime = Runtime(get_settings(), send=send_with(current_app))
+    return _runtime
+
+
+def deliveries() -> Deliveries:
+    global _deliveries
+    if _deliveries is None:
+        url = get_settings().broker_url.get_secret_value()
+        _deliveries = Deliveries(redis.Redis.from_url(url, socket_timeout=10))
+    return _deliveries
+
+
+def _raise_out_of_time(signum: int, frame: FrameType | None) -> None:
+    raise OutOfTime("the batch's soft time limit is up")
+
+
+def arm_soft_time_limit() -> None:
+    """Make Celery's soft time limit raise ``OutOfTime`` (a BaseException) in this task.
+
+    Celery raises ``SoftTimeLimitExceeded``, an ``Exception``, which the pipeline's guards
+    against bugs in one item would take for that item's failure; ``OutOfTime`` passes
+    through them to the task, which splits the batch. A thread pool has no signals: no-op.
+    """
+    with contextlib.suppress(ValueError):  # not the main thread
+        signal.signal(signal.SIGUSR1, _raise_out_of_time)
+
+
+@worker_init.connect
+def _preload_models(**_: Any) -> None:
+    """Build read-only tables and models in the parent, before the pool forks.
+
+    They are then shared copy-on-write by every pool process, and a replacement process
+    (after a crash or max-tasks-per-child) starts warm instead of spending seconds on its
+    first batch. Connections, unlike models, are built after the fork.
+    """
+    tolerate_full_redis()
+    language.warm_up()
+    neardup.warm_up()  # the character-class table
+    if get_settings().enrich:
+        models_for(installed_languages())  # spaCy pipelines too: seconds each, once
+    # Keep the collector's bookkeeping off these objects: touching them would copy the
+    # shared pages into every child.
+    gc.freeze()
+
+
+@worker_ready.connect
+def _start_threads(sender: Any = None, **_: Any) -> None:
+    """Heartbeat and sweep, in the main process (it sees every message this node holds)."""
+    settings = get_settings()
+    app = getattr(sender, "app", None) or current_app
+    client = redis.Redis.from_url(settings.broker_url.get_secret_value(), socket_timeout=10)
+    heartbeat = Heartbeat(client, held_tags, settings.visibility_timeout / 3)
+    sweeper = Sweeper(settings, lambda: Runtime(settings, send=send_with(app)))
+    for thread in (heartbeat, sweeper):
+        thread.start()
+        _threads.append(thread)
+
+
+@worker_shutdown.connect
+def _stop_threads(**_: Any) -> None:
+    for thread in _threads:
+        thread.stopped.set()
+
+
+@task_failure.connect
+def _record_time_limit(exception: BaseException | None = None, args: Any = None, **_: Any) -> None:
+    """A hard time limit is seen in the main process: remember it for the next delivery."""
+    if isinstance(exception, TimeLimitExceeded) and args:
+        keys = item_keys_of(args[0])
+        if keys:
+            deliveries().died(batch_id(keys), "time_limit")
+
+
+@worker_process_init.connect
+def _fresh_runtime(**_: Any) -> None:
+    global _runtime, _deliveries
+    _runtime, _deliveries = None, None  # never inherit connections across the fork
+
+
+@worker_process_shutdown.connect
+def _close_runtime(**_: Any) -> None:
+    if _runtime is not None:
+        _runtime.close()

@@ -1,0 +1,29 @@
+"""The ``ingest`` command: argument parsing and display only; the work is in ``ingest.*``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import click
+
+from worker.cli import produce, results
+from worker.cli.base import cli, err
+from worker.core.errors import ExitCode, IngestError
+
+COMMANDS = (produce, results)  # imported for the commands they register on ``cli``
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run a command; returns an ``ExitCode`` (see the README's table)."""
+    try:
+        code = cli.main(args=list(argv) if argv is not None else None, standalone_mode=False)
+    except click.exceptions.Abort:
+        err.print("aborted")
+        return ExitCode.INTERRUPTED
+    except click.ClickException as exc:
+        exc.show()
+        return ExitCode.USAGE if isinstance(exc, click.UsageError) else exc.exit_code
+    except IngestError as exc:
+        err.print(f"[red]error[/red] ({exc.reason}): {exc}")
+        return ExitCode.FAILED
+    return code if isinstance(code, int) else ExitCode.DONE
