@@ -1,137 +1,165 @@
-"""Score body extraction on the article-extraction-benchmark, ours beside plain trafilatura.
+"""Score body (and title, date) extraction on both public sets, ours beside plain trafilatura.
 
-The scoring is the benchmark's own (scrapinghub/article-extraction-benchmark evaluate.py):
-tokens are ``\\w+`` matches, compared as multisets of 4-token shingles; tp/fp/fn are
-normalised per page so long pages weigh no more than short ones; precision and recall are
-averaged over pages and F1 is taken from the two averages.
+Ours runs the product's path, ``worker.pipeline.articles.parse_item``: the 181 benchmark
+pages as ``html`` items read from files (no URL), trafilatura's 990 pages as records with
+their ``url`` and ``html``. Plain trafilatura is ``trafilatura.extract(html, url=url)`` on
+the same strings, timed page by page in the same loop. Scoring is described in
+``bench/_extraction_sets.py``.
 
-    .venv/bin/python bench/extraction.py [--corpus DIR] [--limit N] [--worst 10]
+    .venv/bin/python bench/extraction.py [--quick [N]] [--set benchmark|trafilatura]
+                                         [--worst 10] [--with-url]
 """
 
 from __future__ import annotations
 
 import argparse
-import gzip
-import json
-import re
-import statistics
 import sys
 import time
-from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import trafilatura
-from trafilatura.utils import decode_file
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import _extraction_sets as sets  # noqa: E402
 from worker.core.errors import PermanentError  # noqa: E402
-from worker.pipeline.extract import extract_html  # noqa: E402
+from worker.core.models import Article, Kind, RawItem  # noqa: E402
+from worker.pipeline.articles import parse_item  # noqa: E402
 
-DEFAULT_CORPUS = ROOT / ".." / "shared" / "corpus" / "article-extraction-benchmark"
-TOKEN_RE = re.compile(r"\w+", re.UNICODE)
-Score = tuple[float, float, float]
+# Later than every page of both sets: no true publication date is "in the future".
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+QUICK_PAGES = 120  # per set with a bare --quick
 
 
 @dataclass
-class Run:
-    name: str
-    scores: dict[str, Score]
-    seconds: float
+class Result:
+    """One extractor's output on one set, with its summed extraction time."""
+
+    texts: dict[str, str] = field(default_factory=dict)
+    titles: dict[str, str] = field(default_factory=dict)
+    days: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
 
 
-def shingles(text: str, n: int = 4) -> Counter[tuple[str, ...]]:
-    tokens = TOKEN_RE.findall(text or "")
-    return Counter(tuple(tokens[i : i + n]) for i in range(max(1, len(tokens) - n + 1)))
+def item_for(page: sets.Page, as_record: bool) -> RawItem:
+    if as_record:
+        record = {"html": page.html, **({"url": page.url} if page.url else {})}
+        return RawItem(item_key=page.key, source="bench", kind=Kind.RECORD, payload={"record": record})
+    payload = {"html": page.html, **({"url": page.url} if page.url else {})}
+    return RawItem(item_key=page.key, source="bench", kind=Kind.HTML, payload=payload)
 
 
-def match(true: str, pred: str) -> Score:
-    t, p = shingles(true), shingles(pred)
-    tp = sum((t & p).values())
-    fp = sum((p - t).values())
-    fn = sum((t - p).values())
-    total = tp + fp + fn
-    return (tp / total, fp / total, fn / total) if total else (0.0, 0.0, 0.0)
-
-
-def precision(s: Score) -> float:
-    tp, fp, fn = s
-    return 1.0 if fp == fn == 0 else (0.0 if tp == fp == 0 else tp / (tp + fp))
-
-
-def recall(s: Score) -> float:
-    tp, fp, fn = s
-    return 1.0 if fp == fn == 0 else (0.0 if tp == fn == 0 else tp / (tp + fn))
-
-
-def page_f1(s: Score) -> float:
-    p, r = precision(s), recall(s)
-    return 2 * p * r / (p + r) if p + r else 0.0
-
-
-def summary(scores: list[Score]) -> tuple[float, float, float]:
-    p = statistics.mean(precision(s) for s in scores if s[0] + s[1] > 0)
-    r = statistics.mean(recall(s) for s in scores if s[0] + s[2] > 0)
-    return p, r, 2 * p * r / (p + r)
-
-
-def ours(html: str, url: str) -> str:
+def ours(item: RawItem) -> Article | None:
     try:
-        return extract_html(html, url=url).body
+        return parse_item(item, NOW)
     except PermanentError:
-        return ""
+        return None
 
 
-def plain(html: str, url: str) -> str:
-    return trafilatura.extract(html, url=url) or ""
+def plain(page: sets.Page) -> str:
+    return trafilatura.extract(page.html, url=page.url) or ""
 
 
-def load(corpus: Path, limit: int | None) -> list[tuple[str, str, str, str]]:
-    truth = json.loads((corpus / "ground-truth.json").read_text(encoding="utf-8"))
-    pages = []
-    for key in sorted(truth)[:limit]:
-        raw = gzip.decompress((corpus / "html" / f"{key}.html.gz").read_bytes())
-        pages.append((key, decode_file(raw), truth[key]["url"], truth[key]["articleBody"]))
-    return pages
+def plain_title(page: sets.Page) -> str:
+    meta = trafilatura.extract_metadata(page.html, default_url=page.url)
+    return (meta.title if meta else None) or ""
 
 
-def run(name: str, fn: Callable[[str, str], str], pages: list[tuple[str, str, str, str]]) -> Run:
+def timed(fn: Callable[[], object]) -> tuple[object, float]:
     start = time.perf_counter()
-    predicted = [fn(html, url) for _, html, url, _ in pages]
-    seconds = time.perf_counter() - start
-    scores = {
-        key: match(truth, pred) for (key, _, _, truth), pred in zip(pages, predicted, strict=True)
-    }
-    return Run(name, scores, seconds)
+    value = fn()
+    return value, time.perf_counter() - start
 
 
-def report(runs: list[Run], worst: int) -> None:
-    for r in runs:
-        p, rec, f1 = summary(list(r.scores.values()))
-        rate = len(r.scores) / r.seconds
-        print(f"{r.name:<12} F1={f1:.4f}  P={p:.4f}  R={rec:.4f}  {rate:6.1f} pages/s")
-    ratio = runs[0].seconds / runs[1].seconds
-    print(f"time ratio ours/trafilatura: {ratio:.2f}x")
-    diff = {k: page_f1(s) - page_f1(runs[1].scores[k]) for k, s in runs[0].scores.items()}
-    print(f"\n{worst} pages where we lose most (page F1 ours vs trafilatura):")
-    for key in sorted(diff, key=diff.__getitem__)[:worst]:
-        a, b = runs[0].scores[key], runs[1].scores[key]
-        print(f"  {key[:16]}  {page_f1(a):.3f} vs {page_f1(b):.3f}  ({diff[key]:+.3f})")
+def run(pages: list[sets.Page], as_record: bool) -> tuple[Result, Result]:
+    """Both extractors, page by page, so load on the machine hits both alike."""
+    mine, theirs = Result(), Result()
+    for page in pages:
+        item = item_for(page, as_record)
+        article, seconds = timed(lambda: ours(item))  # noqa: B023
+        text, plain_seconds = timed(lambda: plain(page))  # noqa: B023
+        mine.seconds += seconds
+        theirs.seconds += plain_seconds
+        assert article is None or isinstance(article, Article)
+        mine.texts[page.key] = article.body if article else ""
+        mine.titles[page.key] = article.title or "" if article else ""
+        if article and article.published_at:
+            mine.days[page.key] = article.published_at.date().isoformat()
+        theirs.texts[page.key] = str(text)
+        if page.title:  # untimed: plain extract() does not read metadata
+            theirs.titles[page.key] = plain_title(page)
+    return mine, theirs
+
+
+def body_scores(pages: list[sets.Page], result: Result) -> tuple[tuple[float, ...], dict[str, float]]:
+    if pages[0].body is not None:
+        scores = {p.key: sets.shingle_match(p.body or "", result.texts[p.key]) for p in pages}
+        per_page = {k: sets.page_f1(s) for k, s in scores.items()}
+        return sets.shingle_summary(scores.values()), per_page
+    counts = [sets.snippet_counts(p, result.texts[p.key]) for p in pages]
+    per_page = {p.key: sets.snippet_page_score(p, result.texts[p.key]) for p in pages}
+    return sets.snippet_summary(counts), per_page
+
+
+def report(name: str, pages: list[sets.Page], mine: Result, theirs: Result, worst: int) -> None:
+    print(f"\n== {name}: {len(pages)} pages")
+    (p, r, f1), my_pages = body_scores(pages, mine)
+    (tp, tr, tf1), their_pages = body_scores(pages, theirs)
+    print(f"  body F1   ours {f1:.4f} (P {p:.4f} R {r:.4f})")
+    print(f"            trafilatura {tf1:.4f} (P {tp:.4f} R {tr:.4f})   diff {f1 - tf1:+.4f}")
+    titled = [pg for pg in pages if pg.title]
+    if titled:
+        a = sum(sets.same_title(pg.title or "", mine.titles[pg.key]) for pg in titled)
+        b = sum(sets.same_title(pg.title or "", theirs.titles[pg.key]) for pg in titled)
+        n = len(titled)
+        print(f"  title exact  ours {a / n:.3f}  trafilatura {b / n:.3f}  ({n} pages)")
+    dated = [pg for pg in pages if pg.date]
+    if dated:
+        right = sum(mine.days.get(pg.key) == pg.date for pg in dated)
+        found = sum(pg.key in mine.days for pg in dated)
+        print(f"  date day   ours {right / len(dated):.3f} of {len(dated)} dated pages,"
+              f" {right / max(1, found):.3f} of the {found} we dated")
+    print(f"  time ratio ours/trafilatura {mine.seconds / theirs.seconds:.2f}x"
+          f"  ({mine.seconds:.1f}s vs {theirs.seconds:.1f}s)")
+    diff = {k: my_pages[k] - their_pages[k] for k in my_pages}
+    if worst:
+        print(f"  {worst} pages where ours loses most (page score ours vs trafilatura):")
+        for key in sorted(diff, key=diff.__getitem__)[:worst]:
+            print(f"    {key[:70]:<70} {my_pages[key]:.3f} vs {their_pages[key]:.3f}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
-    parser.add_argument("--limit", type=int, default=None, help="first N pages only")
+    parser.add_argument("--quick", type=int, nargs="?", const=QUICK_PAGES, default=None,
+                        help=f"an even spread of N pages per set (default {QUICK_PAGES})")
+    parser.add_argument("--set", choices=["benchmark", "trafilatura"], action="append")
     parser.add_argument("--worst", type=int, default=10)
+    parser.add_argument("--with-url", action="store_true",
+                        help="give the benchmark pages their URL, as a fetched page has it")
     args = parser.parse_args()
-    pages = load(args.corpus, args.limit)
-    plain(pages[0][1], pages[0][2])  # warm up imports and caches before timing
-    ours(pages[0][1], pages[0][2])
-    report([run("ours", ours, pages), run("trafilatura", plain, pages)], args.worst)
+    chosen = args.set or ["benchmark", "trafilatura"]
+    loaded = []
+    if "benchmark" in chosen:
+        pages = sets.load_benchmark(quick=args.quick)
+        if args.with_url:
+            urls = sets.benchmark_urls()
+            pages = [sets.Page(p.key, p.html, urls[p.key], body=p.body) for p in pages]
+        loaded.append(("article-extraction-benchmark (html items)", pages, False))
+    if "trafilatura" in chosen:
+        loaded.append(("trafilatura evaluation set (records)", sets.load_trafilatura_eval(quick=args.quick), True))
+    first = loaded[0][1][0]
+    ours(item_for(first, False))  # warm up imports and caches before timing
+    plain(first)
+    total_mine = total_theirs = 0.0
+    for name, pages, as_record in loaded:
+        mine, theirs = run(pages, as_record)
+        report(name, pages, mine, theirs, args.worst)
+        total_mine, total_theirs = total_mine + mine.seconds, total_theirs + theirs.seconds
+    print(f"\ntime ratio over all pages: {total_mine / total_theirs:.2f}x")
 
 
 if __name__ == "__main__":

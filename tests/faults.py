@@ -101,12 +101,14 @@ class SlowEnricher(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        key = str(json.loads(body or b"{}").get("item_key", ""))
-        if key in LETHAL:
-            LETHAL[key] += 1
+        article = json.loads(body or b"{}")
+        key, title = str(article.get("item_key", "")), str(article.get("title", ""))
+        lethal = key if key in LETHAL else title if title in LETHAL else None
+        if lethal is not None:
+            LETHAL[lethal] += 1
             for pid in pool_pids(VICTIMS):
                 os.kill(pid, signal.SIGKILL)
-        time.sleep(STALL.get(key, ENRICH_DELAY))
+        time.sleep(STALL.get(key, STALL.get(title, ENRICH_DELAY)))
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", "2")
@@ -118,8 +120,8 @@ class SlowEnricher(BaseHTTPRequestHandler):
 
 
 ENRICH_DELAY = 0.004  # s per article: a batch of 200 takes about 0.8 s
-LETHAL: dict[str, int] = {}  # item key -> times it killed the pool
-STALL: dict[str, float] = {}  # item key -> seconds the enricher takes for it
+LETHAL: dict[str, int] = {}  # item key or title -> times it killed the pool
+STALL: dict[str, float] = {}  # item key or title -> seconds the enricher takes for it
 VICTIMS: list[int] = []  # worker main pids whose pool processes a lethal article kills
 _ENRICHER: list[str] = []
 

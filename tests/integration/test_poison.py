@@ -49,12 +49,12 @@ def test_an_item_that_kills_its_process_is_quarantined(tmp_path: Path) -> None:
             worker = FaultWorker(env, concurrency=1).wait_ready()
             started.append(worker)
             faults.VICTIMS[:] = [worker.proc.pid]
+            faults.LETHAL["P123"] = 0  # by title: set before the item can be processed
             run_id = enqueue(env, path)  # items are numbered in file order
             poison = item_key_of(run_id, 123)
-            faults.LETHAL[poison] = 0
             done = all_done(store, 240)
             alive = worker.proc.poll() is None
-            kills = faults.LETHAL.pop(poison)
+            kills = faults.LETHAL.pop("P123")
         stats = store.stats(run_id)
         with store.engine.connect() as conn:
             status, reason = conn.execute(
@@ -82,11 +82,11 @@ def test_an_item_over_the_time_limit_is_quarantined(tmp_path: Path) -> None:
         with fleet() as started:
             worker = FaultWorker(env, concurrency=1).wait_ready()
             started.append(worker)
+            faults.STALL["P5"] = 60.0  # by title: set before the item can be processed
             run_id = enqueue(env, path)
             slow = item_key_of(run_id, 5)
-            faults.STALL[slow] = 60.0
             done = all_done(store, 240)
-            faults.STALL.pop(slow)
+            faults.STALL.pop("P5")
             alive = worker.proc.poll() is None
         stats = store.stats(run_id)
         with store.engine.connect() as conn:

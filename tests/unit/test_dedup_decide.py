@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from worker.pipeline.dedup import STORE, Candidate, Decision, decide
+from worker.pipeline.dedup import STORE, Candidate, Decision, Incoming, decide, same_article
+from worker.pipeline.identity import loose_fingerprint
 from worker.pipeline.neardup import DEFAULT_PARAMS, NearSig, near_signature
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
@@ -27,22 +28,31 @@ def sig(text: str) -> NearSig:
     return near_signature(text, DEFAULT_PARAMS)
 
 
-def cand(article_id: str, hours: int, text: str | None) -> Candidate:
-    return Candidate(article_id, T0 + timedelta(hours=hours), sig(text) if text else None)
+def cand(article_id: str, hours: int, text: str | None, **fields: str | None) -> Candidate:
+    loose = loose_fingerprint(text) if text else None
+    return Candidate(
+        article_id, T0 + timedelta(hours=hours), sig(text) if text else None, loose=loose,
+        **fields,  # type: ignore[arg-type]
+    )  # fmt: skip
+
+
+def new(text: str | None, **fields: str | None) -> Incoming:
+    loose = loose_fingerprint(text) if text else None
+    return Incoming(sig(text) if text else None, loose=loose, **fields)  # type: ignore[arg-type]
 
 
 def run(
-    near: NearSig | None,
+    incoming: Incoming,
     *,
-    exact_id: str | None = None,
-    same_url: list[Candidate] | None = None,
+    exact: Candidate | None = None,
+    same: list[Candidate] | None = None,
     near_candidates: list[Candidate] | None = None,
     window_start: datetime | None = None,
 ) -> Decision:
     return decide(
-        near,
-        exact_id=exact_id,
-        same_url=same_url or [],
+        incoming,
+        exact=exact,
+        same=same or [],
         near_candidates=near_candidates or [],
         params=DEFAULT_PARAMS,
         window_start=window_start,
@@ -57,72 +67,69 @@ def test_fixture_texts_are_what_the_tests_assume() -> None:
 
 
 def test_nothing_known_is_stored() -> None:
-    assert run(sig(HARBOUR)) == STORE
+    assert run(new(HARBOUR)) == STORE
     assert STORE.status == "stored"
     assert STORE.revision_of is None
 
 
 def test_exact_match_wins_over_everything() -> None:
     decision = run(
-        sig(HARBOUR),
-        exact_id="X",
-        same_url=[cand("U", 0, RAIL)],
+        new(HARBOUR),
+        exact=cand("X", 0, HARBOUR),
+        same=[cand("U", 0, RAIL)],
         near_candidates=[cand("N", 0, HARBOUR)],
     )
     assert decision == Decision("duplicate", "X", 1.0, "exact")
 
 
-def test_same_url_with_near_identical_body_is_a_duplicate() -> None:
-    decision = run(sig(HARBOUR_REPRINT), same_url=[cand("A", 0, HARBOUR)])
-    assert decision.status == "duplicate"
-    assert decision.duplicate_of == "A"
-    assert decision.method == "url"
-    assert decision.similarity is not None
-    assert decision.similarity >= DEFAULT_PARAMS.threshold
+def test_same_url_with_a_sentence_added_is_a_revision_not_a_duplicate() -> None:
+    decision = run(new(HARBOUR_REPRINT), same=[cand("A", 0, HARBOUR)])
+    assert decision.status == "stored"
+    assert decision.revision_of == "A"
+
+
+def test_same_url_trivially_different_is_a_duplicate() -> None:
+    restyled = "By Jane Doe\nUpdated 18:40\n" + HARBOUR.replace("'", "’").replace(",", " ,")
+    decision = run(new(restyled), same=[cand("A", 0, HARBOUR)])
+    assert decision == Decision("duplicate", "A", 1.0, "url")
+
+
+def test_a_summary_after_its_page_is_a_duplicate_of_the_page() -> None:
+    page = HARBOUR + " " + RAIL
+    summary = HARBOUR.split(". ")[0] + "."
+    decision = run(new(summary), same=[cand("P", 0, page)])
+    assert decision.status == "duplicate" and decision.duplicate_of == "P"
+
+
+def test_the_page_after_its_summary_is_a_revision_that_becomes_current() -> None:
+    summary = HARBOUR.split(". ")[0] + "."
+    decision = run(new(HARBOUR + " " + RAIL), same=[cand("S", 0, summary)])
+    assert decision.status == "stored" and decision.revision_of == "S"
 
 
 def test_same_url_with_changed_body_is_a_revision_of_the_latest() -> None:
-    decision = run(sig(RAIL), same_url=[cand("B", 5, HARBOUR_REPRINT), cand("A", 0, HARBOUR)])
+    decision = run(new(RAIL), same=[cand("B", 5, HARBOUR_REPRINT), cand("A", 0, HARBOUR)])
     assert decision.status == "stored"
     assert decision.revision_of == "B"
     assert decision.duplicate_of is None
-    assert decision.similarity is not None
-    assert decision.similarity < DEFAULT_PARAMS.threshold
 
 
 def test_same_url_without_signatures_is_a_revision() -> None:
-    decision = run(None, same_url=[cand("A", 0, None)])
+    decision = run(Incoming(None), same=[cand("A", 0, None)])
     assert decision.status == "stored"
     assert decision.revision_of == "A"
 
 
-def test_same_url_takes_precedence_over_near_candidates() -> None:
-    decision = run(
-        sig(RAIL), same_url=[cand("A", 0, HARBOUR)], near_candidates=[cand("N", 0, RAIL)]
-    )
-    assert decision.status == "stored"
-    assert decision.revision_of == "A"
-
-
-def test_same_url_duplicate_similarity_is_against_a_match() -> None:
-    """Page A, then revision B (new body), then C = B plus a line: C duplicates B."""
-    rail_plus = RAIL + " Passengers were told to check before travelling."
-    decision = run(sig(rail_plus), same_url=[cand("A", 0, HARBOUR), cand("B", 5, RAIL)])
-    assert decision.status == "duplicate"
-    # Whatever it points at, the reported similarity must be against a matching article.
-    assert decision.similarity is not None
-    assert decision.similarity >= DEFAULT_PARAMS.threshold
-
-
-def test_same_url_duplicate_of_is_the_matching_revision() -> None:
-    rail_plus = RAIL + " Passengers were told to check before travelling."
-    decision = run(sig(rail_plus), same_url=[cand("A", 0, HARBOUR), cand("B", 5, RAIL)])
-    assert decision.duplicate_of == "B"
+def test_entries_sharing_a_link_with_different_guids_and_titles_are_distinct() -> None:
+    held = cand("A", 0, HARBOUR, external_id="g1", title="One")
+    assert not same_article(new(RAIL, external_id="g2", title="Two"), held)
+    assert same_article(new(RAIL, external_id="g1", title="Two"), held)  # same GUID
+    assert same_article(new(RAIL, title="Two"), held)  # no GUID: the URL decides
 
 
 def test_near_copy_is_a_duplicate_of_the_earliest_match() -> None:
     decision = run(
-        sig(HARBOUR_REPRINT),
+        new(HARBOUR_REPRINT),
         near_candidates=[cand("late", 9, HARBOUR), cand("early", 1, HARBOUR), cand("r", 0, RAIL)],
     )
     assert decision.status == "duplicate"
@@ -132,25 +139,31 @@ def test_near_copy_is_a_duplicate_of_the_earliest_match() -> None:
     assert DEFAULT_PARAMS.threshold <= decision.similarity <= 1.0
 
 
+def test_a_fuller_text_elsewhere_is_stored_and_linked_to_the_shorter() -> None:
+    fuller = HARBOUR + " " + RAIL
+    decision = run(new(fuller), near_candidates=[cand("short", 0, HARBOUR)])
+    assert decision.status == "stored"
+    assert decision.similar_to == "short"
+
+
 def test_near_ties_on_time_break_by_id() -> None:
-    decision = run(sig(HARBOUR), near_candidates=[cand("b", 0, HARBOUR), cand("a", 0, HARBOUR)])
+    decision = run(new(HARBOUR), near_candidates=[cand("b", 0, HARBOUR), cand("a", 0, HARBOUR)])
     assert decision.duplicate_of == "a"
 
 
 def test_unrelated_candidates_are_stored() -> None:
-    assert run(sig(HARBOUR), near_candidates=[cand("r", 0, RAIL)]) == STORE
+    assert run(new(HARBOUR), near_candidates=[cand("r", 0, RAIL)]) == STORE
 
 
 def test_candidates_before_the_window_are_ignored() -> None:
     old = cand("old", 0, HARBOUR)
     window = T0 + timedelta(days=1)
-    assert run(sig(HARBOUR), near_candidates=[old], window_start=window) == STORE
+    assert run(new(HARBOUR), near_candidates=[old], window_start=window) == STORE
     recent = cand("new", 48, HARBOUR)
-    assert run(sig(HARBOUR), near_candidates=[old, recent], window_start=window).duplicate_of == (
-        "new"
-    )
+    decision = run(new(HARBOUR), near_candidates=[old, recent], window_start=window)
+    assert decision.duplicate_of == "new"
 
 
 def test_missing_signature_is_never_a_near_duplicate() -> None:
-    assert run(None, near_candidates=[cand("a", 0, HARBOUR)]) == STORE
-    assert run(sig(HARBOUR), near_candidates=[cand("a", 0, None)]) == STORE
+    assert run(Incoming(None), near_candidates=[cand("a", 0, HARBOUR)]) == STORE
+    assert run(new(HARBOUR), near_candidates=[cand("a", 0, None)]) == STORE

@@ -179,13 +179,54 @@ def test_same_url_same_body_is_a_duplicate(store: Store) -> None:
     assert outcome.duplicate_of == "run1-a"
 
 
-def test_same_url_slightly_edited_body_is_a_url_duplicate(store: Store) -> None:
+def test_same_url_with_a_changed_sentence_is_a_revision_that_becomes_current(
+    store: Store,
+) -> None:
     commit(store, [rec("a", HARBOUR, URL)])
     edited = HARBOUR.replace("Thursday", "Thursday morning")
     [outcome] = commit(store, [rec("b", edited, URL)], LATER)
-    assert outcome.status is Status.DUPLICATE
+    assert (outcome.status, outcome.revision_of) == (Status.STORED, "run1-a")
+    rows = {r["id"]: r for r in store.export("stored")}
+    assert rows["run1-a"]["superseded_by"] == "run1-b"
+    assert rows["run1-b"]["superseded_by"] is None
+    assert [r["id"] for r in store.export("stored", latest=True)] == ["run1-b"]
+
+
+def test_same_url_trivially_restyled_is_a_url_duplicate(store: Store) -> None:
+    commit(store, [rec("a", HARBOUR, URL)])
+    restyled = "By Jane Doe\n" + HARBOUR.replace("'", "’")
+    [outcome] = commit(store, [rec("b", restyled, URL)], LATER)
+    assert (outcome.status, outcome.method) == (Status.DUPLICATE, "url")
     assert outcome.duplicate_of == "run1-a"
-    assert outcome.method == "url"
+
+
+def test_the_seed_updated_at_its_url_is_a_revision(store: Store) -> None:
+    seed = SEED.read_text(encoding="utf-8")
+    title, _, body = seed.partition("\n")
+    commit(store, [rec("a", body, URL, title=title)])
+    update = body + "\nMise à jour, 18:40 : le ministère a confirmé la rencontre de lundi."
+    [outcome] = commit(store, [rec("b", update, URL, title=title)], LATER)
+    assert (outcome.status, outcome.revision_of) == (Status.STORED, "run1-a")
+
+
+def test_thin_teasers_with_different_titles_and_links_are_distinct(store: Store) -> None:
+    teaser = "Read the full story on Example News."
+    items = [rec(str(n), teaser, f"https://example.test/{n}", title=f"Story {n}") for n in range(5)]
+    outcomes = commit(store, items)
+    assert [o.status for o in outcomes] == [Status.STORED] * 5
+    [again] = commit(store, [rec("6", teaser, "https://example.test/0", title="Story 0")], LATER)
+    assert again.status is Status.DUPLICATE  # the same teaser sent twice is still one
+
+
+def test_duplicates_and_rejections_carry_the_callers_identity(store: Store) -> None:
+    commit(store, [rec("a", HARBOUR, URL, id="ext-1")])
+    commit(store, [rec("b", HARBOUR, "https://other.test/x", id="ext-2"), bad("x")], LATER)
+    [dup] = list(store.export("duplicate"))
+    assert (dup["external_id"], dup["url"], dup["title"]) == (
+        "ext-2", "https://other.test/x", "Title b"
+    )
+    [rejected] = list(store.export("rejected"))
+    assert rejected["item_key"] == "run1-x" and "external_id" in rejected
 
 
 def test_same_url_changed_body_is_a_revision(store: Store, db_path: Path) -> None:

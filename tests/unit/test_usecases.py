@@ -186,7 +186,8 @@ def test_feed_entries_are_enqueued_once(runtime: Runtime, broker: ListBroker) ->
     assert sum(len(b) for _, b in broker.sent) == 3
     broker.deliver(runtime)
     stored = [r for r in runtime.store.export("stored")]
-    assert len(stored) == 1 and stored[0]["title"] == "E0"  # same body: one stored, 2 copies
+    # A body under 40 words is no evidence on its own: three headlines, three items.
+    assert sorted(r["title"] for r in stored) == ["E0", "E1", "E2"]
 
 
 def test_runtime_without_send_cannot_publish(tmp_path: Path) -> None:

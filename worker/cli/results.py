@@ -3,9 +3,12 @@ sources."""
 
 from __future__ import annotations
 
+import csv
 import json
 import sys
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import click
 from rich.console import Console
@@ -20,6 +23,7 @@ from worker.ingest.feeds import poll_now, source_rows
 from worker.ingest.inprocess import process_items
 from worker.ingest.runtime import Runtime
 from worker.store import Store
+from worker.store.reports import Filters
 
 
 @cli.command()
@@ -54,12 +58,49 @@ def migrate(store_url: str | None) -> None:
 
 @cli.command()
 @click.option("--status", type=click.Choice(STATUSES[:3]), default="stored", show_default=True)
-def export(status: str) -> None:
-    """Write records (or duplicate / rejected outcomes) as JSON lines to stdout."""
+@click.option("--latest", is_flag=True, help="Stored articles in their current revision only.")
+@click.option("--since", type=click.DateTime(), help="Outcomes written at or after (UTC).")
+@click.option("--until", type=click.DateTime(), help="Outcomes written before (UTC).")
+@click.option("--source", help="Only items from this source.")
+@click.option("--language", help="Only articles in this language (ISO 639-1).")
+@click.option("--run", "run_id", help="Only this run.")
+@click.option("--limit", type=click.IntRange(min=1), help="At most this many rows.")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl")
+@click.option("--store", "store_url", help="Store URL (default: INGEST_STORE_URL or data/).")
+def export(
+    status: str, latest: bool, since: datetime | None, until: datetime | None,
+    source: str | None, language: str | None, run_id: str | None, limit: int | None,
+    fmt: str, store_url: str | None,
+) -> None:  # fmt: skip
+    """Write records (or duplicate / rejected outcomes) to stdout, as JSON lines or CSV."""
+    where = Filters(
+        latest=latest, since=_utc(since), until=_utc(until), source=source,
+        language=language, run_id=run_id, limit=limit,
+    )  # fmt: skip
+    with local_runtime(load_settings(store_url=store_url)) as runtime:
+        write_rows(runtime.store.export(status, where=where), fmt)
 
-    with local_runtime(load_settings()) as runtime:
-        for row in runtime.store.export(status):
+
+def _utc(moment: datetime | None) -> datetime | None:
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
+
+
+def write_rows(rows: Iterator[dict[str, Any]], fmt: str) -> None:
+    """JSON lines, or CSV with nested values as JSON text."""
+    if fmt == "jsonl":
+        for row in rows:
             sys.stdout.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+        return
+    writer: csv.DictWriter[str] | None = None
+    for row in rows:
+        if writer is None:
+            writer = csv.DictWriter(sys.stdout, fieldnames=list(row))
+            writer.writeheader()
+        writer.writerow({k: _cell(v) for k, v in row.items()})
+
+
+def _cell(value: Any) -> Any:
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, (dict, list)) else value
 
 
 @cli.group()

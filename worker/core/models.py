@@ -100,7 +100,9 @@ class Article(BaseModel):
     language: str | None = None
     language_confidence: float | None = None
     declared_language: str | None = None
-    fingerprint: str = ""
+    fingerprint: str = ""  # content key: the body's, or for a thin body also title and URL
+    loose_fingerprint: str = ""  # the body's words only (see pipeline/identity.py)
+    thin: bool = False  # under 40 words: never a near-duplicate on its text alone
     extra: dict[str, Any] = Field(default_factory=dict)
     meta: dict[str, Any] = Field(default_factory=dict)
     enrichment: dict[str, Any] = Field(default_factory=dict)

@@ -9,71 +9,118 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from worker.pipeline.neardup import NearParams, NearSig, similarity
+from worker.pipeline.neardup import NearParams, NearSig, estimated_jaccard, similarity
 
 
 @dataclass(frozen=True)
 class Candidate:
-    """A stored article that may be what a new one duplicates."""
+    """A stored (current) article that may be what a new one repeats."""
 
     article_id: str
     created_at: datetime
     near: NearSig | None
+    source: str = ""
+    external_id: str | None = None
+    title: str = ""
+    loose: str | None = None
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """What the decision needs to know of the new article."""
+
+    near: NearSig | None
+    source: str = ""
+    external_id: str | None = None
+    url: str | None = None
+    title: str = ""
+    loose: str | None = None
 
 
 @dataclass(frozen=True)
 class Decision:
-    """``stored`` (maybe as a revision) or ``duplicate`` of an earlier article."""
+    """``stored`` (maybe as a revision, maybe linked to a shorter text) or ``duplicate``."""
 
     status: str
     duplicate_of: str | None = None
     similarity: float | None = None
     method: str | None = None
     revision_of: str | None = None
+    similar_to: str | None = None
 
 
 STORE = Decision("stored")
+# A text under this share of the current version's length, contained in it, is a summary
+# of what is held (a feed entry after its page): a duplicate, not a shorter revision.
+SUMMARY_SHARE = 0.6
+# A text this much longer than a near copy it contains is a fuller text: stored and linked.
+FULLER = 1.2
 
 
 def decide(
-    near: NearSig | None,
+    new: Incoming,
     *,
-    exact_id: str | None,
-    same_url: list[Candidate],
+    exact: Candidate | None,
+    same: list[Candidate],
     near_candidates: list[Candidate],
     params: NearParams,
     window_start: datetime | None,
 ) -> Decision:
-    """Exact content first, then the same URL (duplicate or revision), then near copies."""
-    if exact_id is not None:
-        return Decision("duplicate", exact_id, 1.0, "exact")
-    if same_url:
-        return _decide_same_url(near, same_url, params)
+    """Exact content, then the same article (URL or GUID), then near copies."""
+    if exact is not None:
+        return Decision("duplicate", exact.article_id, 1.0, "exact")
+    if same:
+        return _decide_same_article(new, same, params)
     recent = [c for c in near_candidates if window_start is None or c.created_at >= window_start]
-    return _decide_near(near, recent, params)
+    return _decide_near(new, recent, params)
 
 
-def _decide_same_url(
-    near: NearSig | None, same_url: list[Candidate], params: NearParams
-) -> Decision:
-    """Same page again: a near-identical body is a duplicate, a changed one a revision."""
-    ordered = sorted(same_url, key=_age_key)
-    latest = ordered[-1]
-    score = _similarity(near, latest.near)
-    if score >= params.threshold:
-        # the version it repeats, which may be a revision of the first one at this URL
-        return Decision("duplicate", latest.article_id, score, "url")
+def same_article(new: Incoming, candidate: Candidate) -> bool:
+    """At one URL, items with different GUIDs and different titles are different items."""
+    distinct_ids = None not in (new.external_id, candidate.external_id) and (
+        new.external_id != candidate.external_id
+    )
+    return not (distinct_ids and new.title.casefold() != candidate.title.casefold())
+
+
+def _decide_same_article(new: Incoming, same: list[Candidate], params: NearParams) -> Decision:
+    """Same page again: a trivially different body is a duplicate, a changed one a revision
+    that becomes current; a summary of the text held is a duplicate of it."""
+    latest = max(same, key=_age_key)
+    if new.loose is not None and new.loose == latest.loose:
+        return Decision("duplicate", latest.article_id, 1.0, "url")
+    score = _similarity(new.near, latest.near)
+    contained = _containment(new.near, latest.near)
+    if _size(new.near) < SUMMARY_SHARE * _size(latest.near) and contained >= params.threshold:
+        return Decision("duplicate", latest.article_id, round(contained, 4), "url")
     return Decision("stored", revision_of=latest.article_id, similarity=score)
 
 
-def _decide_near(near: NearSig | None, candidates: list[Candidate], params: NearParams) -> Decision:
-    """The earliest candidate whose verified similarity passes the threshold."""
-    scored = [(c, _similarity(near, c.near)) for c in candidates]
+def _decide_near(new: Incoming, candidates: list[Candidate], params: NearParams) -> Decision:
+    """The earliest candidate whose verified similarity passes the threshold; a fuller text
+    than that candidate is stored all the same, linked to it."""
+    scored = [(c, _similarity(new.near, c.near)) for c in candidates]
     hits = [(c, s) for c, s in scored if s >= params.threshold]
     if not hits:
         return STORE
     original, score = min(hits, key=lambda hit: _age_key(hit[0]))
+    if _size(new.near) > FULLER * _size(original.near):
+        return Decision("stored", similarity=score, similar_to=original.article_id)
     return Decision("duplicate", original.article_id, score, "near")
+
+
+def _containment(short: NearSig | None, long: NearSig | None) -> float:
+    """How much of the shorter text the longer one holds (|A∩B| / |A|), from MinHash."""
+    if short is None or long is None:
+        return 0.0
+    j = estimated_jaccard(short, long)
+    small, large = sorted((short.size, long.size))
+    return 0.0 if not small else min(1.0, j * (small + large) / ((1.0 + j) * small))
+
+
+def _size(sig: NearSig | None) -> float:
+    """How much text a signature summarises (distinct shingles): lengths compare by it."""
+    return float(sig.size) if sig is not None else 0.0
 
 
 def _similarity(a: NearSig | None, b: NearSig | None) -> float:

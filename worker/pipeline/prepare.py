@@ -14,6 +14,7 @@ from typing import Any
 from worker.core.errors import PermanentError, Reason
 from worker.core.models import Article, Outcome, Prepared, RawItem, base_language
 from worker.pipeline.articles import parse_item
+from worker.pipeline.identity import content_key, is_thin, loose_fingerprint
 from worker.pipeline.language import detect_language
 from worker.pipeline.neardup import (
     DEFAULT_PARAMS,
@@ -96,12 +97,19 @@ def normalise_article(article: Article, max_body_chars: int) -> Article:
     if len(body) > max_body_chars:
         raise PermanentError(f"body of {len(body)} characters is too long", reason=Reason.TOO_LARGE)
     language, confidence = detect_language(f"{title}\n{body}")
+    url = canonical_url(article.url)
+    thin = is_thin(body)
+    key = fingerprint(body)
+    if thin:  # a teaser is not evidence on its own: its headline and address count too
+        key = content_key(key, title, article.external_id or url)
     return article.model_copy(
         update={
             "title": title,
             "body": body,
-            "canonical_url": canonical_url(article.url),
-            "fingerprint": fingerprint(body),
+            "canonical_url": url,
+            "fingerprint": key,
+            "loose_fingerprint": loose_fingerprint(body),
+            "thin": thin,
             "language": language,
             "language_confidence": confidence,
             "declared_language": base_language(article.declared_language),

@@ -7,6 +7,7 @@ recreated under a running worker) migrates again and retries once instead of fai
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
@@ -29,6 +30,7 @@ from worker.store.engine import (
     write_transaction,
 )
 from worker.store.migrate import Migration, current_revision, upgrade
+from worker.store.reports import Filters
 from worker.store.schema import items
 
 T = TypeVar("T")
@@ -155,24 +157,32 @@ class Store:
         """Top entities and keywords over the latest stored articles (a sample, not cheap)."""
         return self._read(reports.top_enrichment)
 
-    def export(self, status: str = "stored") -> Iterator[dict[str, Any]]:
-        """Streamed rows; a missing table is retried only before the first row is out."""
+    def export(
+        self, status: str = "stored", latest: bool = False, where: Filters | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """Streamed rows; a missing table is retried only before the first row is out.
+
+        ``latest``: stored articles only in their current revision.
+        """
         self.ensure_schema()
+        chosen = where or Filters()
+        if latest:
+            chosen = dataclasses.replace(chosen, latest=True)
         try:
-            rows = self._export_rows(status)
+            rows = self._export_rows(status, chosen)
             first = next(rows, None)
         except SchemaMissing:
             self._schema_ready = False
             self.ensure_schema()
-            rows = self._export_rows(status)
+            rows = self._export_rows(status, chosen)
             first = next(rows, None)
         if first is not None:
             yield first
             yield from rows
 
-    def _export_rows(self, status: str) -> Iterator[dict[str, Any]]:
+    def _export_rows(self, status: str, where: Filters) -> Iterator[dict[str, Any]]:
         with read_connection(self.engine) as conn:
-            yield from reports.export(conn, status)
+            yield from reports.export(conn, status, where)
 
     def quarantine_list(
         self, limit: int = 100, include_replayed: bool = False

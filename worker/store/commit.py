@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, update
 
 from worker.core.models import Article, Outcome, Prepared, RawItem, Status
 from worker.pipeline.dedup import Decision
@@ -27,6 +27,8 @@ class Writes:
     bands: list[tuple[int, str]] = field(default_factory=list)
     outcomes: list[Outcome] = field(default_factory=list)
     quarantine: list[Prepared] = field(default_factory=list)
+    superseded: dict[str, str] = field(default_factory=dict)  # older version -> newer
+    identities: dict[str, dict[str, str | None]] = field(default_factory=dict)
 
 
 def commit_batch(
@@ -74,7 +76,7 @@ def known_duplicates(
         if decision.status == Status.DUPLICATE:
             copies.add(key)
         else:  # as the commit will: a later copy in this same batch is a copy of this one
-            index.add(p.article, p.near, bands[key], now)
+            index.add(p.article, p.near, bands[key], now, decision.revision_of)
     return copies
 
 
@@ -96,9 +98,10 @@ def _decide_one(
     article = p.article
     decision = index.decide(article, p.near, bands, params, window_start)
     writes.outcomes.append(_outcome(article.item_key, decision))
+    writes.identities[article.item_key] = ledger.article_identity(article)
     if decision.status == Status.STORED:
         _stage_article(article, p.near, bands, decision, writes, now)
-        index.add(article, p.near, bands, now)
+        index.add(article, p.near, bands, now, decision.revision_of)
 
 
 def _outcome(item_key: str, decision: Decision) -> Outcome:
@@ -122,11 +125,23 @@ def _stage_article(
     writes: Writes,
     now: datetime,
 ) -> None:
-    writes.articles.append(article_row(article, near, decision.revision_of, now))
+    row = article_row(article, near, decision.revision_of, now)
+    row["similar_to"] = decision.similar_to
+    writes.articles.append(row)
     writes.keys.append({"key": f"fp:{article.fingerprint}", "article_id": article.item_key})
-    if article.canonical_url and decision.revision_of is None:
-        writes.keys.append({"key": f"url:{article.canonical_url}", "article_id": article.item_key})
+    identity = _identity_key(article)
+    if identity and decision.revision_of is None:  # the first version holds the identity
+        writes.keys.append({"key": identity, "article_id": article.item_key})
+    if decision.revision_of is not None:
+        writes.superseded[decision.revision_of] = article.item_key
     writes.bands.extend((band, article.item_key) for band in set(bands))
+
+
+def _identity_key(article: Article) -> str | None:
+    """One article per GUID of a source, else per canonical URL: the last guard."""
+    if article.external_id:
+        return f"id:{article.source}\x1f{article.external_id}"[:4000]
+    return f"url:{article.canonical_url}" if article.canonical_url else None
 
 
 def _write(conn: Connection, writes: Writes, by_key: dict[str, RawItem], now: datetime) -> None:
@@ -136,7 +151,10 @@ def _write(conn: Connection, writes: Writes, by_key: dict[str, RawItem], now: da
         conn.execute(dedup_keys.insert(), writes.keys)
     if writes.bands:
         insert_plain_rows(conn, near_keys, ("band_key", "article_id"), writes.bands)
-    ledger.upsert_outcomes(conn, [(by_key[o.item_key], o) for o in writes.outcomes], now)
+    for older, newer in writes.superseded.items():
+        conn.execute(update(articles).where(articles.c.id == older).values(superseded_by=newer))
+    pairs = [(by_key[o.item_key], o) for o in writes.outcomes]
+    ledger.upsert_outcomes(conn, pairs, now, writes.identities)
     quarantine.upsert_quarantine(conn, writes.quarantine, now)
 
 
@@ -148,7 +166,7 @@ def article_row(
         include={
             "source", "kind", "external_id", "url", "canonical_url", "title", "body",
             "authors", "site_name", "language", "language_confidence", "declared_language",
-            "fingerprint", "extra", "meta", "enrichment",
+            "fingerprint", "loose_fingerprint", "extra", "meta", "enrichment",
         },
     )  # fmt: skip
     published = article.published_at.isoformat() if article.published_at else None

@@ -14,7 +14,7 @@ from sqlalchemy import Connection
 
 from worker.core.models import Article, Prepared
 from worker.core.near import NearParams, NearSig
-from worker.pipeline.dedup import Candidate, Decision, decide
+from worker.pipeline.dedup import Candidate, Decision, Incoming, decide, same_article
 from worker.pipeline.neardup import band_keys_of
 from worker.store.driver import aware, rows_with
 from worker.store.schema import articles, dedup_keys, near_keys
@@ -22,10 +22,15 @@ from worker.store.schema import articles, dedup_keys, near_keys
 
 @dataclass
 class Index:
-    """What the store holds that this batch could duplicate, kept current as we decide."""
+    """What the store holds that this batch could repeat, kept current as we decide.
+
+    Only current versions are held for URLs and GUIDs: an article superseded by a revision
+    is never what a new version is compared with.
+    """
 
     by_fp: dict[str, str] = field(default_factory=dict)
     by_url: dict[str, list[Candidate]] = field(default_factory=dict)
+    by_guid: dict[tuple[str, str], list[Candidate]] = field(default_factory=dict)
     by_band: dict[int, set[str]] = field(default_factory=dict)
     candidates: dict[str, Candidate] = field(default_factory=dict)
 
@@ -37,6 +42,15 @@ class Index:
                 ids |= members
         return [self.candidates[i] for i in sorted(ids) if i in self.candidates]
 
+    def same_article(self, new: Incoming) -> list[Candidate]:
+        """Current versions at the same GUID, or at the same URL unless told apart."""
+        guid = _guid(new.source, new.external_id)
+        found = {c.article_id: c for c in (self.by_guid.get(guid, []) if guid else [])}
+        for c in self.by_url.get(new.url or "", []):
+            if same_article(new, c):
+                found.setdefault(c.article_id, c)
+        return list(found.values())
+
     def decide(
         self,
         article: Article,
@@ -46,39 +60,101 @@ class Index:
         window_start: datetime | None,
     ) -> Decision:
         """What ``article`` is, given what this index holds now."""
+        new = incoming(article, near)
+        exact_id = self.by_fp.get(article.fingerprint)
+        exact = None if exact_id is None else self.candidates.get(exact_id, _bare(exact_id))
         return decide(
-            near,
-            exact_id=self.by_fp.get(article.fingerprint),
-            same_url=self.by_url.get(article.canonical_url or "", []),
+            new,
+            exact=exact,
+            same=self.same_article(new),
             near_candidates=self.near_candidates(bands),
             params=params,
             window_start=window_start,
         )
 
-    def add(self, article: Article, near: NearSig | None, bands: list[int], now: datetime) -> None:
-        candidate = Candidate(article.item_key, now, near)
+    def add(
+        self,
+        article: Article,
+        near: NearSig | None,
+        bands: list[int],
+        now: datetime,
+        supersedes: str | None = None,
+    ) -> None:
+        candidate = held(article, near, now)
         self.by_fp[article.fingerprint] = article.item_key
         if article.canonical_url:
-            self.by_url.setdefault(article.canonical_url, []).append(candidate)
+            self.by_url[article.canonical_url] = _replace(
+                self.by_url.get(article.canonical_url, []), candidate, supersedes
+            )
+        guid = _guid_of(article)
+        if guid:
+            self.by_guid[guid] = _replace(self.by_guid.get(guid, []), candidate, supersedes)
         for band in bands:
             self.by_band.setdefault(band, set()).add(article.item_key)
         self.candidates[article.item_key] = candidate
+
+
+def _replace(held: list[Candidate], new: Candidate, supersedes: str | None) -> list[Candidate]:
+    return [*(c for c in held if c.article_id != supersedes), new]
+
+
+def incoming(article: Article, near: NearSig | None) -> Incoming:
+    return Incoming(
+        near=near, source=article.source, external_id=article.external_id,
+        url=article.canonical_url, title=article.title, loose=article.loose_fingerprint or None,
+    )  # fmt: skip
+
+
+def held(article: Article, near: NearSig | None, now: datetime) -> Candidate:
+    return Candidate(
+        article.item_key, now, near, source=article.source, external_id=article.external_id,
+        title=article.title, loose=article.loose_fingerprint or None,
+    )  # fmt: skip
+
+
+def _guid(source: str, external_id: str | None) -> tuple[str, str] | None:
+    return (source, external_id) if external_id else None
+
+
+def _guid_of(article: Article) -> tuple[str, str] | None:
+    return _guid(article.source, article.external_id)
+
+
+def _bare(article_id: str) -> Candidate:
+    """An exact match whose row was not loaded (it cannot be boilerplate-checked)."""
+    return Candidate(article_id, datetime.min, None)
 
 
 def load_index(conn: Connection, todo: Sequence[Prepared], bands: dict[str, list[int]]) -> Index:
     found = [p.article for p in todo if p.article is not None]
     index = Index()
     index.by_fp = fingerprint_owners(conn, [a.fingerprint for a in found])
-    index.by_url = articles_at_urls(conn, [a.canonical_url for a in found if a.canonical_url])
+    index.by_url = current_by(conn, "canonical_url", {a.canonical_url for a in found})
+    ids = {a.external_id for a in found if a.external_id}
+    by_id = current_by(conn, "external_id", ids)
+    index.by_guid = _group_guids(by_id)
     index.by_band = band_members(conn, {b for keys in bands.values() for b in keys})
-    ids = set().union(*index.by_band.values()) if index.by_band else set()
-    index.candidates = candidates(conn, ids)
+    wanted = set().union(*index.by_band.values()) if index.by_band else set()
+    index.candidates = candidates(conn, wanted | set(index.by_fp.values()))
     return index
 
 
+def _group_guids(by_id: dict[str, list[Candidate]]) -> dict[tuple[str, str], list[Candidate]]:
+    grouped: dict[tuple[str, str], list[Candidate]] = {}
+    for external_id, found in by_id.items():
+        for c in found:
+            grouped.setdefault((c.source, external_id), []).append(c)
+    return grouped
+
+
 def bands_of(todo: Sequence[Prepared], params: NearParams) -> dict[str, list[int]]:
-    keys = band_keys_of([p.near for p in todo], params)
+    # A thin body is never a near-duplicate on its text alone: it gets no band keys.
+    keys = band_keys_of([None if _thin(p) else p.near for p in todo], params)
     return {p.item.item_key: k for p, k in zip(todo, keys, strict=True)}
+
+
+def _thin(p: Prepared) -> bool:
+    return p.article is not None and p.article.thin
 
 
 def fingerprint_owners(conn: Connection, fingerprints: Sequence[str]) -> dict[str, str]:
@@ -87,11 +163,19 @@ def fingerprint_owners(conn: Connection, fingerprints: Sequence[str]) -> dict[st
     return {key[3:]: article_id for key, article_id in rows}
 
 
-def articles_at_urls(conn: Connection, urls: Sequence[str]) -> dict[str, list[Candidate]]:
+_COLS = ("id", "created_at", "near_sig", "source", "external_id", "title", "loose_fingerprint")
+
+
+def current_by(
+    conn: Connection, column: str, values: Iterable[str | None]
+) -> dict[str, list[Candidate]]:
+    """Current (not superseded) articles whose ``column`` is one of ``values``."""
     found: dict[str, list[Candidate]] = {}
-    cols = ("canonical_url", "id", "created_at", "near_sig")
-    for url, *rest in rows_with(conn, articles, cols, "canonical_url", set(urls)):
-        found.setdefault(url, []).append(_candidate(*rest))
+    cols = (column, "superseded_by", *_COLS)
+    wanted = {v for v in values if v}
+    for key, superseded_by, *rest in rows_with(conn, articles, cols, column, wanted):
+        if superseded_by is None:
+            found.setdefault(key, []).append(_candidate(*rest))
     return found
 
 
@@ -105,14 +189,24 @@ def band_members(conn: Connection, bands: set[int]) -> dict[int, set[str]]:
 
 
 def candidates(conn: Connection, ids: set[str]) -> dict[str, Candidate]:
-    cols = ("id", "created_at", "near_sig")
-    return {row[0]: _candidate(*row) for row in rows_with(conn, articles, cols, "id", ids)}
+    return {row[0]: _candidate(*row) for row in rows_with(conn, articles, _COLS, "id", ids)}
 
 
-def _candidate(article_id: str, created_at: datetime | str, sig: bytes | None) -> Candidate:
+def _candidate(
+    article_id: str,
+    created_at: datetime | str,
+    sig: bytes | None,
+    source: str = "",
+    external_id: str | None = None,
+    title: str = "",
+    loose: str | None = None,
+) -> Candidate:
     # Through the driver, SQLite gives its text form of the timestamp (always UTC here).
     when = datetime.fromisoformat(created_at) if isinstance(created_at, str) else created_at
-    return Candidate(article_id, aware(when), _signature(sig))
+    return Candidate(
+        article_id, aware(when), _signature(sig), source=source, external_id=external_id,
+        title=title or "", loose=loose,
+    )  # fmt: skip
 
 
 def _signature(sig: bytes | None) -> NearSig | None:

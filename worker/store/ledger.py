@@ -6,20 +6,46 @@ transaction as the record, and a finished row is never overwritten by a redelive
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, select, update
 
 from worker.core.keys import run_id_of
-from worker.core.models import Outcome, RawItem, Status
+from worker.core.models import Article, Outcome, RawItem, Status
 from worker.store.driver import bound, insert_for, rows_with
 from worker.store.schema import items
+
+IDENTITY = ("external_id", "url", "title")
+_LONGEST = 2000
+
+
+def caller_identity(item: RawItem) -> dict[str, str | None]:
+    """What the caller called the item (its id, URL, title), read from what it sent, so that
+    every outcome, duplicate and rejected ones too, can be mapped back to it."""
+    payload = item.payload
+    record: dict[str, Any] = payload.get("record") or {}
+    if not isinstance(record, dict):
+        record = {}
+    text = payload.get("text")
+    first_line = text.strip().partition("\n")[0] if isinstance(text, str) else None
+    found = {
+        "external_id": record.get("id"),
+        "url": record.get("url") or payload.get("url"),
+        "title": record.get("title") or first_line,
+    }
+    return {k: None if v is None else str(v)[:_LONGEST] for k, v in found.items()}
+
+
+def article_identity(article: Article) -> dict[str, str | None]:
+    found = {"external_id": article.external_id, "url": article.url, "title": article.title}
+    return {k: None if v is None else str(v)[:_LONGEST] for k, v in found.items()}
 
 
 def ledger_row(item: RawItem, now: datetime, keep_payload: bool = True) -> dict[str, Any]:
     return {
+        **caller_identity(item),
         "item_key": item.item_key,
         "run_id": run_id_of(item.item_key),
         "source": item.source[:2000],
@@ -51,39 +77,53 @@ def register_items(
         return
     stamp = bound(conn, items.c.accepted_at, now)
     rows = [
-        (item.item_key, run_id_of(item.item_key), item.source[:2000], item.kind.value, text)
+        (item.item_key, run_id_of(item.item_key), item.source[:2000], item.kind.value, text,
+         *caller_identity(item).values())
         for item, text in zip(batch, encoded, strict=True)
-    ]
+    ]  # fmt: skip
     pg = conn.dialect.name == "postgresql"
     mark, payload = ("%s", "%s::jsonb") if pg else ("?", "?")
     conn.exec_driver_sql(
-        "INSERT INTO items (item_key, run_id, source, kind, payload, status, attempts, "
-        f"accepted_at) VALUES ({mark}, {mark}, {mark}, {mark}, {payload}, "
-        f"'{Status.PENDING.value}', 0, {mark}) ON CONFLICT (item_key) DO NOTHING",
+        "INSERT INTO items (item_key, run_id, source, kind, payload, external_id, url, title, "
+        f"status, attempts, accepted_at) VALUES ({mark}, {mark}, {mark}, {mark}, {payload}, "
+        f"{mark}, {mark}, {mark}, '{Status.PENDING.value}', 0, {mark}) "
+        "ON CONFLICT (item_key) DO NOTHING",
         [(*row, stamp) for row in rows],
     )
 
 
 def upsert_outcomes(
-    conn: Connection, pairs: Sequence[tuple[RawItem, Outcome]], now: datetime
+    conn: Connection,
+    pairs: Sequence[tuple[RawItem, Outcome]],
+    now: datetime,
+    identities: Mapping[str, dict[str, str | None]] | None = None,
 ) -> None:
-    """Final outcomes; only a pending row (or none) is written, never a finished one."""
+    """Final outcomes; only a pending row (or none) is written, never a finished one.
+
+    ``identities``: item key -> the parsed article's id, URL and title, which say more than
+    the raw payload (a page's title, say).
+    """
     if not pairs:
         return
     stmt = insert_for(conn, items)
     fields = ("status", "article_id", "duplicate_of", "similarity", "method", "revision_of")
-    update = {f: stmt.excluded[f] for f in (*fields, "reason", "message", "finished_at")}
-    update["payload"] = stmt.excluded.payload
+    names = (*fields, "reason", "message", "finished_at", "payload", *IDENTITY)
+    update = {f: stmt.excluded[f] for f in names}
     stmt = stmt.on_conflict_do_update(
         index_elements=["item_key"], set_=update, where=items.c.status == Status.PENDING.value
     )
-    conn.execute(stmt, [_outcome_row(item, outcome, now) for item, outcome in pairs])
+    known = identities or {}
+    rows = [_outcome_row(item, o, now, known.get(item.item_key)) for item, o in pairs]
+    conn.execute(stmt, rows)
 
 
-def _outcome_row(item: RawItem, outcome: Outcome, now: datetime) -> dict[str, Any]:
+def _outcome_row(
+    item: RawItem, outcome: Outcome, now: datetime, identity: dict[str, str | None] | None
+) -> dict[str, Any]:
     rejected = outcome.status == Status.REJECTED
     row = ledger_row(item, now, keep_payload=rejected)  # a rejected item can be replayed
     row.update(outcome.model_dump(mode="json", exclude={"item_key"}))
+    row.update({k: v for k, v in (identity or {}).items() if v is not None})
     row["finished_at"] = now
     return row
 

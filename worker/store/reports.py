@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, func, select
@@ -69,23 +71,56 @@ def _count_desc(pair: tuple[Any, Any]) -> tuple[int, str]:
     return (-int(pair[1]), str(pair[0]))
 
 
-def export(conn: Connection, status: str) -> Iterator[dict[str, Any]]:
+@dataclass(frozen=True)
+class Filters:
+    """What a reader asks of the store's records (all optional)."""
+
+    latest: bool = False  # current revisions only
+    since: datetime | None = None  # written at or after
+    until: datetime | None = None  # written before
+    source: str | None = None
+    language: str | None = None
+    run_id: str | None = None
+    limit: int | None = None
+
+
+def export(conn: Connection, status: str, where: Filters | None = None) -> Iterator[dict[str, Any]]:
     """Stored records with their outcome, or the ledger rows of duplicates/rejections."""
+    chosen = where or Filters()
     if status == Status.STORED:
-        yield from _export_articles(conn)
+        yield from _export_articles(conn, chosen)
         return
-    query = select(items).where(items.c.status == status).order_by(items.c.accepted_at)
-    for row in conn.execute(query).mappings():
+    query = select(items).where(items.c.status == status)
+    query = _ledger_filters(query, chosen).order_by(items.c.accepted_at, items.c.item_key)
+    for row in conn.execute(query.limit(chosen.limit)).mappings():
         yield _jsonable({k: v for k, v in row.items() if k != "payload" or status == "rejected"})
 
 
-def _export_articles(conn: Connection) -> Iterator[dict[str, Any]]:
+def _export_articles(conn: Connection, where: Filters) -> Iterator[dict[str, Any]]:
     cols = [c for c in articles.c if c.name != "near_sig"]
     query = select(*cols, items.c.status, items.c.similarity).join(
         items, items.c.item_key == articles.c.id
     )
-    for row in conn.execute(query.order_by(articles.c.created_at, articles.c.id)).mappings():
+    if where.latest:
+        query = query.where(articles.c.superseded_by.is_(None))
+    if where.language:
+        query = query.where(articles.c.language == where.language)
+    query = _ledger_filters(query, where).order_by(articles.c.created_at, articles.c.id)
+    for row in conn.execute(query.limit(where.limit)).mappings():
         yield _jsonable(dict(row))
+
+
+def _ledger_filters(query: Any, where: Filters) -> Any:
+    """Filters that the ledger row answers: when, from which source, which run."""
+    if where.since is not None:
+        query = query.where(items.c.finished_at >= where.since)
+    if where.until is not None:
+        query = query.where(items.c.finished_at < where.until)
+    if where.source:
+        query = query.where(items.c.source == where.source)
+    if where.run_id:
+        query = query.where(items.c.run_id == where.run_id)
+    return query
 
 
 def _jsonable(row: dict[str, Any]) -> dict[str, Any]:

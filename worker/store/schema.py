@@ -84,6 +84,8 @@ articles = Table(
     Column("superseded_by", String(120)),
     # A longer text stored at another URL links to the shorter one it contains.
     Column("similar_to", String(120)),
+    # The body's words only: versions that differ trivially have the same one.
+    Column("loose_fingerprint", String(64)),
 )
 
 dedup_keys = Table(
@@ -177,3 +179,4 @@ watched_files = Table(
 )
 
 Index("ix_articles_created_at", articles.c.created_at)
+Index("ix_articles_external_id", articles.c.external_id)

@@ -4,7 +4,8 @@ Revision ID: 0002
 Revises: 0001
 
 - items: external_id, url, title, so a duplicate or rejected outcome names what was sent;
-- articles: superseded_by (the newer revision of this article; NULL: current), similar_to
+- articles: loose_fingerprint (trivial differences do not count), an index on external_id
+  (an article by its GUID), superseded_by (the newer revision; NULL: current), similar_to
   (a longer text stored at another URL links to the shorter it contains), published_at as
   TEXT (an ISO timestamp with fractional seconds in its offset is longer than 40 characters);
 - quarantine: traceback;
@@ -29,6 +30,8 @@ def upgrade() -> None:
         op.add_column("items", sa.Column(name, sa.Text()))
     op.add_column("articles", sa.Column("superseded_by", sa.String(120)))
     op.add_column("articles", sa.Column("similar_to", sa.String(120)))
+    op.add_column("articles", sa.Column("loose_fingerprint", sa.String(64)))
+    op.create_index("ix_articles_external_id", "articles", ["external_id"])
     op.add_column("quarantine", sa.Column("traceback", sa.Text()))
     op.add_column("seen_entries", sa.Column("version", sa.String(64)))
     if op.get_bind().dialect.name == "postgresql":  # SQLite never enforced the length
@@ -40,6 +43,8 @@ def downgrade() -> None:
         op.alter_column("articles", "published_at", type_=sa.String(40))
     op.drop_column("seen_entries", "version")
     op.drop_column("quarantine", "traceback")
+    op.drop_index("ix_articles_external_id", "articles")
+    op.drop_column("articles", "loose_fingerprint")
     op.drop_column("articles", "similar_to")
     op.drop_column("articles", "superseded_by")
     for name in ("title", "url", "external_id"):
