@@ -30,7 +30,7 @@ from worker.store import Store
 from worker.store.commit import article_row
 from worker.store.engine import make_engine, write_transaction
 from worker.store.feeds import SourceStore
-from worker.store.ledger import register_items
+from worker.store.ledger import ledger_row
 from worker.store.migrate import head_revision
 from worker.store.migrations.versions.r0001_baseline import baseline
 from worker.store.schema import articles, items, metadata
@@ -64,8 +64,11 @@ def write_like_before_migrations(url: str) -> None:
         with write_transaction(engine) as conn:
             old.create_all(conn)
         stored, pending = item("old-0000001"), item("old-0000002", OTHER)
-        with write_transaction(engine) as conn:
-            register_items(conn, [stored, pending], NOW)
+        old_items = old.tables["items"]
+        with write_transaction(engine) as conn:  # the ledger rows of that time's columns
+            rows = [ledger_row(one, NOW) for one in (stored, pending)]
+            conn.execute(old_items.insert(), [{k: v for k, v in r.items() if k in old_items.c}
+                                              for r in rows])  # fmt: skip
         prepared = run_batch([stored], Deps(), NOW)[0]
         assert prepared.article is not None
         row = {k: v for k, v in article_row(prepared.article, None, None, NOW).items()

@@ -115,7 +115,7 @@ def test_a_malformed_item_does_not_sink_its_batch(tmp_path: Path) -> None:
             worker = FaultWorker(env, concurrency=1).wait_ready()
             started.append(worker)
             settings = Settings(broker_url=server.url())  # type: ignore[arg-type]
-            send_with(make_app(settings))(PROCESS_TASK, [good, bad_kind, no_key])
+            send_with(make_app(settings), 0)(PROCESS_TASK, [good, bad_kind, no_key])
             keys = ["m1-0000000", "m1-0000001"]
             outcomes = wait_until(lambda: len(store.outcomes(keys)) == 2, 60)
             alive = worker.proc.poll() is None

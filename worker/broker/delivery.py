@@ -132,7 +132,11 @@ def held_tags() -> list[str]:
 
 
 def is_out_of_memory(exc: BaseException) -> bool:
-    return isinstance(exc, redis.ResponseError) and str(exc).startswith("OOM")
+    # redis-py raises OutOfMemoryError for a plain command; inside a pipeline (kombu's
+    # append) the message is rewritten ("Command # 2 (HSET ...) caused error: ...").
+    return isinstance(exc, redis.exceptions.OutOfMemoryError) or (
+        isinstance(exc, redis.ResponseError) and "maxmemory" in str(exc)
+    )
 
 
 def tolerate_full_redis() -> None:

@@ -51,7 +51,8 @@ def runtime() -> Runtime:
     """This process's clients, built on first use (after the fork)."""
     global _runtime
     if _runtime is None:
-        _runtime = Runtime(get_settings(), send=send_with(current_app))
+        settings = get_settings()
+        _runtime = Runtime(settings, send=send_with(current_app, settings.broker_full_wait))
     return _runtime
 
 
@@ -103,7 +104,9 @@ def _start_threads(sender: Any = None, **_: Any) -> None:
     app = getattr(sender, "app", None) or current_app
     client = redis.Redis.from_url(settings.broker_url.get_secret_value(), socket_timeout=10)
     heartbeat = Heartbeat(client, held_tags, settings.visibility_timeout / 3)
-    sweeper = Sweeper(settings, lambda: Runtime(settings, send=send_with(app)))
+    sweeper = Sweeper(
+        settings, lambda: Runtime(settings, send=send_with(app, settings.broker_full_wait))
+    )
     for thread in (heartbeat, sweeper):
         thread.start()
         _threads.append(thread)

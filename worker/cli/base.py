@@ -12,7 +12,7 @@ from worker.broker.send import send_with
 from worker.core.settings import Settings
 from worker.ingest.runtime import Runtime
 
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # one message, one line: greppable, never wrapped
 STATUSES = ("stored", "duplicate", "rejected", "pending")
 
 
@@ -27,7 +27,7 @@ def local_runtime(settings: Settings) -> Runtime:
 
 def broker_runtime(settings: Settings) -> Runtime:
     """A runtime that can also publish, through a Celery app on the configured broker."""
-    return Runtime(settings, send=send_with(make_app(settings)))
+    return Runtime(settings, send=send_with(make_app(settings), settings.broker_full_wait))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

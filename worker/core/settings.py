@@ -66,6 +66,12 @@ class Settings(BaseSettings):
         description="Seconds after which Redis redelivers a message whose worker stopped "
         "refreshing it (workers refresh the messages they hold every third of this).",
     )
+    broker_full_wait: float = Field(
+        300.0,
+        ge=0,
+        description="Seconds a producer waits for room while Redis is near its maxmemory "
+        "before it stops (its items stay pending; the workers' ledger sweep sends them later).",
+    )
     prefetch_multiplier: int = Field(1, ge=1, description="Messages reserved per worker process.")
     worker_concurrency: int = Field(2, ge=1, description="Worker processes for `ingest worker`.")
     near_threshold: float = Field(
