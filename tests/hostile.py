@@ -79,8 +79,8 @@ class Generator:
 
 def generate(root: Path, seed: int = 5) -> dict[str, Expected]:
     g = Generator(root, seed)
-    makers = (binary, binary_lines, not_utf8, late_nul, bad_strings, invalid_json, json_files,
-              deep, numbers, invisible, empties, mixed_jsonl, huge_and_nested, feeds,
+    makers = (binary, binary_lines, not_utf8, latin_text, late_nul, bad_strings, invalid_json,
+              json_files, deep, numbers, invisible, empties, mixed_jsonl, huge_and_nested, feeds,
               odd_names)  # fmt: skip
     for make in makers:
         make(g)
@@ -109,22 +109,29 @@ def binary_lines(g: Generator) -> None:
         g.expected[f"{path}:{number}"] = exp
 
 
-_NOT_UTF8 = [
-    "Titre\nCafé crème et déjà vu".encode("latin-1"),
+_NOT_UTF8 = [  # bytes no accepted encoding explains (Latin text is decoded: see latin_text)
     b"Title\nover long \xc0\xaf slash",
     b"Title\nencoded surrogate \xed\xa0\x80 here",
     b"Title\ntruncated at the end \xe2\x82",
     b"Title\nstray continuation \x80\x81 bytes",
-    "Titel\nGrüße".encode("cp1252"),
-    b"\xff\xfeU\x00T\x00F\x00",  # UTF-16 with a BOM: NUL bytes, so binary
+    b"Title\nundefined in cp1252 \x81\x8d\x8f here",
+    b"Title\nhalf a euro sign \xe2\x82 and \xa4",
 ]
 
 
 def not_utf8(g: Generator) -> None:
     for n in range(200):
-        data = _NOT_UTF8[n % (len(_NOT_UTF8) - 1)] + f" {n}".encode()
+        data = _NOT_UTF8[n % len(_NOT_UTF8)] + f" {n}".encode()
         g.file(f"latin/{n:04d}.txt", data, rejected("not_utf8"))
-    g.file("latin/utf16.txt", _NOT_UTF8[-1], rejected("binary"))
+    # A byte order mark the bytes do not fit (an odd tail after UTF-16LE code units).
+    g.file("latin/badbom.txt", b"\xff\xfeU\x00T\x00F\x00\x00\xd8", rejected("not_utf8"))
+
+
+def latin_text(g: Generator) -> None:
+    """Undeclared Windows-1252 / Latin-1 text is decoded and stored, not refused."""
+    for n in range(20):
+        text = f"Titre latin {n}\n" + g.body() + " Café crème et déjà vu, Grüße."
+        g.file(f"latin1/{n:03d}.txt", text.encode("cp1252", "replace"), OK)
 
 
 def late_nul(g: Generator) -> None:

@@ -52,6 +52,11 @@ class Feed:
         self.entries.append((guid, f"Entry {guid}", next(TEXTS)))
         self.modified = time.time()
 
+    def revise(self, guid: str) -> None:
+        """The entry's text changes (a correction): same GUID, new body."""
+        self.entries = [(g, t, b + " Corrected." if g == guid else b) for g, t, b in self.entries]
+        self.modified = time.time()
+
     def hits(self, status: int) -> int:
         return sum(1 for _, s in self.requests if s == status)
 
@@ -215,6 +220,24 @@ def test_unchanged_feed_costs_a_304_and_only_new_entries_are_enqueued(
         0,
     )
     assert state["etag"] and state["last_modified"] and state["last_success_at"]
+
+
+def test_a_revised_entry_is_enqueued_again_and_stored_as_a_revision(
+    feed_env: dict[str, str], store: Store, site: FeedServer
+) -> None:
+    news = site.feed("news", entries=3)
+    write_sources(Path(feed_env["INGEST_SOURCES_FILE"]), site, interval=60)
+    with workers(feed_env, count=1, concurrency=1):
+        poll(feed_env)
+        all_final(store, 3)
+        news.revise("news-1")
+        poll(feed_env)  # a full download: one entry changed, two the same
+        poll(feed_env)  # unchanged since: a 304, nothing enqueued
+        stats = all_final(store, 4)
+    assert (news.hits(200), news.hits(304)) == (2, 1)
+    assert stats["items"] == 4 and stats["by_status"] == {"stored": 4}
+    assert stats["revisions"] == 1
+    assert source_states(feed_env)["news"]["items_found"] == 4
 
 
 @pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)

@@ -45,7 +45,8 @@ def test_mixed_folder_every_item_accounted_for(
     (folder / "good.txt").write_text("A title\nA body that is long enough to be an article body.\n")
     (folder / "empty.txt").write_text("Only a title\n")
     (folder / "binary.txt").write_bytes(b"\x00\x01\x02binary")
-    (folder / "latin1.txt").write_bytes("Titre\nCafé crème".encode("latin-1"))
+    (folder / "latin1.txt").write_bytes("Titre\nCafé crème et déjà vu à Noël".encode("latin-1"))
+    (folder / "stray.txt").write_bytes(b"Title\nstray continuation \x80\x81 bytes")
     (folder / "lines.jsonl").write_text(
         '{"title": "T", "body": "Good line body here."}\n{broken\n[1, 2]\n'
     )
@@ -53,8 +54,8 @@ def test_mixed_folder_every_item_accounted_for(
     with workers(env, count=1, concurrency=2):
         run_id = enqueue(env, str(folder), str(tmp_path / "missing.txt"))
     stats = store.stats(run_id)
-    assert stats["items"] == 9
-    assert stats["by_status"] == {"rejected": 7, "stored": 2}
+    assert stats["items"] == 10
+    assert stats["by_status"] == {"rejected": 7, "stored": 3}  # Latin-1 text is decoded
     assert stats["by_reason"] == {
         "binary": 1, "empty_body": 1, "invalid_json": 1, "not_an_object": 1, "not_found": 1,
         "not_utf8": 1, "unsupported_type": 1,

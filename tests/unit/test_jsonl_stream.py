@@ -41,3 +41,11 @@ def test_the_producer_estimates_items_for_its_eta(tmp_path: Path) -> None:
     assert estimate_items([str(tmp_path)]) == 30 + 1 + 2
     assert estimate_items([str(tmp_path), "https://example.org/x"]) == 34
     assert estimate_items(["-"]) is None
+
+
+def test_a_bom_is_dropped_also_mid_file(tmp_path: Path) -> None:
+    """``cat a.jsonl b.jsonl``: each file's BOM comes along; neither line is invalid JSON."""
+    path = tmp_path / "joined.jsonl"
+    line = json.dumps({"title": "t", "body": "fine"}).encode()
+    path.write_bytes(b"\xef\xbb\xbf" + line + b"\n\xef\xbb\xbf" + line + b"\n")
+    assert [f.kind for f in read_file(path, LIMITS)] == [Kind.RECORD, Kind.RECORD]

@@ -116,14 +116,81 @@ def test_binary(tmp_path: Path) -> None:
 
 
 def test_invalid_utf8(tmp_path: Path) -> None:
-    assert only_reason(write(tmp_path, "a.txt", "Titre\ncafé".encode("latin-1"))) == "not_utf8"
+    """Stray bytes no encoding explains: ``not_utf8`` (Latin text is decoded, see below)."""
+    assert only_reason(write(tmp_path, "a.txt", b"Title\nover long \xc0\xaf slash")) == "not_utf8"
+    assert only_reason(write(tmp_path, "a.json", '{"t": "café"}'.encode("latin-1"))) == "not_utf8"
 
 
 def test_decode_text() -> None:
     assert decode_text("é".encode(), "s") == "é"
-    bad = decode_text(b"\xff\xfe", "s")
+    assert decode_text("\ufeffé".encode(), "s") == "é"
+    assert decode_text(b"\xff\xfe", "s") == ""  # a UTF-16 BOM and nothing after it
+    bad = decode_text(b"\x81\x8d stray bytes", "s")
     assert isinstance(bad, Found)
     assert bad.payload["reason"] == "not_utf8"
+
+
+FRENCH = "Le gouvernement français a annoncé mercredi des mesures pour les ménages."
+RUSSIAN = "Правительство России объявило в среду о новых мерах поддержки экономики."
+JAPANESE = "東京都は本日、新しい交通計画を発表した。市民の生活に大きな影響があると見られる。"
+
+
+@pytest.mark.parametrize(
+    ("head", "encoding", "text"),
+    [
+        ('<meta charset="shift_jis">', "shift_jis", JAPANESE),
+        (
+            '<meta http-equiv="Content-Type" content="text/html; charset=windows-1251">',
+            "cp1251",
+            RUSSIAN,
+        ),
+        ('<meta charset="iso-8859-1">', "latin-1", FRENCH),
+        ("", "cp1251", RUSSIAN),  # no declaration: detected
+        ("", "latin-1", FRENCH),
+    ],
+)
+def test_html_files_in_legacy_charsets(tmp_path: Path, head: str, encoding: str, text: str) -> None:
+    page = f"<html><head>{head}<title>t</title></head><body><p>{text}</p></body></html>"
+    [found] = read(write(tmp_path, "page.html", page.encode(encoding)))
+    assert found.kind is Kind.HTML
+    assert text in found.payload["html"]
+
+
+@pytest.mark.parametrize(
+    ("encoding", "text"),
+    [("latin-1", FRENCH), ("cp1252", "Grüße aus Köln – „schön“"), ("cp1251", RUSSIAN)],
+)
+def test_text_files_in_legacy_charsets(tmp_path: Path, encoding: str, text: str) -> None:
+    [found] = read(write(tmp_path, "a.txt", f"Title\n{text}".encode(encoding)))
+    assert found.payload == {"text": f"Title\n{text}"}
+
+
+def test_utf16_text_with_a_bom_is_text(tmp_path: Path) -> None:
+    [found] = read(write(tmp_path, "a.txt", "Titre\nCafé".encode("utf-16")))
+    assert found.payload == {"text": "Titre\nCafé"}
+    assert only_reason(write(tmp_path, "b.txt", "\ufeffA\x00B".encode("utf-16-le"))) == "binary"
+
+
+def test_feed_files_in_legacy_charsets(tmp_path: Path) -> None:
+    xml = (
+        "<?xml version='1.0' encoding='shift_jis'?><rss version='2.0'><channel><title>ニュース"
+        f"</title><item><title>東京</title><link>/news/1.html</link><description>{JAPANESE}"
+        "</description></item></channel></rss>"
+    )
+    [found] = read(write(tmp_path, "a.rss", xml.encode("shift_jis")))
+    record = found.payload["record"]
+    assert (record["title"], record["body"], record["feed_title"]) == ("東京", JAPANESE, "ニュース")
+    assert record["url"] == "/news/1.html"  # a file has no URL: a relative link stays relative
+
+
+def test_a_feed_read_with_its_url_gets_absolute_links() -> None:
+    data = rss(
+        "<item><title>R</title><link>../2024/r.html</link><description>x</description></item>"
+    )
+    [found] = read_feed(
+        data, "https://n.example/feeds/rss.xml", 10, "https://n.example/feeds/rss.xml"
+    )
+    assert found.payload["record"]["url"] == "https://n.example/2024/r.html"
 
 
 def test_over_the_size_limit(tmp_path: Path) -> None:
@@ -218,6 +285,19 @@ def test_stdin_and_urls() -> None:
     assert [f.kind for f in found] == [Kind.RECORD, Kind.INVALID, Kind.URL]
     assert found[0].source == "stdin:1"
     assert found[2].payload == {"url": "https://example.org/x"}
+
+
+@pytest.mark.parametrize("wrap", [io.BytesIO, lambda b: io.TextIOWrapper(io.BytesIO(b), "utf-8")])
+def test_stdin_with_a_bom_and_a_bad_line_rejects_only_that_line(wrap: object) -> None:
+    data = b'\xef\xbb\xbf{"body": "a"}\n\xff\xfe{"body": "b"}\n{"body": "caf\xc3\xa9"}\n'
+    found = list(iter_inputs(["-"], LIMITS, stdin=wrap(data)))  # type: ignore[operator]
+    assert reasons(found) == [None, "not_utf8", None]
+    assert found[2].payload["record"] == {"body": "café"}
+
+
+def test_stdin_as_text_with_a_bom() -> None:
+    found = list(iter_inputs(["-"], LIMITS, stdin=io.StringIO('\ufeff{"body": "a"}\n')))
+    assert reasons(found) == [None]
 
 
 @pytest.mark.parametrize(

@@ -77,6 +77,19 @@ def test_batcher_numbers_items_and_skips_blank_lines() -> None:
     assert sent[0][1].kind is Kind.INVALID and sent[0][1].payload["reason"] == "invalid_json"
 
 
+def test_a_bom_is_dropped_and_a_line_not_utf8_is_rejected_alone() -> None:
+    """``ingest enqueue -``: strict per line, never replacement characters in a record."""
+    sent, batcher = collector()
+    lines = [b'\xef\xbb\xbf{"body": "one"}', b'{"body": "caf\xe9"}', b'{"body": "caf\xc3\xa9"}']
+    batcher.add(lines, now=0.0)
+    batcher.flush(now=0.0, force=True)
+    [batch] = sent
+    assert batch[0].kind is Kind.RECORD and batch[0].payload["record"] == {"body": "one"}
+    assert batch[1].kind is Kind.INVALID and batch[1].payload["reason"] == "not_utf8"
+    assert batch[1].source == "stdin:2"
+    assert batch[2].payload["record"] == {"body": "café"}
+
+
 def test_pump_reads_a_pipe_to_its_end() -> None:
     read_fd, write_fd = os.pipe()
     os.write(write_fd, b'{"body": "a"}\n{"body": "b"}\n{"body": "c"}\n{"body": "d"}')

@@ -70,7 +70,10 @@ REASONS: dict[Reason, tuple[str, str]] = {
         "raise the limit or split the input",
     ),
     Reason.BINARY: ("the file contains NUL bytes", "give text, HTML, JSON or a feed"),
-    Reason.NOT_UTF8: ("the text is not valid UTF-8", "re-encode it as UTF-8"),
+    Reason.NOT_UTF8: (
+        "not UTF-8, and its encoding is neither declared nor detectable",
+        "declare its charset or re-encode it as UTF-8",
+    ),
     Reason.UNSUPPORTED_TYPE: ("unknown file extension", "see the input kinds table"),
     Reason.UNSUPPORTED_KIND: ("a message item of an unknown kind", "upgrade the workers"),
     Reason.INVALID_JSON: ("the JSON (or JSON line) does not parse", "fix the JSON"),

@@ -1,4 +1,4 @@
-"""Feed polling: conditional GET, only entries never seen before, backoff for failing feeds.
+"""Feed polling: conditional GET, only new or changed entries, backoff for failing feeds.
 
 The decisions (which entries are new, when a feed is polled next) are small pure functions
 with the clock passed in; the fetch, the store and the publisher are at the edges. Used by
@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,7 +27,7 @@ from worker.ingest.feed_list import FeedSource, configured_feeds
 from worker.pipeline.normalise import canonical_url
 from worker.readers.feeds import looks_like_feed, read_feed
 from worker.readers.fetch import FetchPolicy, fetch_once
-from worker.store.feeds import PollRecord, SourceStore
+from worker.store.feeds import PollRecord, SourceStore, to_claim
 
 if TYPE_CHECKING:
     from worker.ingest.runtime import Runtime
@@ -42,6 +43,12 @@ _MAX_KEY = 1000
 class Entry:
     key: str  # "guid:..." or "url:<canonical link>" (or "hash:..." when it has neither)
     found: Found
+    version: str = ""  # entry_version of its record; computed from ``found`` when not given
+
+    def __post_init__(self) -> None:
+        if not self.version:
+            record = self.found.payload.get("record") or {}
+            object.__setattr__(self, "version", entry_version(record))
 
 
 def entry_key(record: dict[str, Any]) -> str:
@@ -59,15 +66,30 @@ def entry_key(record: dict[str, Any]) -> str:
     return key
 
 
-def new_entries(entries: Sequence[Entry], seen: set[str]) -> list[Entry]:
-    """Entries not seen before, first occurrence only (a feed may repeat an entry)."""
+def entry_version(record: Mapping[str, Any]) -> str:
+    """What makes a new revision of an entry: its title, text and dates (a hash)."""
+    fields = [record.get(f) for f in ("title", "body", "published_at", "updated_at")]
+    return hashlib.sha256(json.dumps(fields, default=str).encode()).hexdigest()
+
+
+def new_entries(entries: Sequence[Entry], seen: Mapping[str, str | None]) -> list[Entry]:
+    """Entries never seen, or seen at another version; first occurrence only (a feed may
+    repeat an entry). ``seen``: key -> version enqueued (None: before versions were kept,
+    taken as unchanged)."""
     fresh: list[Entry] = []
-    taken = set(seen)
+    taken: set[str] = set()
     for entry in entries:
         if entry.key not in taken:
             taken.add(entry.key)
-            fresh.append(entry)
+            if to_claim(seen, entry.key, entry.version):
+                fresh.append(entry)
     return fresh
+
+
+def unversioned(entries: Sequence[Entry], seen: Mapping[str, str | None]) -> list[tuple[str, str]]:
+    """(key, version) of the entries seen before versions were kept: their version to record."""
+    todo = {e.key: e.version for e in entries if e.key in seen and seen[e.key] is None}
+    return list(todo.items())
 
 
 def backoff_delay(interval: float, failures: int, cap: float) -> float:
@@ -104,6 +126,7 @@ class FeedPage:
     not_modified: bool
     validators: Validators
     data: bytes = b""
+    content_type: str = ""  # the response's header: its charset decodes the feed
 
 
 def conditional_get(
@@ -113,7 +136,7 @@ def conditional_get(
     page = fetch_once(client, url, policy, validators.headers())
     if page.status == 304:
         return FeedPage(page.url, True, validators)
-    return FeedPage(page.url, False, Validators(*page.validators), page.data)
+    return FeedPage(page.url, False, Validators(*page.validators), page.data, page.content_type)
 
 
 def feed_entries(page: FeedPage, name: str, max_entries: int, fetch_pages: bool) -> list[Entry]:
@@ -121,7 +144,8 @@ def feed_entries(page: FeedPage, name: str, max_entries: int, fetch_pages: bool)
     if not looks_like_feed(page.data):
         raise PermanentError("the response is not RSS or Atom", reason=Reason.NOT_A_FEED)
     entries: list[Entry] = []
-    for found in read_feed(page.data, page.url, max_entries):
+    # Relative entry links are resolved against the URL the feed came from (after redirects).
+    for found in read_feed(page.data, page.url, max_entries, page.url, page.content_type):
         if found.kind is Kind.INVALID:
             if found.payload["reason"] not in ("empty_feed", "too_many_entries"):
                 raise PermanentError(found.payload["message"], reason=found.payload["reason"])
@@ -132,10 +156,10 @@ def feed_entries(page: FeedPage, name: str, max_entries: int, fetch_pages: bool)
 
 def _entry(found: Found, source: str, fetch_pages: bool) -> Entry:
     record = found.payload["record"]
-    key = entry_key(record)
+    key, version = entry_key(record), entry_version(record)
     if fetch_pages and record.get("url"):
-        return Entry(key, Found(source, Kind.URL, {"url": record["url"]}))
-    return Entry(key, Found(source, found.kind, found.payload))
+        return Entry(key, Found(source, Kind.URL, {"url": record["url"]}), version)
+    return Entry(key, Found(source, found.kind, found.payload), version)
 
 
 # -- one poll ------------------------------------------------------------------------------
@@ -182,15 +206,18 @@ def _fetch_and_enqueue(
 
 
 def enqueue_new(name: str, entries: Sequence[Entry], ctx: PollContext, now: datetime) -> int:
-    """Mark the new entries seen and register them (one transaction), then publish them."""
-    fresh = new_entries(entries, ctx.store.seen_keys(name, [e.key for e in entries]))
-    if not fresh:
+    """Mark the new and changed entries seen at their version and register them (one
+    transaction), then publish them; returns how many were enqueued."""
+    seen = ctx.store.seen_keys(name, [e.key for e in entries])
+    fresh, adopt = new_entries(entries, seen), unversioned(entries, seen)
+    if not fresh and not adopt:
         return 0
     run_id = ctx.new_run_id()
-    pairs = [
-        (e.key, RawItem.from_found(e.found, item_key(run_id, n), now)) for n, e in enumerate(fresh)
+    claims = [
+        (e.key, e.version, RawItem.from_found(e.found, item_key(run_id, n), now))
+        for n, e in enumerate(fresh)
     ]
-    claimed = ctx.store.claim_entries(name, pairs, now)
+    claimed = ctx.store.claim_entries(name, claims, now, adopt)
     if claimed:
         ctx.publish(claimed, run_id)
     return len(claimed)

@@ -9,21 +9,25 @@ from typing import Any
 from worker.core.keys import new_run_id
 from worker.core.models import Kind, RawItem
 from worker.ingest.batch import fetch_batch, process_batch
-from worker.ingest.publish import batched, read_items
+from worker.ingest.publish import batched, estimate_items, read_items
 from worker.ingest.runtime import Runtime
 
 
 def run_inprocess(
     targets: Sequence[str],
     runtime: Runtime,
-    start: Callable[[int], None] = lambda total: None,
+    start: Callable[[int | None], None] = lambda total: None,
     tick: Callable[[int], None] = lambda n: None,
 ) -> dict[str, Any]:
-    """Ingest ``targets`` batch by batch; returns the run's outcome counts from the store."""
+    """Ingest ``targets`` batch by batch; returns the run's outcome counts from the store.
+
+    Read lazily, one batch in memory at a time: memory does not grow with the input. The
+    progress total is an estimate (lines, feed entries, files; None for stdin)."""
     run_id = new_run_id()
-    items = list(read_items(targets, runtime.settings, run_id))
-    start(len(items))
-    for batch in batched(items, runtime.settings.batch_size):
+    start(estimate_items(targets))
+    for batch in batched(
+        read_items(targets, runtime.settings, run_id), runtime.settings.batch_size
+    ):
         run_batch_here(batch, runtime)
         tick(len(batch))
     return {"run_id": run_id, **runtime.store.stats(run_id)}

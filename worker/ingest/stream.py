@@ -28,7 +28,7 @@ from worker.core.errors import ConfigError
 from worker.core.keys import item_key
 from worker.core.models import RawItem
 from worker.core.settings import Settings
-from worker.readers.records import TOO_LONG, parse_line
+from worker.readers.records import TOO_LONG, decode_line, parse_line
 
 FILE_POLL = 0.05  # seconds between two looks at a followed file that has not grown
 IDLE_WAIT = 0.25  # longest sleep with nothing pending: how soon a stop request is seen
@@ -181,8 +181,11 @@ class Batcher:
             self.result.batches += 1
 
     def _item(self, raw: bytes) -> RawItem:
-        line = raw.decode("utf-8", errors="replace")
-        found = parse_line(line, f"{self.cfg.source}:{self.result.lines}", self.cfg.max_line_bytes)
+        # Strict, line by line: bytes that are not UTF-8 make this line ``not_utf8`` instead
+        # of a record with replacement characters in it.
+        found = parse_line(
+            decode_line(raw), f"{self.cfg.source}:{self.result.lines}", self.cfg.max_line_bytes
+        )
         key = item_key(self.cfg.run_id, self.cfg.start_seq + self.result.items + len(self.pending))
         return RawItem(
             item_key=key, source=found.source, kind=found.kind, payload=found.payload,

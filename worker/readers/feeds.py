@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urljoin
 
 import feedparser
 import lxml.html
 
 from worker.core.errors import Reason
 from worker.core.models import Found, Kind, invalid
+from worker.readers.charset import decode_text
 from worker.readers.records import unstorable
 
 # A DTD that declares entities is how billion-laughs and external-entity attacks start;
@@ -40,11 +43,23 @@ def declares_entities(data: bytes) -> bool:
     return _ENTITY_DECL.search(wide) is not None
 
 
-def read_feed(data: bytes, source: str, max_entries: int) -> Iterator[Found]:
+def read_feed(
+    data: bytes,
+    source: str,
+    max_entries: int,
+    base: str | None = None,
+    content_type: str | None = None,
+) -> Iterator[Found]:
+    """The entries of a feed. ``base``: the URL it came from, that relative entry links
+    are resolved against (a file has none: its relative links stay as they are, unless
+    the feed's ``xml:base`` makes them absolute); ``content_type``: the HTTP header."""
     if declares_entities(data):
         yield invalid(source, Reason.XML_ENTITIES, "feeds with entity declarations are refused")
         return
-    parsed = feedparser.parse(data, sanitize_html=True, resolve_relative_uris=False)
+    parsed = _parse(data, source, content_type)
+    if isinstance(parsed, Found):
+        yield parsed
+        return
     entries = parsed.entries
     if not entries:
         # no feed version recognised (an empty or foreign document): not a feed at all
@@ -54,7 +69,7 @@ def read_feed(data: bytes, source: str, max_entries: int) -> Iterator[Found]:
         yield invalid(source, reason, str(parsed.get("bozo_exception") or "no entries"))
         return
     for n, entry in enumerate(entries[:max_entries]):
-        record = entry_record(entry, parsed.feed)
+        record = entry_record(entry, parsed.feed, base)
         problem = unstorable(record)
         if problem is not None:
             yield invalid(f"{source}#{n}", Reason.BAD_FIELD, problem)
@@ -66,21 +81,56 @@ def read_feed(data: bytes, source: str, max_entries: int) -> Iterator[Found]:
         )
 
 
-def entry_record(entry: Any, feed: Any) -> dict[str, Any]:
+def _parse(data: bytes, source: str, content_type: str | None) -> Any:
+    """feedparser on the text our charset policy found, handed over as UTF-8.
+
+    The header says UTF-8 so that feedparser trusts it over the document's own (now
+    stale) declaration. A stream, never bytes: feedparser tries to open bytes as a path.
+    No ``content-location``: feedparser would resolve the GUIDs too (``g-1`` would become
+    ``http://host/g-1``), changing entry keys; links are resolved in ``entry_record``."""
+    text = decode_text(data, source, "xml", content_type)
+    if isinstance(text, Found):
+        return text
+    headers = {"content-type": "application/xml; charset=utf-8"}
+    utf8 = io.BytesIO(text.encode("utf-8"))
+    return feedparser.parse(
+        utf8, response_headers=headers, sanitize_html=True, resolve_relative_uris=False
+    )
+
+
+def entry_record(entry: Any, feed: Any, base: str | None = None) -> dict[str, Any]:
     """An entry in the record shape the parser knows (id, url, title, body, ...)."""
     content = entry.get("content") or []
     html = content[0].get("value", "") if content else entry.get("summary", "")
     authors = [a.get("name") for a in entry.get("authors", []) if a.get("name")]
+    link = absolute(entry.get("link"), base)
+    guid = entry.get("id")
+    # dict.get: feedparser's own ``get("updated")`` falls back to ``published`` (and warns).
+    updated = dict.get(entry, "updated")
+    published = entry.get("published") or updated
     record: dict[str, Any] = {
-        "id": entry.get("id") or entry.get("link"),
-        "url": entry.get("link"),
+        # A GUID that only repeats the link (a permalink) is the link, resolved.
+        "id": link if guid in (None, "", entry.get("link")) else guid,
+        "url": link,
         "title": entry.get("title", ""),
         "body": html_to_text(html),
-        "published_at": entry.get("published") or entry.get("updated"),
+        "published_at": published,
+        # Kept apart from published_at: a new ``updated`` makes a new entry version.
+        "updated_at": updated if updated != published else None,
         "authors": authors,
         "feed_title": feed.get("title"),
     }
     return {k: v for k, v in record.items() if v not in (None, [], "")}
+
+
+def absolute(link: str | None, base: str | None) -> str | None:
+    """``link`` resolved against the feed's URL; as it is without one, or when malformed."""
+    if not link or not base:
+        return link
+    try:
+        return urljoin(base, link.strip())
+    except ValueError:  # e.g. an unclosed IPv6 bracket: left for the URL check to refuse
+        return link
 
 
 def html_to_text(fragment: str) -> str:

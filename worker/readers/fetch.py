@@ -14,9 +14,9 @@ import httpx
 from worker.core.errors import PermanentError, Reason, TransientError
 from worker.core.models import Found, Kind
 from worker.core.retry import backoff
+from worker.readers.charset import decode_text
 from worker.readers.decoding import ACCEPT_ENCODING, BoundedDecoder
 from worker.readers.feeds import looks_like_feed, read_feed
-from worker.readers.files import decode_text
 from worker.readers.guard import IPAddress, check_url
 from worker.readers.pinning import PinnedTransport, connect_host, pinned
 
@@ -65,12 +65,16 @@ def make_client(policy: FetchPolicy, verify: ssl.SSLContext | bool = True) -> ht
 def fetch_items(
     client: httpx.Client, url: str, policy: FetchPolicy, sleep: Callable[[float], None] = time.sleep
 ) -> Iterator[Found]:
-    """The page as one HTML item, or a feed as its entries."""
+    """The page as one HTML item, or a feed as its entries (links resolved against it).
+
+    Decoded by the one charset policy: BOM, the header's charset, the page's own, UTF-8,
+    detection."""
     page = fetch_with_retries(client, url, policy, sleep)
     if "xml" in page.content_type or looks_like_feed(page.data):
-        yield from read_feed(page.data, page.url, policy.max_feed_entries)
+        ctype = page.content_type
+        yield from read_feed(page.data, page.url, policy.max_feed_entries, page.url, ctype)
         return
-    text = decode_text(page.data, page.url)
+    text = decode_text(page.data, page.url, "html", page.content_type)
     if isinstance(text, Found):
         yield text
     else:

@@ -2,7 +2,9 @@
 
 What a path is (a link out of the folder, a FIFO, a device) is decided before anything is
 opened, in ``worker.readers.paths``; lines of JSONL and of stdin are read with a bound, so
-a 300 MB line costs a few megabytes before it is rejected.
+a 300 MB line costs a few megabytes before it is rejected. Text, HTML and feeds are decoded
+by the one policy of ``worker.readers.charset``; JSON and JSON lines are UTF-8 (a BOM is
+dropped), one line at a time.
 """
 
 from __future__ import annotations
@@ -17,9 +19,10 @@ from typing import BinaryIO, TextIO, cast
 
 from worker.core.errors import Reason
 from worker.core.models import Found, Kind, invalid
+from worker.readers.charset import Markup, decode_text
 from worker.readers.feeds import looks_like_feed, read_feed
 from worker.readers.paths import folder_entries, open_regular, regular_target, source_name
-from worker.readers.records import NOT_UTF8, TOO_LONG, read_json, read_jsonl
+from worker.readers.records import TOO_LONG, decode_line, read_json, read_jsonl
 
 __all__ = ["Limits", "decode_text", "iter_inputs", "iter_path", "read_file", "source_name"]
 
@@ -50,10 +53,15 @@ def iter_inputs(
 
 
 def read_stdin(stream: TextIO | BinaryIO, max_line_bytes: int) -> Iterator[Found]:
-    """JSON lines, read as bytes with a bound per line (text already in memory as it is)."""
+    """JSON lines, read as bytes with a bound per line (text already in memory as it is).
+
+    Each line is decoded on its own, so one that is not UTF-8 is one ``not_utf8`` item
+    (never a decoding error that ends the run); a BOM before a line is dropped."""
     binary = getattr(stream, "buffer", stream)
     if isinstance(binary, io.TextIOBase):  # e.g. a StringIO: nothing left to bound
-        yield from read_jsonl(binary, "stdin", max_line_bytes)
+        yield from read_jsonl(
+            (line.removeprefix("\ufeff") for line in binary), "stdin", max_line_bytes
+        )
     else:
         lines = bounded_lines(cast(BinaryIO, binary), max_line_bytes, "stdin")
         yield from read_jsonl(lines, "stdin", max_line_bytes)
@@ -90,11 +98,18 @@ def read_file(path: Path, limits: Limits, root: Path | None = None) -> Iterator[
     if suffix in FEED_SUFFIXES or (suffix not in KNOWN_SUFFIXES and looks_like_feed(data)):
         yield from read_feed(data, source, limits.max_feed_entries)
         return
-    text = decode_text(data, source)
+    text = decode_text(data, source, _markup(suffix))
     if isinstance(text, Found):
         yield text
     else:
         yield from _items_from_text(text, suffix, source, limits)
+
+
+def _markup(suffix: str) -> Markup:
+    """How a file declares its encoding: HTML in a meta tag; JSON is UTF-8 by definition."""
+    if suffix in HTML_SUFFIXES:
+        return "html"
+    return "json" if suffix in JSONL_SUFFIXES | {".json"} else "text"
 
 
 def _items_from_text(text: str, suffix: str, source: str, limits: Limits) -> Iterator[Found]:
@@ -125,15 +140,12 @@ def bounded_lines(handle: BinaryIO, limit: int, source: str) -> Iterator[str]:
     A line over the limit or not UTF-8 comes out as a marker that ``parse_line`` rejects
     with its reason, so the line numbers of the good lines around it stay right.
     """
-    for number, raw in enumerate(iter(lambda: handle.readline(limit + 1), b""), start=1):
+    for raw in iter(lambda: handle.readline(limit + 1), b""):
         if len(raw) > limit and not raw.endswith(b"\n"):
             _skip_rest_of_line(handle)
             yield TOO_LONG
             continue
-        try:
-            yield raw.decode("utf-8-sig" if number == 1 else "utf-8")
-        except UnicodeDecodeError:
-            yield NOT_UTF8
+        yield decode_line(raw)
 
 
 def _skip_rest_of_line(handle: BinaryIO) -> None:
@@ -159,14 +171,3 @@ def _read_bytes(path: Path, source: str, limit: int) -> bytes | Found:
             source, Reason.TOO_LARGE, f"{max(size, len(data))} bytes; the limit is {limit}"
         )
     return data
-
-
-def decode_text(data: bytes, source: str) -> str | Found:
-    """UTF-8 text (a BOM is fine); NUL bytes or invalid UTF-8 mean binary."""
-    # Anywhere, not only near the start: no store keeps U+0000 in text (PostgreSQL refuses it).
-    if b"\x00" in data:
-        return invalid(source, Reason.BINARY, "contains NUL bytes: not a text file")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return invalid(source, Reason.NOT_UTF8, f"not UTF-8 text: {exc.reason} at byte {exc.start}")

@@ -41,6 +41,17 @@ TOO_LONG = "\x00too_long"
 NOT_UTF8 = "\x00not_utf8"
 
 
+def decode_line(raw: bytes) -> str:
+    """A JSON line as text (JSON is UTF-8: nothing is guessed), or the ``NOT_UTF8`` marker.
+
+    A BOM is dropped before any line, not only the first: ``cat a.jsonl b.jsonl`` puts
+    b's BOM mid-stream, and no JSON value can start with U+FEFF anyway."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return NOT_UTF8
+
+
 def parse_line(line: str, source: str, max_line_bytes: int) -> Found:
     if line == TOO_LONG:
         return invalid(source, Reason.TOO_LARGE, f"line over {max_line_bytes} bytes")

@@ -7,7 +7,7 @@ is accounted for and will not be enqueued again) or neither does (it will be, on
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -119,28 +119,43 @@ class SourceStore:
         with self._write() as conn:
             conn.execute(_update_feed(name).values(**values))
 
-    def seen_keys(self, source: str, keys: Sequence[str]) -> set[str]:
+    def seen_keys(self, source: str, keys: Sequence[str]) -> dict[str, str | None]:
+        """The keys already seen, each with the version enqueued (None: from before
+        versions were kept)."""
         with self._read() as conn:
             return _seen(conn, source, keys)
 
     def claim_entries(
-        self, source: str, pairs: Sequence[tuple[str, RawItem]], now: datetime
+        self,
+        source: str,
+        claims: Sequence[tuple[str, str, RawItem]],
+        now: datetime,
+        adopt: Sequence[tuple[str, str]] = (),
     ) -> list[RawItem]:
-        """Mark entries seen and register their items as pending, in one transaction.
+        """Mark entries (key, version, item) seen at that version and register their items
+        as pending, in one transaction; ``adopt`` (key, version): record the version of
+        entries seen before versions were kept, enqueueing nothing.
 
-        Returns the items of entries nobody had claimed yet (another poller may have won a
-        race for some): only those are to be published.
+        Returns the items of the entries still to claim once inside the transaction
+        (another poller may have won a race for some): only those are to be published.
         """
-        if not pairs:
+        if not claims and not adopt:
             return []
         with self._write() as conn:
-            seen = _seen(conn, source, [key for key, _ in pairs])
-            fresh = [(key, item) for key, item in pairs if key not in seen]
+            seen = _seen(conn, source, [key for key, _, _ in claims])
+            wanted = [c for c in claims if to_claim(seen, c[0], c[1])]
+            fresh = [c for c in wanted if c[0] not in seen]
             if fresh:
-                rows = [_seen_row(source, key, item, now) for key, item in fresh]
+                rows = [_seen_row(source, key, version, item, now) for key, version, item in fresh]
                 conn.execute(seen_entries.insert(), rows)
-                register_items(conn, [item for _, item in fresh], now)
-            return [item for _, item in fresh]
+            # In feed order: new entries, and revisions still at the version read above.
+            won = [c[2] for c in wanted if c[0] not in seen or _revise(conn, source, seen, c, now)]
+            for key, version in adopt:
+                stmt = _seen_entry(source, key).where(seen_entries.c.version.is_(None))
+                conn.execute(stmt.values(version=version))
+            if won:
+                register_items(conn, won, now)
+            return won
 
     # -- watched files -------------------------------------------------------------------
 
@@ -179,18 +194,51 @@ def _update_feed(name: str) -> Any:
     return update(feed_sources).where(feed_sources.c.name == name)
 
 
-def _seen(conn: Connection, source: str, keys: Sequence[str]) -> set[str]:
-    found: set[str] = set()
+def to_claim(seen: Mapping[str, str | None], key: str, version: str) -> bool:
+    """An entry is enqueued when never seen, or seen at another version (a revision).
+
+    Seen without a version (enqueued before versions were kept): taken as unchanged, or
+    every entry of every feed would be enqueued again on the first poll after upgrading."""
+    if key not in seen:
+        return True
+    known = seen[key]
+    return known is not None and known != version
+
+
+def _seen(conn: Connection, source: str, keys: Sequence[str]) -> dict[str, str | None]:
+    found: dict[str, str | None] = {}
     for part in chunks(set(keys)):
-        query = select(seen_entries.c.entry_key).where(
+        query = select(seen_entries.c.entry_key, seen_entries.c.version).where(
             seen_entries.c.source == source, seen_entries.c.entry_key.in_(part)
         )
-        found.update(str(k) for k in conn.execute(query).scalars())
+        found.update((str(k), v) for k, v in conn.execute(query))
     return found
 
 
-def _seen_row(source: str, key: str, item: RawItem, now: datetime) -> dict[str, Any]:
-    return {"source": source, "entry_key": key, "item_key": item.item_key, "seen_at": now}
+def _revise(
+    conn: Connection,
+    source: str,
+    seen: Mapping[str, str | None],
+    claim: tuple[str, str, RawItem],
+    now: datetime,
+) -> bool:
+    """Move a seen entry to its new version, if it is still at the version read: of two
+    pollers racing for one revision, the second finds the row moved on and enqueues nothing."""
+    key, version, item = claim
+    stmt = _seen_entry(source, key).where(seen_entries.c.version == seen[key])
+    values = {"version": version, "item_key": item.item_key, "seen_at": now}
+    return bool(conn.execute(stmt.values(**values)).rowcount)
+
+
+def _seen_entry(source: str, key: str) -> Any:
+    return update(seen_entries).where(
+        seen_entries.c.source == source, seen_entries.c.entry_key == key
+    )
+
+
+def _seen_row(source: str, key: str, version: str, item: RawItem, now: datetime) -> dict[str, Any]:
+    return {"source": source, "entry_key": key, "item_key": item.item_key, "seen_at": now,
+            "version": version}  # fmt: skip
 
 
 def _aware_row(row: dict[str, Any]) -> dict[str, Any]:
