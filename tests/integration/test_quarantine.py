@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import pickle
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
 from tests.support import run_cli, wait_until, workers
+from worker.core.models import MAX_TRACEBACK_CHARS, Kind, Prepared, RawItem
 from worker.store import Store
 
 pytestmark = pytest.mark.integration
@@ -39,10 +41,13 @@ def test_poison_item_is_quarantined_then_replayed(
         assert result.returncode == 0, result.stderr
         stats = store.stats()
         assert stats["by_status"] == {"stored": 2, "rejected": 1}
-        assert stats["by_reason"] == {"quarantined": 1}
+        # A refused row is a data error, not an outage: no retries, kept for replay.
+        assert stats["by_reason"] == {"store_refused": 1}
         (entry,) = store.quarantine_list()
-        assert entry["error_class"] == "TransientError" and entry["attempts"] == 2
+        assert entry["error_class"] == "StoreRefused" and entry["attempts"] == 1
         assert "storage policy" in entry["message"]
+        shown = store.quarantine_get(entry["id"])
+        assert shown is not None and "StoreRefused" in shown["traceback"]
 
         with store.engine.begin() as conn:
             conn.execute(text("DROP TRIGGER poison"))  # the cause is removed
@@ -75,3 +80,73 @@ def test_pickle_message_is_refused_and_recorded(env: dict[str, str], store: Stor
         assert wait_until(lambda: store.refused_count() == 1, 30)
         assert "ContentDisallowed" in worker.log() or "refused" in worker.log().lower()
     assert store.stats()["items"] == 0
+
+
+def _quarantined_item(key: str) -> Prepared:
+    """An item quarantined by a real exception raised two frames down."""
+    item = RawItem(item_key=key, source="t", kind=Kind.RECORD, payload={"record": {"body": "b"}})
+
+    def inner_stage() -> None:
+        raise KeyError("the missing piece")
+
+    def outer_stage() -> None:
+        try:
+            inner_stage()
+        except KeyError as exc:
+            raise RuntimeError("the stage broke") from exc
+
+    try:
+        outer_stage()
+    except RuntimeError as exc:
+        return Prepared(item).quarantine(exc)
+    raise AssertionError("unreachable")
+
+
+def test_quarantine_keeps_the_traceback_and_finds_entries_by_key(
+    store: Store, store_url: str
+) -> None:
+    now = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
+    failed = _quarantined_item("run-7-0000003")
+    store.register([failed.item], now)
+    store.commit([failed], now)
+    (listed,) = store.quarantine_list()
+    assert "traceback" not in listed  # the list stays small; `show` has it
+    by_id = store.quarantine_get(listed["id"])
+    by_key = store.quarantine_get_by_key("run-7-0000003")
+    assert by_id == by_key and by_id is not None
+    trace = by_id["traceback"]
+    for part in ("inner_stage", "KeyError: 'the missing piece'", "RuntimeError: the stage broke"):
+        assert part in trace
+    assert store.quarantine_get_by_key("run-7-0000099") is None
+
+    env = {"INGEST_STORE_URL": store_url}
+    for entry in (str(listed["id"]), "run-7-0000003"):
+        shown = run_cli(["quarantine", "show", entry], env)
+        assert shown.returncode == 0, shown.stderr
+        assert "traceback:\nTraceback (most recent call last)" in shown.stdout
+        assert '"item_key": "run-7-0000003"' in shown.stdout
+    as_json = run_cli(["quarantine", "show", "--json", "run-7-0000003"], env)
+    assert json.loads(as_json.stdout)["traceback"] == trace
+    missing = run_cli(["quarantine", "show", "run-7-0000099"], env)
+    assert missing.returncode != 0 and "no quarantine entry run-7-0000099" in missing.stderr
+
+
+def test_quarantine_traceback_keeps_its_end_within_bounds() -> None:
+    def chain(n: int) -> None:
+        """``n`` exceptions, each raised while handling the one before: a long traceback."""
+        try:
+            if n == 0:
+                raise KeyError("first of all")
+            chain(n - 1)
+        except Exception as exc:
+            raise ValueError(f"at depth {n}") from exc
+
+    try:
+        chain(100)
+    except ValueError as exc:
+        failed = Prepared(RawItem(item_key="k", source="t", kind=Kind.TEXT, payload={}))
+        failed.quarantine(exc)
+    assert failed.traceback is not None
+    assert len(failed.traceback) <= MAX_TRACEBACK_CHARS + 10
+    assert failed.traceback.startswith("...\n")
+    assert failed.traceback.rstrip().endswith("ValueError: at depth 100")  # where it ended

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -140,3 +141,46 @@ def test_typographic_apostrophes_make_no_entities(models: dict[str, Any]) -> Non
     body = "Il n’a pas dit qu’il viendrait, s’il pleut. L’Élysée n’a rien confirmé."
     result = enrich_batch([EnrichInput("", body, "fr", None)], models)[0]
     assert all("’" not in e["text"] for e in result["entities"])
+
+
+# --- long bodies: NER in chunks ----------------------------------------------------------
+
+
+@pytest.fixture
+def short_model(models: dict[str, Any]) -> Iterator[Any]:
+    """The French model made to refuse texts over 5,000 characters, as it refuses a 1.2 M
+    body over its default 1,000,000 (E088): a long body without paying for one."""
+    nlp = models["fr"]
+    saved = nlp.max_length
+    nlp.max_length = 5_000
+    yield nlp
+    nlp.max_length = saved
+
+
+def test_body_over_max_length_is_enriched_in_chunks(
+    models: dict[str, Any], short_model: Any
+) -> None:
+    body = seed_input().body.strip()
+    long = "\n".join([body] * 6)  # about 14,000 characters, each copy its own paragraphs
+    assert len(long) > short_model.max_length
+    with pytest.raises(ValueError, match="E088"):
+        short_model(long)  # what happened before chunking
+    (result,) = enrich_batch([EnrichInput("t", long, "fr", None)], models)
+    assert result["entities_status"] == "ok"
+    persons = {e["text"]: e for e in result["entities"] if e["label"] == "PER"}
+    assert set(PERSONS) <= set(persons)
+    assert persons["Dmitri Peskov"]["count"] == 5 * 6  # every copy's mentions, merged
+    for entity in result["entities"]:  # offsets shifted by each chunk's start
+        start = entity["first_offset"]
+        assert any(long.startswith(m, start) for m in entity["mentions"]), entity
+
+
+def test_chunked_and_whole_bodies_give_the_same_entities(
+    models: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import worker.pipeline.enrich as enrich
+
+    whole = enrich_batch([seed_input()], models)[0]["entities"]
+    monkeypatch.setattr(enrich, "CHUNK_CHARS", 600)  # a cut every few paragraphs
+    chunked = enrich_batch([seed_input()], models)[0]["entities"]
+    assert chunked == whole

@@ -9,7 +9,7 @@ import pytest
 
 from worker.pipeline.enrich.dateline import find_dateline
 from worker.pipeline.enrich.dates import find_dates
-from worker.pipeline.enrich.entities import Mention, mention_index, merge_mentions
+from worker.pipeline.enrich.entities import Mention, mention_index, merge_mentions, split_chunks
 from worker.pipeline.enrich.keywords import extract_keywords
 from worker.pipeline.enrich.numbers import find_numbers
 from worker.pipeline.enrich.quotes import find_quotes
@@ -194,3 +194,32 @@ def test_apostrophes_keep_offsets_and_counts() -> None:
     assert len(normalise_apostrophes(text)) == len(text) and "’" not in normalise_apostrophes(text)
     assert word_count("l’Iran et Amir-Abdollahian") == 3
     assert reading_time_minutes(0) == 0 and reading_time_minutes(231) == 2
+
+
+@pytest.mark.parametrize("published", [date(1, 1, 1), date(9999, 12, 31), date(1, 1, 3)])
+def test_relative_dates_at_the_ends_of_the_calendar_stay_unresolved(published: date) -> None:
+    # "yesterday" on 0001-01-01 is no date Python can hold: unresolved, never OverflowError.
+    text = "hier, demain, yesterday, tomorrow, samedi dernier, next Saturday, Sunday, 3 janvier"
+    found = find_dates(text, published)
+    assert len(found) == 8
+    for mention in found:
+        value = mention["value"]
+        assert mention["resolved"] == (value is not None)
+        assert value is None or date.fromisoformat(value).year == published.year
+
+
+@pytest.mark.parametrize("limit", [1, 7, 50, 1000])
+def test_chunks_join_back_and_cut_at_paragraph_ends(limit: int) -> None:
+    text = "Premier paragraphe, assez court.\nDeuxième paragraphe un peu plus long que lui.\n" * 5
+    pieces = split_chunks(text, limit)
+    assert "".join(piece for _, piece in pieces) == text
+    assert all(text.startswith(piece, start) for start, piece in pieces)
+    assert all(len(piece) <= limit for _, piece in pieces)
+    if limit >= 50:  # room for a whole paragraph: every cut is after a newline
+        assert all(piece.endswith("\n") for _, piece in pieces)
+
+
+def test_chunks_of_a_short_or_empty_text() -> None:
+    assert split_chunks("court", 100) == [(0, "court")]
+    assert split_chunks("", 100) == [(0, "")]
+    assert split_chunks("x" * 25, 10) == [(0, "x" * 10), (10, "x" * 10), (20, "x" * 5)]

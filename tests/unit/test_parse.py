@@ -143,6 +143,58 @@ def test_record_bad_field_types(fields: dict[str, Any]) -> None:
     assert reason_of(record(**fields)) == "bad_field"
 
 
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        ("0001-01-01T00:00:00Z", "before 1900"),
+        ("0001-01-01", "before 1900"),
+        ("1899-12-31T23:59:59+01:00", "before 1900"),
+        ("9999-12-31T23:59:59-05:00", "more than 2 days after the fetch"),
+        ("2024-06-04", "more than 2 days after the fetch"),
+        ("2024-06-03T12:00:01+00:00", "more than 2 days after the fetch"),
+        ("1970-01-01T01:00:00+01:00", "the Unix epoch (a zero timestamp)"),
+    ],
+)
+def test_record_implausible_date_is_dropped_with_a_note(value: str, why: str) -> None:
+    article = parse_item(record(body="Hier et demain.", published_at=value), NOW)
+    assert article.published_at is None
+    dropped = article.meta["dropped_date"]
+    assert dropped["why"] == why and dropped["source"] == "record"
+    assert dropped["value"].startswith(value[:10])
+
+
+@pytest.mark.parametrize("value", ["1900-01-01", "2024-06-03", "2024-06-03T12:00:00Z"])
+def test_record_dates_at_the_edges_are_kept(value: str) -> None:
+    article = parse_item(record(body="b", published_at=value), NOW)
+    assert article.published_at is not None and "dropped_date" not in article.meta
+
+
+def test_record_implausible_date_leaves_the_html_date() -> None:
+    html = (SEEDS / "020_museum.html").read_text(encoding="utf-8")
+    from_html = parse_item(record(html=html), NOW).published_at
+    assert from_html is not None
+    article = parse_item(record(html=html, published_at="0001-01-01"), NOW)
+    assert article.published_at == from_html
+    assert article.meta["dropped_date"]["value"] == "0001-01-01"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2024-05-01T10:00:00+05:30:15.123456", "2024-05-01T10:00:00+05:30"),
+        ("2024-05-01T10:00:00+05:30:45", "2024-05-01T10:00:00+05:31"),
+        ("2024-05-01T10:00:00-00:09:21", "2024-05-01T10:00:00-00:09"),
+        ("2024-05-01T10:00:00+23:59:59", "2024-05-01T10:00:00+23:59"),
+        ("2024-05-01T10:00:00+05:30", "2024-05-01T10:00:00+05:30"),
+    ],
+)
+def test_offset_with_seconds_is_rounded_to_minutes(value: str, expected: str) -> None:
+    # ISO 8601 and RFC 3339 have no seconds in an offset: the wall-clock time is kept.
+    article = parse_item(record(body="b", published_at=value), NOW)
+    assert isinstance(article.published_at, datetime)
+    assert article.published_at.isoformat() == expected
+
+
 def test_record_bad_date() -> None:
     assert reason_of(record(body="b", published_at="last tuesday")) == "bad_date"
 

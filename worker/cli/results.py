@@ -127,14 +127,28 @@ def quarantine_list(include_replayed: bool, limit: int) -> None:
 
 
 @quarantine.command("show")
-@click.argument("entry_id", type=int)
-def quarantine_show(entry_id: int) -> None:
-
+@click.argument("entry")
+@click.option("--json", "as_json", is_flag=True, help="One JSON document, traceback included.")
+def quarantine_show(entry: str, as_json: bool) -> None:
+    """One entry with its payload and traceback; ENTRY is its id or its item key."""
     with local_runtime(load_settings()) as runtime:
-        row = runtime.store.quarantine_get(entry_id)
+        row = _quarantine_entry(runtime.store, entry)
     if row is None:
-        raise click.ClickException(f"no quarantine entry {entry_id}")
+        raise click.ClickException(f"no quarantine entry {entry}")
+    if as_json:
+        click.echo(json.dumps(row, indent=2, ensure_ascii=False, default=str))
+        return
+    trace = row.pop("traceback", None)
     click.echo(json.dumps(row, indent=2, ensure_ascii=False, default=str))
+    # Printed as text after the entry: inside JSON its newlines would be "\n" escapes.
+    click.echo(f"\ntraceback:\n{trace.rstrip()}" if trace else "\ntraceback: none recorded")
+
+
+def _quarantine_entry(store: Store, entry: str) -> dict[str, Any] | None:
+    # Item keys are "<run id>-<sequence>", never all digits: all digits is an entry id.
+    if entry.isascii() and entry.isdigit():
+        return store.quarantine_get(int(entry))
+    return store.quarantine_get_by_key(entry)
 
 
 @quarantine.command("replay")

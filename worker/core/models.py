@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from traceback import format_exception
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -136,6 +137,7 @@ class Prepared:
     rejection: Outcome | None = None
     error_class: str | None = None  # set when the item goes to quarantine
     attempts: int = 1
+    traceback: str | None = None  # the END of the failure's traceback, for `quarantine show`
 
     def quarantine(
         self, exc: BaseException, attempts: int | None = None, reason: str = Reason.QUARANTINED
@@ -145,6 +147,17 @@ class Prepared:
         self.article, self.near = None, None
         self.rejection = Outcome.rejected(self.item.item_key, reason, message)
         self.error_class = type(exc).__name__
+        self.traceback = format_traceback(exc)
         if attempts is not None:
             self.attempts = attempts
         return self
+
+
+MAX_TRACEBACK_CHARS = 8000
+
+
+def format_traceback(exc: BaseException, limit: int = MAX_TRACEBACK_CHARS) -> str:
+    """``exc``'s traceback, chained causes included, cut to its last ``limit`` characters:
+    the innermost frames and the error line, which say where it broke, are at the end."""
+    text = "".join(format_exception(exc))
+    return text if len(text) <= limit else "...\n" + text[-limit:]

@@ -8,8 +8,9 @@ from typing import Any
 
 from worker.core.errors import PermanentError, Reason
 from worker.core.models import Article, Kind, RawItem
+from worker.pipeline.authors import clean_authors
 from worker.pipeline.extract import extract_html
-from worker.pipeline.normalise import parse_datetime
+from worker.pipeline.normalise import parse_datetime, settle_published
 
 KNOWN_FIELDS = frozenset(
     {"id", "url", "title", "body", "text", "html", "published_at", "source", "language", "authors"}
@@ -49,6 +50,10 @@ def _parse_html(item: RawItem, now: datetime) -> Article:
 
 def _article_from_html(item: RawItem, html: str, url: str | None, now: datetime) -> Article:
     page = extract_html(html, url=url, fetched_at=now)
+    published, dropped = settle_published(page.published_at, now)
+    meta: dict[str, Any] = {"extractor": page.extractor, "date_source": page.date_source}
+    if dropped is not None:
+        meta.update(date_source=None, dropped_date={**dropped, "source": page.date_source})
     return Article(
         item_key=item.item_key,
         source=item.source,
@@ -56,11 +61,11 @@ def _article_from_html(item: RawItem, html: str, url: str | None, now: datetime)
         url=url or page.canonical_url,
         title=page.title,
         body=page.body,
-        published_at=page.published_at,
+        published_at=published,
         authors=list(page.authors),
         site_name=page.site_name,
         declared_language=page.html_lang,
-        meta={"extractor": page.extractor, "date_source": page.date_source},
+        meta=meta,
     )
 
 
@@ -76,10 +81,10 @@ def _parse_record(item: RawItem, now: datetime) -> Article:
         article = Article(
             item_key=item.item_key, source=item.source, kind=item.kind, body=body or ""
         )
-    return _apply_record_fields(article, record)
+    return _apply_record_fields(article, record, now)
 
 
-def _apply_record_fields(article: Article, record: Mapping[str, Any]) -> Article:
+def _apply_record_fields(article: Article, record: Mapping[str, Any], now: datetime) -> Article:
     """Explicit record fields win over what was extracted from its HTML."""
     update: dict[str, Any] = {
         "external_id": _as_id(record.get("id")),
@@ -89,7 +94,7 @@ def _apply_record_fields(article: Article, record: Mapping[str, Any]) -> Article
         if record.get(field) not in (None, ""):
             update[field] = _optional_str(record, field)
     if record.get("published_at") not in (None, ""):
-        update["published_at"] = parse_datetime(record["published_at"])
+        update.update(_record_date(record["published_at"], article, now))
     if record.get("source"):
         update["source"] = _optional_str(record, "source")
     if record.get("language"):
@@ -99,11 +104,20 @@ def _apply_record_fields(article: Article, record: Mapping[str, Any]) -> Article
     return article.model_copy(update=update)
 
 
+def _record_date(value: object, article: Article, now: datetime) -> dict[str, Any]:
+    """The record's date, or a note that it was dropped: an implausible explicit date is
+    no better than none, so a date extracted from the record's HTML then stands."""
+    published, dropped = settle_published(parse_datetime(value), now)
+    if dropped is None:
+        return {"published_at": published}
+    return {"meta": {**article.meta, "dropped_date": {**dropped, "source": "record"}}}
+
+
 def _authors(value: object) -> list[str]:
     if isinstance(value, str):
-        return [value]
+        return clean_authors(value)
     if isinstance(value, list) and all(isinstance(a, str) for a in value):
-        return list(value)
+        return clean_authors(value)
     raise PermanentError("authors must be a string or a list of strings", reason=Reason.BAD_FIELD)
 
 

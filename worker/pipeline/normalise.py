@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import courlan
@@ -103,7 +104,83 @@ def _parse_date_string(text: str) -> datetime | date:
 
     try:
         return parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError) as exc:
+    except (TypeError, ValueError, IndexError, OverflowError) as exc:
         raise PermanentError(
             f"unreadable published_at: {text!r:.60}", reason=Reason.BAD_DATE
         ) from exc
+
+
+# Publication dates outside this window are page or feed defaults ("0001-01-01", a CMS's
+# "9999-12-31") or typos, not publication times: dropped with a note instead of stored.
+MIN_YEAR = 1900
+FUTURE_SLACK = timedelta(days=2)  # time zones and clock skew, not a scheduled article
+
+
+def implausible(value: datetime | date, now: datetime | None) -> str | None:
+    """Why ``value`` cannot be a publication date seen at ``now`` (None: it can).
+
+    Never raises: a comparison that overflows at the ends of the calendar is out of range.
+    """
+    if value.year < MIN_YEAR:
+        return f"before {MIN_YEAR}"
+    if _is_epoch(value):
+        return "the Unix epoch (a zero timestamp)"
+    if now is None:
+        return None
+    try:
+        latest = _aware(now) + FUTURE_SLACK
+        late = (
+            _aware(value) > latest
+            if isinstance(value, datetime)
+            else value > latest.date()  # a bare date: its day, wherever it was written
+        )
+    except (OverflowError, ValueError):
+        return "out of range"
+    return f"more than {FUTURE_SLACK.days} days after the fetch" if late else None
+
+
+def _is_epoch(value: datetime | date) -> bool:
+    """Timestamp 0, the value an unset date field renders as ("1970-01-01T01:00:00+01:00")."""
+    if isinstance(value, datetime):
+        return _aware(value) == _EPOCH
+    return value == _EPOCH.date()
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _aware(value: datetime) -> datetime:
+    # A naive value is read as UTC: nothing said otherwise, so any choice is a guess.
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def settle_published(
+    value: datetime | date | None, now: datetime | None
+) -> tuple[datetime | date | None, dict[str, Any] | None]:
+    """``value`` fit to store, or None and a note saying what was dropped and why.
+
+    An offset with seconds (``+05:30:15.123456``, what Python writes for a zone's local
+    mean time) is rounded to whole minutes, keeping the wall-clock time: ISO 8601 and
+    RFC 3339 have no seconds in offsets, and most readers of the export cannot parse them.
+    """
+    if value is None:
+        return None, None
+    why = implausible(value, now)
+    if why is not None:
+        return None, {"value": value.isoformat(), "why": why}
+    if isinstance(value, datetime):
+        return _whole_minute_offset(value), None
+    return value, None
+
+
+def _whole_minute_offset(value: datetime) -> datetime:
+    offset = value.utcoffset()
+    if offset is None or offset % _MINUTE == timedelta(0):
+        return value
+    # An offset must stay strictly inside +-24:00, which +23:59:59 would round up to.
+    minutes = max(-_MAX_OFFSET_MINUTES, min(_MAX_OFFSET_MINUTES, round(offset / _MINUTE)))
+    return value.replace(tzinfo=timezone(minutes * _MINUTE))
+
+
+_MINUTE = timedelta(minutes=1)
+_MAX_OFFSET_MINUTES = 24 * 60 - 1

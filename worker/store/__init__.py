@@ -192,6 +192,9 @@ class Store:
     def quarantine_get(self, entry_id: int) -> dict[str, Any] | None:
         return self._read(lambda conn: quarantine.get_quarantined(conn, entry_id))
 
+    def quarantine_get_by_key(self, item_key: str) -> dict[str, Any] | None:
+        return self._read(lambda conn: quarantine.get_quarantined_by_key(conn, item_key))
+
     def quarantine_take(self, ids: Sequence[int] | None, now: datetime) -> list[RawItem]:
         """Items to replay (all when ``ids`` is None), their ledger rows back to pending."""
         return self._write(lambda conn: quarantine.take_for_replay(conn, ids, now))

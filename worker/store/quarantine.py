@@ -24,6 +24,7 @@ def upsert_quarantine(conn: Connection, failed: Sequence[Prepared], now: datetim
         set_={
             "error_class": stmt.excluded.error_class,
             "message": stmt.excluded.message,
+            "traceback": stmt.excluded.traceback,
             "attempts": quarantine.c.attempts + stmt.excluded.attempts,
             "quarantined_at": stmt.excluded.quarantined_at,
             "replayed_at": None,
@@ -41,11 +42,12 @@ def _quarantine_row(p: Prepared, now: datetime) -> dict[str, Any]:
         "message": p.rejection.message or "",
         "attempts": p.attempts,
         "quarantined_at": now,
+        "traceback": p.traceback,
     }
 
 
 def list_quarantine(conn: Connection, limit: int, include_replayed: bool) -> list[dict[str, Any]]:
-    cols = [c for c in quarantine.c if c.name != "payload"]
+    cols = [c for c in quarantine.c if c.name not in ("payload", "traceback")]  # the big ones
     query = select(*cols).order_by(quarantine.c.id).limit(limit)
     if not include_replayed:
         query = query.where(quarantine.c.replayed_at.is_(None))
@@ -54,6 +56,13 @@ def list_quarantine(conn: Connection, limit: int, include_replayed: bool) -> lis
 
 def get_quarantined(conn: Connection, entry_id: int) -> dict[str, Any] | None:
     row = conn.execute(select(quarantine).where(quarantine.c.id == entry_id)).mappings().first()
+    return dict(row) if row else None
+
+
+def get_quarantined_by_key(conn: Connection, item_key: str) -> dict[str, Any] | None:
+    """The entry of one item (``item_key`` is unique in the quarantine)."""
+    query = select(quarantine).where(quarantine.c.item_key == item_key)
+    row = conn.execute(query).mappings().first()
     return dict(row) if row else None
 
 

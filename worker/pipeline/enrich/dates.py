@@ -105,13 +105,18 @@ def _nearest_year(month: int, day: int, published: date) -> str:
 
 
 def _relative(groups: dict[str, str], published: date | None) -> str | None:
+    """The day meant, or None (unresolved) without a publication date or when the day
+    falls off the calendar ("yesterday" on 0001-01-01 is no date Python can hold)."""
     if published is None:
         return None
-    if "relday" in groups:
-        days = DAY_WORDS[groups["relday"].lower().replace("’", "'")]
-        return (published + timedelta(days=days)).isoformat()
-    shift = groups.get("shift") or groups.get("after")
-    return _weekday(WEEKDAYS[groups["weekday"].lower()], shift, published).isoformat()
+    try:
+        if "relday" in groups:
+            days = DAY_WORDS[groups["relday"].lower().replace("’", "'")]
+            return (published + timedelta(days=days)).isoformat()
+        shift = groups.get("shift") or groups.get("after")
+        return _weekday(WEEKDAYS[groups["weekday"].lower()], shift, published).isoformat()
+    except OverflowError:
+        return None
 
 
 def _weekday(weekday: int, shift: str | None, published: date) -> date:

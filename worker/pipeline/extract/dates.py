@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 from dateutil import parser as dateparser
 from htmldate import find_date
 from lxml.html import HtmlElement
 
 from worker.pipeline.extract.metadata import PageMeta
+from worker.pipeline.normalise import implausible
 
 # Meta tags that carry the publication time, most specific first.
 META_KEYS = (
@@ -69,7 +70,7 @@ def parse_date(raw: object) -> datetime | None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return dateparser.parse(raw.strip(), tzinfos=TZINFOS)
-    except (ValueError, OverflowError):
+    except (ValueError, OverflowError, TypeError):
         return None
 
 
@@ -78,13 +79,8 @@ def _precision(value: datetime) -> int:
     return int(has_time) + int(value.tzinfo is not None)
 
 
-def _not_future(value: datetime, fetched_at: datetime | None) -> bool:
-    if fetched_at is None:
-        return True
-    # A naive value is read as UTC: the page gave no offset, so any choice is a guess.
-    as_aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-    fetched = fetched_at if fetched_at.tzinfo else fetched_at.replace(tzinfo=UTC)
-    return as_aware <= fetched
+def _plausible(value: datetime, fetched_at: datetime | None) -> bool:
+    return implausible(value, fetched_at) is None
 
 
 def declared_dates(tree: HtmlElement, meta: PageMeta) -> list[Dated]:
@@ -105,19 +101,27 @@ def declared_dates(tree: HtmlElement, meta: PageMeta) -> list[Dated]:
 def _fallback(tree: HtmlElement, fetched_at: datetime | None) -> Dated | None:
     try:
         raw = find_date(tree, original_date=True, max_date=fetched_at, outputformat="%Y-%m-%d")
-    except (ValueError, TypeError):
+    except Exception:  # a last-resort guess: its failure must not cost the page its body
         return None
     value = parse_date(raw)
     return Dated(value, "htmldate") if value else None
 
 
 def pick_date(tree: HtmlElement, meta: PageMeta, fetched_at: datetime | None) -> Dated | None:
-    """The most trusted date not after ``fetched_at``; when it gives only the day, a later
-    source with a time and offset for (about) that day refines it."""
-    valid = [d for d in declared_dates(tree, meta) if _not_future(d.value, fetched_at)]
+    """The most trusted plausible date (see ``normalise.implausible``); when it gives only
+    the day, a later source with a time and offset for (about) that day refines it.
+
+    A page that declares only implausible dates ("0001-01-01" from a CMS default) and has
+    no other date gets its most trusted one back, so that the article stage drops it with
+    a note saying what the page claimed (``meta["dropped_date"]``) instead of silently.
+    """
+    declared = declared_dates(tree, meta)
+    valid = [d for d in declared if _plausible(d.value, fetched_at)]
     if not valid:
         found = _fallback(tree, fetched_at)
-        return found if found and _not_future(found.value, fetched_at) else None
+        if found and _plausible(found.value, fetched_at):
+            return found
+        return declared[0] if declared else found
     best = valid[0]
     for other in valid[1:]:
         # A day-only value one day off a timestamp is usually the same instant seen in

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from worker.pipeline.authors import clean_authors
 from worker.pipeline.extract.metadata import PageMeta
-
-MAX_AUTHORS = 10
 
 
 def _names(node: Any) -> list[str]:
@@ -19,27 +18,24 @@ def _names(node: Any) -> list[str]:
     return []
 
 
-def _clean(names: list[str]) -> list[str]:
-    seen: dict[str, str] = {}
-    for raw in names:
-        name = " ".join(raw.split()).strip(" ,;")
-        # Profile URLs in article:author are not names.
-        if name and not name.startswith(("http://", "https://")) and len(name) < 80:
-            seen.setdefault(name.lower(), name)
-    return list(seen.values())[:MAX_AUTHORS]
-
-
 def pick_authors(meta: PageMeta) -> list[str]:
-    from_jsonld = _clean(_names(meta.jsonld.get("author")))
-    if from_jsonld:
-        return from_jsonld
-    raw = meta.meta.get("author") or meta.meta.get("article:author") or ""
-    return _clean(raw.replace(" and ", ",").split(","))
+    """Person names from JSON-LD, else from the author meta tags (bylines cleaned); the
+    site or its publisher named as the author is not a person."""
+    sites = {name.casefold() for name in _site_names(meta)}
+    from_jsonld = clean_authors(_names(meta.jsonld.get("author")))
+    from_tags = meta.meta.get("author") or meta.meta.get("article:author") or ""
+    for names in (from_jsonld, clean_authors(from_tags)):
+        people = [name for name in names if name.casefold() not in sites]
+        if people:
+            return people
+    return []
+
+
+def _site_names(meta: PageMeta) -> list[str]:
+    publisher = _names(meta.jsonld.get("publisher"))
+    found = (meta.meta.get("og:site_name"), *publisher, meta.meta.get("application-name"))
+    return [" ".join(name.split()) for name in found if name and name.strip()]
 
 
 def pick_site_name(meta: PageMeta) -> str | None:
-    publisher = _names(meta.jsonld.get("publisher"))
-    for candidate in (meta.meta.get("og:site_name"), *publisher, meta.meta.get("application-name")):
-        if candidate and candidate.strip():
-            return " ".join(candidate.split())
-    return None
+    return next(iter(_site_names(meta)), None)
