@@ -48,6 +48,7 @@ class Page:
     without: list[str] = field(default_factory=list)  # snippets it must not contain
     title: str | None = None
     date: str | None = None  # YYYY-MM-DD
+    label: str = ""  # how reports name the page (its URL, even when the item has none)
 
 
 def _every(keys: list[str], quick: int | None) -> list[str]:
@@ -67,7 +68,8 @@ def load_benchmark(corpus: Path = BENCHMARK, quick: int | None = None) -> list[P
             html = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
             html = decode_file(raw)
-        pages.append(Page(key, html, None, body=truth[key]["articleBody"]))
+        label = truth[key]["url"]
+        pages.append(Page(key, html, None, body=truth[key]["articleBody"], label=label))
     return pages
 
 
@@ -92,6 +94,7 @@ def load_trafilatura_eval(corpus: Path = TRAFILATURA_EVAL, quick: int | None = N
                 without=list(item["without"]),
                 title=item.get("title") or None,
                 date=item.get("date") or None,
+                label=key,
             )
         )
     return pages

@@ -1,8 +1,9 @@
 """HTML extraction stage: body, title, date, authors and site name from one page.
 
-The body is chosen between trafilatura (precision mode) and readability, with the page's
-own JSON-LD ``articleBody`` when it agrees with the visible text, then cleaned of
-boilerplate lines. Everything else comes from the page's declared metadata.
+The body is trafilatura's (balanced mode, its own fallbacks) on the page as a reader sees
+it, completed when the article is split in same-class parts, then cleaned of boilerplate
+lines. The title is the displayed headline when the page's titles confirm it, without the
+site's name. Everything else comes from the page's declared metadata.
 """
 
 from __future__ import annotations
@@ -12,8 +13,7 @@ from datetime import datetime
 from lxml.html import HtmlElement
 
 from worker.core.errors import PermanentError, Reason
-from worker.pipeline.extract import candidates
-from worker.pipeline.extract.body import choose, finish
+from worker.pipeline.extract.body import extract_body
 from worker.pipeline.extract.dates import pick_date
 from worker.pipeline.extract.dom import parse_html
 from worker.pipeline.extract.metadata import PageMeta, read_meta
@@ -47,16 +47,9 @@ def _headlines(meta: PageMeta) -> list[str]:
     return [meta.title_tag, meta.meta.get("og:title", ""), str(headline or ""), *meta.h1]
 
 
-def _body(tree: HtmlElement, meta: PageMeta, url: str | None) -> candidates.Candidate:
-    main = candidates.from_trafilatura(tree, url)
-    alternative = candidates.from_readability(tree)
-    chosen = choose(main, alternative, candidates.from_jsonld(meta.jsonld))
-    return finish(chosen, _headlines(meta))
-
-
 def _extract(tree: HtmlElement, url: str | None, fetched_at: datetime | None) -> Extraction:
     meta = read_meta(tree)
-    body = _body(tree, meta, url)
+    body = extract_body(tree, url, _headlines(meta))
     if not body.text.strip():
         raise PermanentError("no article text found", reason=Reason.NO_CONTENT)
     site_name = pick_site_name(meta)

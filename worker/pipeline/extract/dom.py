@@ -1,6 +1,9 @@
-"""Turn untrusted HTML text into an lxml tree, or fail with a ``PermanentError``."""
+"""Turn untrusted HTML text into an lxml tree, or fail with a ``PermanentError``; say what
+of the tree a reader does not see as text (hidden elements, cards) and what are links."""
 
 from __future__ import annotations
+
+import re
 
 from lxml import etree
 from lxml.html import HtmlElement
@@ -43,3 +46,37 @@ def parse_html(html: str) -> HtmlElement:
     if tree is None:
         raise PermanentError("empty document", reason=Reason.NO_CONTENT)
     return tree
+
+
+# Elements a reader never sees: hover cards, pop-ups and newsletter forms shipped hidden,
+# screen-reader duplicates. Extractors read the markup, so they would keep the text.
+_LOWER = "translate(@style, ' ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
+_HIDDEN = (
+    f"@hidden or @aria-hidden='true' or contains({_LOWER}, 'display:none')"
+    f" or contains({_LOWER}, 'visibility:hidden')"
+)
+_KEPT = "self::html or self::body or self::head or self::main or self::article"
+# A hidden element holding this share of the page's text is the page itself, hidden until
+# a script shows it (anti-flicker, consent walls): it stays.
+MAX_HIDDEN_SHARE = 0.3
+# Inside a paragraph, an element holding a picture and several links is a card (a hover
+# card on a name, a related story, share tools), not part of the sentence around it.
+CARD_IN_PARAGRAPH = ".//p//*[self::span or self::div][.//img and count(.//a) >= 2]"
+
+
+def unseen_xpath(tree: HtmlElement) -> str:
+    """An XPath selecting what a reader does not see as the text: hidden elements and cards
+    inside paragraphs. The extractor prunes it from its own copy of the tree."""
+    limit = int(MAX_HIDDEN_SHARE * len(tree.text_content())) + 1
+    hidden = f".//*[({_HIDDEN}) and not({_KEPT}) and string-length(.) < {limit}]"
+    return f"{hidden} | {CARD_IN_PARAGRAPH}"
+
+
+WORD_RE = re.compile(r"\w+")
+
+
+def link_texts(tree: HtmlElement) -> frozenset[str]:
+    """The texts of the page's links as lowercased words joined by spaces, the form
+    ``boilerplate.clean_lines`` compares lines in."""
+    found = (" ".join(WORD_RE.findall(a.text_content().lower())) for a in tree.iter("a"))
+    return frozenset(text for text in found if text)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
+from lxml import etree
 from lxml.html import HtmlElement
 
 # JSON-LD types that describe the article itself rather than the site or a breadcrumb.
@@ -34,6 +37,7 @@ class PageMeta:
     canonical_url: str | None = None
     h1: list[str] = field(default_factory=list)
     title_tag: str = ""
+    logos: list[str] = field(default_factory=list)  # h1s that only link to the front page
 
 
 def _walk(node: Any) -> Iterator[dict[str, Any]]:
@@ -103,6 +107,43 @@ def _text(el: HtmlElement) -> str:
     return " ".join(el.text_content().split())
 
 
+HOME_PATHS = {"", "/", "./", "/index.html", "/index.php", "/home"}
+
+
+def _is_home_link(heading: HtmlElement) -> bool:
+    """An h1 that is nothing but a link to the site's front page is the logo, not a title."""
+    links = heading.findall(".//a[@href]")
+    if len(links) != 1 or _text(links[0]) != _text(heading):
+        return False
+    return urlsplit(links[0].get("href", "").strip()).path.lower() in HOME_PATHS
+
+
+# Kicker and headline often sit in sibling spans with no space between them in the HTML.
+BREAKING_TAGS = {"br", "span", "div", "p", "small"}
+GAP = "\x00"  # a space we add, dropped again before punctuation ("Kicker" + ":")
+GAP_BEFORE_PUNCT_RE = re.compile(GAP + r"+(?=[:,.;!?])")
+
+
+def _heading_text(heading: HtmlElement) -> str:
+    """The heading's text with a space where a span or line break separates two parts."""
+    parts: list[str] = []
+    # Iterative: a hostile page may nest elements deeper than Python's recursion limit.
+    for event, el in etree.iterwalk(heading, events=("start", "end")):
+        gap = GAP if el.tag in BREAKING_TAGS else ""
+        if event == "start":
+            parts.extend([gap, el.text or "" if isinstance(el.tag, str) else ""])
+        else:
+            parts.extend([gap, el.tail or "" if el is not heading else ""])
+    text = GAP_BEFORE_PUNCT_RE.sub("", "".join(parts)).replace(GAP, " ")
+    return " ".join(text.split())
+
+
+def headings(tree: HtmlElement, logos: bool = False) -> list[str]:
+    """The texts of the page's h1 elements; with ``logos``, of those that are its logo."""
+    found = (_heading_text(h) for h in tree.iterfind(".//h1") if _is_home_link(h) is logos)
+    return [text for text in found if text][:5]
+
+
 def read_meta(tree: HtmlElement) -> PageMeta:
     meta = meta_tags(tree)
     title = tree.find(".//title")
@@ -111,6 +152,7 @@ def read_meta(tree: HtmlElement) -> PageMeta:
         meta=meta,
         html_lang=html_lang(tree),
         canonical_url=canonical_url(tree, meta),
-        h1=[t for t in (_text(h) for h in tree.iterfind(".//h1")) if t][:5],
+        h1=headings(tree),
+        logos=headings(tree, logos=True),
         title_tag=_text(title) if title is not None else "",
     )
