@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.integration.test_faults import postgres_outage  # noqa: E402
+from tests.integration.test_faults import postgres_outage
 
 
 def main() -> None:

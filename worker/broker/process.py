@@ -35,9 +35,9 @@ from worker.broker.delivery import (
 )
 from worker.broker.send import send_with
 from worker.broker.sweep import Sweeper
-from worker.core.errors import OutOfTime
+from worker.core.errors import ConfigError, OutOfTime
 from worker.core.settings import get_settings
-from worker.ingest.nlp import installed_languages, models_for
+from worker.ingest.nlp import check_installed, models_for
 from worker.ingest.runtime import Runtime
 from worker.pipeline import language, neardup
 
@@ -90,11 +90,25 @@ def _preload_models(**_: Any) -> None:
     tolerate_full_redis()
     language.warm_up()
     neardup.warm_up()  # the character-class table
-    if get_settings().enrich:
-        models_for(installed_languages())  # spaCy pipelines too: seconds each, once
+    settings = get_settings()
+    if settings.enrich:
+        _require_models(settings.spacy_models)
+        models_for(settings.spacy_models, settings.spacy_models)  # seconds each, once
     # Keep the collector's bookkeeping off these objects: touching them would copy the
     # shared pages into every child.
     gc.freeze()
+
+
+def _require_models(packages: dict[str, str]) -> None:
+    """Stop the worker with one clear line when a configured pipeline is not installed.
+
+    SystemExit, not the ConfigError: Celery logs an Exception from a start-up signal as a
+    traceback and starts anyway, and every article in that language would go unenriched.
+    """
+    try:
+        check_installed(packages)
+    except ConfigError as exc:
+        raise SystemExit(f"error ({exc.reason}): {exc}") from None
 
 
 @worker_ready.connect

@@ -31,10 +31,12 @@ def run(
     """Ingest files, folders, URLs or '-' (JSON lines on stdin) in-process."""
 
     settings = load_settings(store_url=store_url, enrich=enrich, batch_size=batch_size)
-    with local_runtime(settings) as runtime, progress_bar() as bar:
-        task = bar.add_task("ingesting", total=None, rate="")
-        tick = rate_ticker(bar, task)
-        summary = run_inprocess(targets, runtime, lambda t: bar.update(task, total=t), tick)
+    with local_runtime(settings) as runtime:
+        runtime.check_models()  # before the progress bar: one clear line, nothing done
+        with progress_bar() as bar:
+            task = bar.add_task("ingesting", total=None, rate="")
+            tick = rate_ticker(bar, task)
+            summary = run_inprocess(targets, runtime, lambda t: bar.update(task, total=t), tick)
     print_summary(summary)
 
 

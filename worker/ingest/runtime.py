@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 
 from worker.core.near import DEFAULT_PARAMS, NearParams
-from worker.core.settings import Settings
+from worker.core.settings import DEFAULT_SPACY_MODELS, Settings
 from worker.ingest import nlp
 from worker.ingest.http_enricher import HttpEnricher
 from worker.ingest.publish import Publisher, Send
@@ -28,14 +28,15 @@ from worker.store import Store
 
 
 class LazyModels(Mapping[str, Any]):
-    """language -> spaCy pipeline, loaded on first lookup; missing when none is installed."""
+    """language -> spaCy pipeline, loaded on first lookup; missing when none is configured."""
 
-    def __init__(self) -> None:
+    def __init__(self, packages: Mapping[str, str] | None = None) -> None:
+        self._packages = dict(packages if packages is not None else DEFAULT_SPACY_MODELS)
         self._loaded: dict[str, Any] = {}
 
     def __getitem__(self, language: str) -> Any:
         if language not in self._loaded:
-            self._loaded[language] = nlp.models_for([language]).get(language)
+            self._loaded[language] = nlp.models_for([language], self._packages).get(language)
         if self._loaded[language] is None:
             raise KeyError(language)
         return self._loaded[language]
@@ -51,7 +52,10 @@ class LazyModels(Mapping[str, Any]):
 class Runtime:
     settings: Settings
     send: Send | None = None  # publishing: send(task name, bodies); None: cannot publish
-    _models: LazyModels = field(default_factory=lambda: LazyModels())
+    _models: LazyModels = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._models = LazyModels(self.settings.spacy_models)
 
     @cached_property
     def publisher(self) -> Publisher:
@@ -108,6 +112,12 @@ class Runtime:
             breaker_threshold=s.http_enricher_breaker,
             breaker_cooldown=s.http_enricher_cooldown,
         )
+
+    def check_models(self) -> None:
+        """Fail at start, in one line, when enrichment is on and a configured spaCy
+        pipeline is not installed (rather than on the first article in that language)."""
+        if self.settings.enrich:
+            nlp.check_installed(self.settings.spacy_models)
 
     def deps(self) -> Deps:
         """Stage dependencies; models load on first use, per language, once per process."""

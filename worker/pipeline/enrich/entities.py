@@ -7,12 +7,47 @@ so ``Peskov`` joins ``Dmitri Peskov`` but an ambiguous ``Smith`` stays on its ow
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-LABELS = {"PER": "PER", "PERSON": "PER", "ORG": "ORG", "LOC": "LOC", "GPE": "LOC"}
-_STRIP = " \t\n\"'’«»“”()[]{},.;:!?-–—"
+# Every pipeline's labels onto the four of the French (WikiNER) scheme. OntoNotes (English)
+# places GPE, LOC and FAC apart; we keep one LOC. A label we do not know becomes MISC.
+LABELS = {
+    "PER": "PER",
+    "PERSON": "PER",
+    "ORG": "ORG",
+    "LOC": "LOC",
+    "GPE": "LOC",
+    "FAC": "LOC",
+    "MISC": "MISC",
+    "NORP": "MISC",
+    "EVENT": "MISC",
+    "PRODUCT": "MISC",
+    "WORK_OF_ART": "MISC",
+    "LAW": "MISC",
+    "LANGUAGE": "MISC",
+}
+# OntoNotes also tags values; dates and numbers have their own fields (dates, numbers).
+DROPPED = frozenset({"DATE", "TIME", "MONEY", "PERCENT", "QUANTITY", "ORDINAL", "CARDINAL"})
+_STRIP = " \t\n\"'’«»“”„()[]{},.;:!?-–—"
+# A small model sometimes tags a capitalised pronoun at a sentence start as a person.
+_PRONOUNS_BY_LANGUAGE = {
+    "en": "i you he she it we they me him her us them his its our their",
+    "fr": "je tu il elle on nous vous ils elles lui eux leur",
+    "de": "er sie es wir ihr ihn ihm",
+    "es": "yo él ella ellos ellas nosotros usted ustedes",
+    "it": "lei loro noi voi",
+    "pt": "ele eles elas nós",
+    "nl": "hij zij wij jullie",
+}
+PRONOUNS = frozenset(w for words in _PRONOUNS_BY_LANGUAGE.values() for w in words.split())
+# OntoNotes spans often take the article and the possessive along: "the White House's",
+# "The Canadian Red Cross" at a sentence start; "The Hague" (one word after it) keeps it.
+_LEADING = re.compile(r"^(?:the\s+|The\s+(?=\S+\s))")
+_POSSESSIVE = re.compile(r"['’]s$")
+_INITIALS = re.compile(r"(?:[A-Z]\.)+[A-Z]")
 
 
 @dataclass(frozen=True)
@@ -49,24 +84,64 @@ class Entity:
         }
 
 
-def mentions_from_doc(doc: Any) -> list[Mention]:
-    """Entity spans of ``doc`` with a known label, trimmed and without junk."""
-    found = (_mention(ent.text, ent.start_char, ent.label_) for ent in doc.ents)
+def mentions_from_doc(doc: Any, offset: int = 0) -> list[Mention]:
+    """Entity spans of ``doc`` with a known label, trimmed and without junk; ``offset`` is
+    where the doc's text starts in the body (a chunk of a long body)."""
+    found = (_mention(ent.text, offset + ent.start_char, ent.label_) for ent in doc.ents)
     return [m for m in found if m is not None]
 
 
+# spaCy refuses texts over ``nlp.max_length`` (E088, 1,000,000 by default), and its memory
+# grows with the longest text of a batch: a long body goes through NER in pieces of at most
+# this, cut at paragraph ends (a few news articles' worth, so names are rarely cut).
+CHUNK_CHARS = 20_000
+
+
+def split_chunks(text: str, limit: int = CHUNK_CHARS) -> list[tuple[int, str]]:
+    """``text`` as consecutive ``(start, piece)`` of at most ``limit`` characters, cut after
+    a newline (a paragraph end) when there is one, else after a space, else anywhere.
+
+    The pieces join back to ``text`` exactly, so offsets shift by ``start`` and no more.
+    """
+    limit = max(limit, 1)
+    pieces: list[tuple[int, str]] = []
+    start = 0
+    while start < len(text):
+        end = start + limit
+        if end < len(text):
+            cut = max(text.rfind("\n", start, end), -1)
+            if cut <= start:
+                cut = text.rfind(" ", start, end)
+            end = cut + 1 if cut > start else end
+        pieces.append((start, text[start:end]))
+        start = end
+    return pieces or [(0, text)]
+
+
 def _mention(raw: str, start: int, label: str) -> Mention | None:
-    text = raw.strip(_STRIP)
+    if label in DROPPED:
+        return None
+    text = _trim(raw)
     if _is_junk(text):
         return None
     offset = start + raw.index(text)
     return Mention(offset, offset + len(text), " ".join(text.split()), LABELS.get(label, "MISC"))
 
 
+def _trim(raw: str) -> str:
+    """Without surrounding punctuation and quote marks, a lower-case leading "the" and a
+    trailing possessive, so "the Pentagon's" and "Pentagon" are one entity."""
+    text = _POSSESSIVE.sub("", _LEADING.sub("", raw.strip(_STRIP))).strip(_STRIP)
+    if _INITIALS.fullmatch(text) and f"{text}." in raw:
+        text += "."  # U.S., U.N.: the stripped dot belongs to the name
+    return text
+
+
 def _is_junk(text: str) -> bool:
-    """Elided articles (``n’``, ``qu’``) and one-letter or all-lowercase one-word spans."""
+    """Elided articles (``n’``, ``qu’``), pronouns, bare numbers, quote marks: spans with
+    fewer than two letters, a lone pronoun, or an all-lowercase single word."""
     letters = [c for c in text if c.isalpha()]
-    if len(letters) < 2:
+    if len(letters) < 2 or text.casefold() in PRONOUNS:
         return True
     return " " not in text and text.islower()
 

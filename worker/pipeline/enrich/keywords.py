@@ -5,7 +5,8 @@ features", Information Sciences 509 (2020). Each word gets a score from its casi
 position, frequency, context spread and sentence spread; a phrase (1-3 words, no stop word
 at either end) scores by the product of its words; lower is better. Our own code because
 the yake package's licence is unclear (LGPL on the package, AGPL on its repository), and
-the method needs nothing but stop words, which spaCy ships for each language offline.
+the method needs nothing but stop words (see stopwords.py: a maintained list per language,
+speech verbs and URL pieces).
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ import re
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from functools import lru_cache
 from itertools import pairwise
+
+from worker.pipeline.enrich.stopwords import StopWords, stop_words
 
 _SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+")
 # Numbers end a chunk too: YAKE drops candidates that contain one ("Montag 300 Drohnen").
-_CHUNKS = re.compile(r"[,;:()\[\]«»“”\"„—–]|\s-\s|\d+(?:[.,]\d+)*")
+# So does a web address, whole: its pieces ("amzn", "utm_source") are no key words.
+_CHUNKS = re.compile(r"\bhttps?://\S+|\bwww\.\S+|[,;:()\[\]«»“”\"„—–]|\s-\s|\d+(?:[.,]\d+)*")
 _TOKENS = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 MAX_WORDS = 3
 
@@ -36,49 +39,80 @@ class _Stats:
     pairs: Counter[tuple[str, str]] = field(default_factory=Counter)
 
 
-@lru_cache(maxsize=64)
-def stop_words(language: str | None) -> frozenset[str]:
-    """spaCy's stop list for the language (no model needed), empty when it has none."""
-    if not language:
-        return frozenset()
-    from spacy.util import get_lang_class  # imported late: only the lists are wanted
-
-    try:
-        return frozenset(get_lang_class(language).Defaults.stop_words)
-    except ImportError:
-        return frozenset()
-
-
 @dataclass(frozen=True)
 class _Chunk:
-    """Tokens between two punctuation marks, lower-cased and stop-flagged once."""
+    """Tokens between two punctuation marks or break words, lower-cased and flagged once:
+    ``stop`` neither starts nor ends a phrase, ``ends`` may end one."""
 
     sentence: int
     tokens: list[str]
     lowers: list[str]
     stop: list[bool]
+    ends: list[bool]
 
 
 def extract_keywords(text: str, language: str | None, top: int = 10) -> list[str]:
     """The ``top`` key phrases of ``text``, best first."""
-    stops = stop_words(language)
-    chunks = _chunks(text, stops)
+    chunks = _chunks(text, stop_words(language))
     stats = _term_stats(chunks)
-    weights = _term_weights(stats, stops, len({c.sentence for c in chunks}))
+    weights = _term_weights(stats, _content_words(chunks), len({c.sentence for c in chunks}))
     scored = _candidate_scores(chunks, weights)
     return _distinct(sorted(scored, key=scored.__getitem__), top)
 
 
-def _chunks(text: str, stops: frozenset[str]) -> list[_Chunk]:
+def _chunks(text: str, stops: StopWords) -> list[_Chunk]:
     """Punctuation-delimited chunks of each sentence; ’ splits elisions (l’Iran)."""
+    sentences = _SENTENCES.split(text.replace("’", "'"))
+    return [c for n, s in enumerate(sentences) for c in _sentence_chunks(n, s, stops)]
+
+
+def _sentence_chunks(number: int, sentence: str, stops: StopWords) -> list[_Chunk]:
+    names_count = not _title_case(sentence)
+    first = True  # the sentence's first word: its capital says nothing
     out = []
-    for number, sentence in enumerate(_SENTENCES.split(text.replace("’", "'"))):
-        for chunk in _CHUNKS.split(sentence):
-            tokens = _TOKENS.findall(chunk.replace("'", " "))
-            if tokens:
-                lowers = [t.lower() for t in tokens]
-                out.append(_Chunk(number, tokens, lowers, [_is_stop(w, stops) for w in lowers]))
+    for piece in _CHUNKS.split(sentence):
+        tokens = _TOKENS.findall(piece.replace("'", " "))
+        named = [names_count and t[0].isupper() for t in tokens]
+        if tokens:
+            named[0], first = named[0] and not first, False
+        for part, part_named in _between_breaks(tokens, named, stops.breaks):
+            out.append(_chunk(number, part, part_named, stops))
     return out
+
+
+def _between_breaks(
+    tokens: list[str], named: list[bool], breaks: frozenset[str]
+) -> list[tuple[list[str], list[bool]]]:
+    """The runs of tokens between two break words (which are dropped)."""
+    runs: list[tuple[list[str], list[bool]]] = [([], [])]
+    for token, is_named in zip(tokens, named, strict=True):
+        if token.lower() in breaks:
+            runs.append(([], []))
+        else:
+            runs[-1][0].append(token)
+            runs[-1][1].append(is_named)
+    return [run for run in runs if run[0]]
+
+
+def _chunk(number: int, tokens: list[str], named: list[bool], stops: StopWords) -> _Chunk:
+    lowers = [t.lower() for t in tokens]
+    stop = [_is_stop(w, stops, n) for w, n in zip(lowers, named, strict=True)]
+    # "in New York": "New" may start a phrase, but "reporters in New" cuts the name.
+    follows = [t[0].isupper() for t in tokens[1:]] + [False]
+    cuts = [n and w in stops.soft and f for w, n, f in zip(lowers, named, follows, strict=True)]
+    ends = [not s and not c for s, c in zip(stop, cuts, strict=True)]
+    return _Chunk(number, tokens, lowers, stop, ends)
+
+
+def _title_case(sentence: str) -> bool:
+    """A headline in Title Case: its capitals do not mark names."""
+    words = _TOKENS.findall(sentence)
+    return len(words) > 3 and sum(w[0].isupper() for w in words) > 0.6 * len(words)
+
+
+def _content_words(chunks: list[_Chunk]) -> set[str]:
+    """Words that are not a stop word somewhere ("new" in "New York" is)."""
+    return {w for c in chunks for w, stop in zip(c.lowers, c.stop, strict=True) if not stop}
 
 
 def _term_stats(chunks: list[_Chunk]) -> _Stats:
@@ -102,10 +136,10 @@ def _term_stats(chunks: list[_Chunk]) -> _Stats:
     return stats
 
 
-def _term_weights(stats: _Stats, stops: frozenset[str], n_sentences: int) -> dict[str, float]:
-    words = [w for w in stats.tf if not _is_stop(w, stops)]
-    content = [stats.tf[w] for w in words] or [1]
-    norm, max_tf = statistics.fmean(content) + statistics.pstdev(content), max(content)
+def _term_weights(stats: _Stats, content: set[str], n_sentences: int) -> dict[str, float]:
+    words = [w for w in stats.tf if w in content]
+    counts = [stats.tf[w] for w in words] or [1]
+    norm, max_tf = statistics.fmean(counts) + statistics.pstdev(counts), max(counts)
     spread = _neighbour_spread(stats.pairs)
     return {w: _weight(w, stats, spread[w], norm, max_tf, n_sentences) for w in words}
 
@@ -140,15 +174,18 @@ def _weight(
     return relatedness * position / (case + tf / norm / relatedness + different / relatedness)
 
 
-def _is_stop(word: str, stops: frozenset[str]) -> bool:
-    # Elided pieces (l', qu', d') and numbers never start, end or make a key phrase.
-    return word in stops or len(word) < 3 or word[0].isdigit()
+def _is_stop(word: str, stops: StopWords, named: bool = False) -> bool:
+    """Elided pieces (l', qu', d'), numbers and stop words never start, end or make a key
+    phrase; a broad-list word with a capital inside a sentence is part of a name."""
+    if len(word) < 3 or word[0].isdigit() or word in stops.hard:
+        return True
+    return word in stops.soft and not named
 
 
 def _candidate_scores(chunks: list[_Chunk], weights: dict[str, float]) -> dict[str, float]:
     """S(k) = prod H / (TF(k) * (1 + sum H)) for each 1-3 word phrase with no stop word at
     either end, keyed by its first written form."""
-    spans = [(chunk, i, j) for chunk in chunks for i, j in _spans(chunk.stop)]
+    spans = [(chunk, i, j) for chunk in chunks for i, j in _spans(chunk.stop, chunk.ends)]
     keys = [tuple(chunk.lowers[i:j]) for chunk, i, j in spans]
     counts = Counter(keys)
     shown: dict[tuple[str, ...], str] = {}
@@ -162,15 +199,15 @@ def _candidate_scores(chunks: list[_Chunk], weights: dict[str, float]) -> dict[s
     return scores
 
 
-def _spans(stop: list[bool]) -> list[tuple[int, int]]:
-    """[i, j) of every phrase that neither starts nor ends on a stop word."""
+def _spans(stop: list[bool], ends: list[bool]) -> list[tuple[int, int]]:
+    """[i, j) of every phrase that neither starts on a stop word nor ends where it may not."""
     size = len(stop)
     return [
         (i, j)
         for i in range(size)
         if not stop[i]
         for j in range(i + 1, min(i + MAX_WORDS, size) + 1)
-        if not stop[j - 1]
+        if ends[j - 1]
     ]
 
 
