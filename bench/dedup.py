@@ -2,11 +2,16 @@
 
     .venv/bin/python bench/dedup.py [--quick] [--sweep] [--seed N] [--corpus DIR]
                                     [--skip-scale] [--without-rowid] [--cache-mb MB]
+                                    [--baseline GIT_REF]
 
-1. Pair precision/recall of the LSH-candidate-then-verify path at DEFAULT_PARAMS on reprint
-   variants of the 181 extraction-benchmark bodies (see bench/_reprints.py).
-2. The same set through datasketch's MinHashLSH (num_perm=128) at threshold 0.9 (its
-   default) and 0.5, candidates taken as matches, which is how it is usually used.
+1. Pair precision/recall of the LSH-candidate-then-verify path at DEFAULT_PARAMS, overall and
+   per kind of edit, on two sets built from the 181 extraction-benchmark bodies: the easy
+   reprints (bench/_reprints.py) and the hard ones with hard negatives
+   (bench/_hard_reprints.py). Beside it: the same path as it was at --baseline ("before",
+   its neardup.py loaded from git), and datasketch's MinHashLSH (num_perm=128, the same
+   word shingles) at threshold 0.9 (its default) and at its best threshold (most recall at
+   precision >= 0.997 over a sweep), candidates taken as matches, as it is usually used.
+2. Per-item near_signature (and band_keys) cost, after vs --baseline, on the same texts.
 3. Per-item dedup cost (signature + band lookup + verify + insert) against a SQLite store
    with 10k and with 1M articles indexed, their ratio, and index bytes per article.
    The bulk is random band keys and signatures (1M real signatures would take too long);
@@ -16,22 +21,28 @@
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import sqlite3
 import statistics
 import struct
+import subprocess
 import sys
 import tempfile
 import time
+import types
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._hard_reprints import hard_negatives, hard_sets, host_of, kind_of  # noqa: E402
 from bench._reprints import (  # noqa: E402
     ORIGINAL,
     Article,
@@ -60,7 +71,8 @@ Pair = tuple[str, str]  # (query item id, indexed item id)
 class Quality:
     predicted: set[Pair]
     truth: set[Pair]
-    hard: set[Pair]  # negative pairs from the same host
+    hard: set[Pair]  # negative pairs that look alike (same host, same topic, boilerplate)
+    kinds: dict[str, str] = field(default_factory=dict)  # query id -> kind of edit
     candidates: int = 0
 
     def line(self, name: str) -> str:
@@ -72,51 +84,73 @@ class Quality:
         cand = f"  candidates {self.candidates}" if self.candidates else ""
         return (
             f"{name:34s} precision {prec:.4f}  recall {rec:.4f}  "
-            f"(tp {tp}, fp {fp} of which same-host {hard_fp}, fn {len(self.truth) - tp}){cand}"
+            f"(tp {tp}, fp {fp} of which hard {hard_fp}, fn {len(self.truth) - tp}){cand}"
         )
 
+    def by_kind(self) -> dict[str, tuple[int, int, int]]:
+        """kind -> (true pairs found, true pairs, false positives)."""
+        counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+        for pair in self.truth:
+            counts[self.kinds[pair[0]]][0] += pair in self.predicted
+            counts[self.kinds[pair[0]]][1] += 1
+        for pair in self.predicted - self.truth:
+            counts[self.kinds[pair[0]]][2] += 1
+        return {k: (c[0], c[1], c[2]) for k, c in counts.items()}
 
-def ground_truth(index: list[Item], queries: list[Item], hosts: dict[str, str]) -> Quality:
+    def precision(self) -> float:
+        return len(self.predicted & self.truth) / len(self.predicted) if self.predicted else 1.0
+
+    def recall(self) -> float:
+        return len(self.predicted & self.truth) / len(self.truth)
+
+
+def ground_truth(
+    index: list[Item], queries: list[Item], hard: set[Pair], kind: Callable[[Item], str]
+) -> Quality:
     truth = {(q.id, i.id) for q in queries for i in index if q.article == i.article}
-    hard = {
+    return Quality(set(), truth, hard, {q.id: kind(q) for q in queries})
+
+
+def same_host(index: list[Item], queries: list[Item], hosts: dict[str, str]) -> set[Pair]:
+    return {
         (q.id, i.id)
         for q in queries
         for i in index
         if q.article != i.article and hosts[q.article] == hosts[i.article]
     }
-    return Quality(set(), truth, hard)
 
 
-def ours(index: list[Item], queries: list[Item], params: NearParams, base: Quality) -> Quality:
-    sigs = {item.id: near_signature(item.text, params) for item in index + queries}
-    return ours_from_sigs(index, queries, sigs, params, base)
-
-
-def ours_from_sigs(
-    index: list[Item],
-    queries: list[Item],
-    sigs: dict[str, NearSig],
-    params: NearParams,
-    base: Quality,
+def ours(
+    index: list[Item], queries: list[Item], params: NearParams, base: Quality, module: Any = None
 ) -> Quality:
+    """LSH candidates then verification, with today's neardup or another version of it."""
+    nd = module or sys.modules[near_signature.__module__]
+    texts = [item.text for item in index + queries]
+    ids = [item.id for item in index + queries]
+    sigs = dict(zip(ids, nd.near_signatures(texts, params), strict=True))
     by_key: dict[int, set[str]] = defaultdict(set)
     for item in index:
-        for key in band_keys(sigs[item.id], params):
+        for key in nd.band_keys(sigs[item.id], params):
             by_key[key].add(item.id)
     predicted: set[Pair] = set()
     candidates = 0
     for q in queries:
-        found = set().union(*(by_key.get(k, set()) for k in band_keys(sigs[q.id], params)))
+        found = set().union(*(by_key.get(k, set()) for k in nd.band_keys(sigs[q.id], params)))
         candidates += len(found)
         for cand in found:
-            if is_near_duplicate(sigs[q.id], sigs[cand], params)[0]:
+            if nd.is_near_duplicate(sigs[q.id], sigs[cand], params)[0]:
                 predicted.add((q.id, cand))
     return replace(base, predicted=predicted, candidates=candidates)
 
 
+DS_THRESHOLDS = (0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8, 0.9)
+
+
 def datasketch_lsh(
-    index: list[Item], queries: list[Item], shingle: int, thresholds: list[float], base: Quality
-) -> dict[float, Quality]:
+    index: list[Item], queries: list[Item], shingle: int, thresholds: Sequence[float],
+    base: Quality,
+) -> dict[float, Quality]:  # fmt: skip
+    """MinHashLSH (num_perm=128) over the same word shingles; candidates taken as matches."""
     from datasketch import MinHash, MinHashLSH
 
     def minhash(text: str) -> MinHash:
@@ -135,6 +169,15 @@ def datasketch_lsh(
     return results
 
 
+def best_of(results: dict[float, Quality], min_precision: float = 0.997) -> float:
+    """datasketch's best hand-tuned threshold: most recall at the precision target (or, if
+    no threshold reaches it, the best F1)."""
+    fine = [t for t, q in results.items() if q.precision() >= min_precision]
+    if fine:
+        return max(fine, key=lambda t: (results[t].recall(), t))
+    return max(results, key=lambda t: 2 / (1 / results[t].precision() + 1 / results[t].recall()))
+
+
 def margin(index: list[Item], queries: list[Item], params: NearParams) -> str:
     """Similarity over every pair, LSH aside: where the threshold sits between the classes."""
     sigs = {item.id: near_signature(item.text, params) for item in index + queries}
@@ -150,27 +193,58 @@ def margin(index: list[Item], queries: list[Item], params: NearParams) -> str:
     )
 
 
-def recall_by_kind(quality: Quality, queries: list[Item]) -> str:
-    kind_of = {q.id: q.kind for q in queries}
-    hit: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for pair in quality.truth:
-        hit[kind_of[pair[0]]][0] += pair in quality.predicted
-        hit[kind_of[pair[0]]][1] += 1
-    return "  ".join(f"{k} {h / n:.3f}" for k, (h, n) in sorted(hit.items()))
+def table(columns: dict[str, Quality]) -> None:
+    """Recall per kind of edit (and false positives of that kind's queries), side by side."""
+    kinds = sorted(next(iter(columns.values())).by_kind())
+    print(f"  {'kind':15s} {'pairs':>5s}  " + "  ".join(f"{n:>18s}" for n in columns))
+    per = {name: q.by_kind() for name, q in columns.items()}
+    for kind in kinds:
+        cells = []
+        for name in columns:
+            found, total, fp = per[name].get(kind, (0, 0, 0))
+            cells.append(f"{found / total:.3f} fp {fp:<4d}".rjust(18))
+        print(f"  {kind:15s} {per[next(iter(columns))][kind][1]:5d}  " + "  ".join(cells))
+
+
+def evaluate(
+    title: str,
+    index: list[Item],
+    queries: list[Item],
+    base: Quality,
+    params: NearParams,
+    baseline: Any,
+) -> None:
+    negatives = len(index) * len(queries) - len(base.truth)
+    print(
+        f"\n{title}: {len(index)} indexed, {len(queries)} queries; pairs: {len(base.truth)} "
+        f"true, {negatives} negative ({len(base.hard)} hard)"
+    )
+    columns = {}
+    if baseline is not None:
+        columns["before"] = ours(index, queries, BASELINE_PARAMS, base, baseline)
+        print(columns["before"].line(f"before ({BASELINE_REF}, {BASELINE_PARAMS.shingle}-word)"))
+    columns["ours"] = ours(index, queries, params, base)
+    print(columns["ours"].line("ours (LSH + verify, default)"))
+    print(margin(index, queries, params))
+    ds = datasketch_lsh(index, queries, params.shingle, DS_THRESHOLDS, base)
+    best = best_of(ds)
+    print(ds[0.9].line("datasketch MinHashLSH t=0.9"))
+    print(ds[best].line(f"datasketch MinHashLSH t={best} (best)"))
+    print("  recall (false positives) per kind of edit:")
+    table({**columns, "datasketch t=0.9": ds[0.9], f"datasketch t={best}": ds[best]})
 
 
 def sweep(index: list[Item], queries: list[Item], base: Quality) -> None:
-    """Quality over a grid; signatures are computed once per (shingle, num_perm)."""
+    """Quality over a grid of shingle sizes, permutations, bands of 2-3 rows and thresholds."""
     print("\nsweep: shingle num_perm bands rows threshold -> quality")
-    for shingle in (3, 4, 5):
-        for num_perm in (60, 64, 96, 128):
-            probe = NearParams(shingle, num_perm, 1, 0.0)
-            sigs = {item.id: near_signature(item.text, probe) for item in index + queries}
-            for rows in (2, 3, 4):
-                for threshold in (0.4, 0.5, 0.6):
-                    params = NearParams(shingle, num_perm, num_perm // rows, threshold)
-                    q = ours_from_sigs(index, queries, sigs, params, base)
-                    print(q.line(f"  {shingle} {num_perm} {params.bands} {rows} {threshold}"))
+    for shingle, num_perm in itertools.product((3, 4), (64, 96, 128)):
+        for bands, rows in ((20, 3), (32, 2), (40, 2), (48, 2)):
+            if bands * rows > num_perm:
+                continue
+            for threshold in (0.4, 0.45, 0.5):
+                params = NearParams(shingle, num_perm, bands, threshold, rows)
+                q = ours(index, queries, params, base)
+                print(q.line(f"  {shingle} {num_perm} {bands} {rows} {threshold}"))
 
 
 # ---- 3. cost at scale ----------------------------------------------------------------------
@@ -368,6 +442,55 @@ def measure_scale(
         )
 
 
+BASELINE_REF = "21f7634"  # neardup.py before issue 14.8 (4-word shingles, 60 perms, 20 x 3)
+BASELINE_PARAMS = NearParams(shingle=4, num_perm=60, bands=20, threshold=0.5)
+
+
+def baseline_module(ref: str) -> Any:
+    """worker/pipeline/neardup.py as it was at ``ref``, loaded beside today's, or None."""
+    try:
+        source = subprocess.run(
+            ["git", "-C", str(ROOT), "show", f"{ref}:worker/pipeline/neardup.py"],
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    module = types.ModuleType("neardup_baseline")
+    exec(compile(source, f"{ref}:neardup.py", "exec"), module.__dict__)
+    return module
+
+
+def signature_cost(texts: list[str], ref: str, old: Any) -> None:
+    """near_signature + band_keys per item, today's against ``ref``'s, interleaved on the
+    same texts (the part of the per-item cost that the parameters and tokeniser decide)."""
+    from worker.pipeline import neardup
+
+    contenders = {"after": (neardup, DEFAULT_PARAMS)}
+    if old is not None:
+        contenders["before"] = (old, BASELINE_PARAMS)
+    best: dict[tuple[str, str], list[float]] = defaultdict(list)
+    for module, params in contenders.values():
+        module.near_signature("warm up", params)
+    for _ in range(7):
+        for name, (module, params) in contenders.items():
+            started = time.perf_counter()
+            sigs = [module.near_signature(text, params) for text in texts]
+            signed = time.perf_counter()
+            for sig in sigs:
+                module.band_keys(sig, params)
+            done = time.perf_counter()
+            best[name, "near_signature"].append((signed - started) / len(texts))
+            best[name, "+ band_keys"].append((done - started) / len(texts))
+    cost = {key: min(times) * 1e6 for key, times in best.items()}
+    print(f"\nper-item cost ({len(texts)} easy-set texts, best of 7 interleaved runs):")
+    for part in ("near_signature", "+ band_keys"):
+        line = f"  {part:15s} after {cost['after', part]:6.1f} us"
+        if old is not None:
+            ratio = cost["after", part] / cost["before", part]
+            line += f", before ({ref}) {cost['before', part]:6.1f} us, ratio {ratio:.3f}"
+        print(line + " (target <= 1.10)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -379,28 +502,35 @@ def main() -> None:
     parser.add_argument("--without-rowid", action="store_true", help="near_keys WITHOUT ROWID")
     parser.add_argument("--cache-mb", type=int, default=0, help="SQLite cache (default 2 MB)")
     parser.add_argument("--skip-scale", action="store_true", help="quality only")
+    parser.add_argument("--baseline", default=BASELINE_REF, help="git ref timed as 'before'")
     args = parser.parse_args()
 
     articles = load_corpus(args.corpus)
     hosts = {a.id: a.host for a in articles}
-    index, queries = indexed_items(articles), query_items(articles, args.seed)
-    base = ground_truth(index, queries, hosts)
     print(f"{DEFAULT_PARAMS}")
-    print(
-        f"reprint set: {len(articles)} bodies, {len(index)} indexed (original + site copy), "
-        f"{len(queries)} queries; pairs: {len(base.truth)} true, "
-        f"{len(index) * len(queries) - len(base.truth)} negative ({len(base.hard)} same-host)"
+    index, queries = indexed_items(articles), query_items(articles, args.seed)
+    base = ground_truth(index, queries, same_host(index, queries, hosts), lambda q: q.kind)
+    baseline = baseline_module(args.baseline)
+    evaluate(
+        "easy set (reprints of the 181 bodies)", index, queries, base, DEFAULT_PARAMS, baseline
     )
-    mine = ours(index, queries, DEFAULT_PARAMS, base)
-    print(mine.line("ours (LSH + verify, default)"))
-    print("  recall by variant: " + recall_by_kind(mine, queries))
-    print(margin(index, queries, DEFAULT_PARAMS))
-    for threshold, q in datasketch_lsh(
-        index, queries, DEFAULT_PARAMS.shingle, [0.9, 0.5], base
-    ).items():
-        print(q.line(f"datasketch MinHashLSH t={threshold}"))
     if args.sweep:
         sweep(index, queries, base)
+    hard_index, hard_queries = hard_sets(articles, args.seed)
+    hosts.update({i.article: host_of(i.article, hosts) for i in hard_index})
+    hard = hard_negatives(hard_index, hard_queries, hosts)
+    hard_base = ground_truth(hard_index, hard_queries, hard, kind_of)
+    evaluate(
+        "hard set (bench/_hard_reprints.py)",
+        hard_index,
+        hard_queries,
+        hard_base,
+        DEFAULT_PARAMS,
+        baseline,
+    )
+    if args.sweep:
+        sweep(hard_index, hard_queries, hard_base)
+    signature_cost([i.text for i in index + queries], args.baseline, baseline)
     if not args.skip_scale:
         sizes = (1_000, 50_000) if args.quick else (10_000, 1_000_000)
         setup = StoreSetup(args.without_rowid, args.cache_mb)

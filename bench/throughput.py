@@ -60,7 +60,7 @@ def _proxy_models() -> None:
     import worker.ingest.nlp
 
     original = worker.ingest.nlp.load_model
-    worker.ingest.nlp.load_model = lambda language: original("fr")  # type: ignore[assignment]
+    worker.ingest.nlp.load_model = lambda language, packages=None: original("fr")  # type: ignore[assignment]
 
 
 if os.environ.get("BENCH_NER_PROXY"):
@@ -234,7 +234,7 @@ def stream_run(
     run_id = items[0].item_key.rsplit("-", 1)[0]
     client = redis.Redis.from_url(env["INGEST_BROKER_URL"])
     started = time.perf_counter()
-    Publisher(send_with(app), store, batch_size).publish(items, run_id)
+    Publisher(send_with(app, 300.0), store, batch_size).publish(items, run_id)
     # Watch the broker (two cheap calls) and count the ledger only once it is idle: with
     # late acks an idle queue means every batch committed, and a COUNT every 50 ms took a
     # quarter of a core from the workers being measured.
@@ -279,21 +279,22 @@ def ner_floor(texts: list[str], processes: int, batch_size: int) -> float:
 
 def producer_rates(items: list[Any], batch_size: int, store_url: str) -> tuple[float, float]:
     """(Publisher items/s, one apply_async per article items/s); nobody consumes."""
-    from worker.broker.tasks import process_batch_task
     from worker.broker.send import send_with
+    from worker.core.messages import PROCESS_TASK
     from worker.ingest.publish import Publisher
     from worker.store import Store
 
     store = Store(store_url)
     store.ensure_schema()
     started = time.perf_counter()
-    Publisher(send_with(app), store, batch_size).publish(items, items[0].item_key.rsplit("-", 1)[0])
+    run_id = items[0].item_key.rsplit("-", 1)[0]
+    Publisher(send_with(app, 300.0), store, batch_size).publish(items, run_id)
     ours = len(items) / (time.perf_counter() - started)
     store.close()
     payloads = [item.model_dump(mode="json") for item in items]
     started = time.perf_counter()
     for payload in payloads:
-        process_batch_task.apply_async(args=[[payload]])
+        app.send_task(PROCESS_TASK, args=[[payload]])
     return ours, len(payloads) / (time.perf_counter() - started)
 
 

@@ -46,7 +46,7 @@ OTHER = article(2)
 def test_signature_has_num_perm_values_and_shingle_count() -> None:
     sig = near_signature("one two three four five six", DEFAULT_PARAMS)
     assert len(sig.values) == DEFAULT_PARAMS.num_perm
-    assert sig.size == 3  # distinct 4-word shingles of six words
+    assert sig.size == 4  # distinct 3-word shingles of six words
 
 
 def test_signature_is_deterministic_across_processes() -> None:
@@ -152,18 +152,79 @@ def test_cjk_text_is_shingled_by_character() -> None:
     assert is_near_duplicate(near_signature(text), near_signature(edited))[0]
 
 
+def test_excerpt_of_a_third_is_a_near_duplicate() -> None:
+    # A contiguous third of the article republished with an outlet's header: Jaccard ~0.3,
+    # containment ~1; LSH must make it a candidate and verification must accept it.
+    words = ARTICLE.split()
+    third = " ".join(words[len(words) // 3 : 2 * len(words) // 3])
+    excerpt = f"Metro Herald | Home | World | Business. {third} Read the full story online."
+    original, copy = near_signature(ARTICLE), near_signature(excerpt)
+    assert set(band_keys(original)) & set(band_keys(copy))
+    is_dup, score = is_near_duplicate(copy, original)
+    assert is_dup, score
+
+
+def test_same_topic_article_quoting_another_is_not_its_duplicate() -> None:
+    # Another article under the first one's headline, quoting two of its sentences (~6%)
+    # and ending with the same press boilerplate: related, not a copy.
+    boiler = "About the company: " + article(9, paragraphs=1, words=40)
+    words = ARTICLE.split()
+    quotes = " ".join(words[60:75]) + " " + " ".join(words[300:315])
+    follow_up = f"{' '.join(words[:9])}. {OTHER} As reported earlier, {quotes}. {boiler}"
+    is_dup, score = is_near_duplicate(
+        near_signature(follow_up), near_signature(f"{ARTICLE} {boiler}")
+    )
+    assert not is_dup, score
+    assert score < 0.3
+
+
+CJK_ARTICLE = (
+    "据中央气象台消息，今年第9号台风“海燕”于今天凌晨在广东湛江沿海登陆，登陆时中心附近最大风力"
+    "有13级。受台风影响，广东、广西、海南等地出现大范围强降雨，部分地区累计雨量超过200毫米。"
+    "广东省防汛指挥部已启动防风一级应急响应，全省共转移安置群众约15万人，沿海渔船全部回港避风。"
+    "湛江市区多处道路积水严重，部分小区停电，电力部门正在组织抢修。"
+)
+
+
+def test_cjk_edit_is_a_near_duplicate() -> None:
+    # Characters changed, punctuation made halfwidth, a sentence dropped, a header added.
+    edited = (
+        "【本报讯】" + CJK_ARTICLE.replace("今天凌晨", "今晨").replace("约15万人", "十五万人")
+        .replace("正在组织抢修", "已经组织抢修").replace("，", ",").replace("。", ".")
+    )  # fmt: skip
+    edited = edited.replace("湛江市区多处道路积水严重,部分小区停电,", "")
+    is_dup, score = is_near_duplicate(near_signature(edited), near_signature(CJK_ARTICLE))
+    assert is_dup, score
+
+
+def test_cjk_same_topic_report_is_not_a_near_duplicate() -> None:
+    other = (
+        "台风“海燕”昨晚至今晨给广东西部带来狂风暴雨。记者在湛江看到，街头大树被连根拔起，不少广告牌"
+        "被吹落。据广东省应急管理厅介绍，截至目前全省未收到人员伤亡报告，湛江机场取消航班八十余架次。"
+        "受台风影响，海南琼州海峡客运航线已全线停航。"
+    )
+    is_dup, score = is_near_duplicate(near_signature(other), near_signature(CJK_ARTICLE))
+    assert not is_dup, score
+
+
 def test_params_rows() -> None:
     assert NearParams(shingle=4, num_perm=60, bands=20, threshold=0.5).rows == 3
+    assert DEFAULT_PARAMS.bands * DEFAULT_PARAMS.rows <= DEFAULT_PARAMS.num_perm
+    assert len(band_keys(near_signature(ARTICLE))) == DEFAULT_PARAMS.bands
+    with pytest.raises(ValueError):
+        NearParams(shingle=3, num_perm=64, bands=40, threshold=0.5, rows=2)
 
 
 def test_signature_values_are_pinned() -> None:
     # Stored signatures and band keys outlive processes and upgrades: a new rensa release,
     # seed, tokeniser or hash that changes these values needs a re-index (and a new
-    # encoding version), not a silent mismatch.
+    # encoding version), not a silent mismatch. Encoding 3 (issue 14.8: 3-word shingles,
+    # 128 values, bands of 2 rows, more CJK code points) changed them on purpose.
     sig = near_signature("The quick brown fox jumps over the lazy dog.")
-    assert sig.size == 6
-    assert sig.values[:4] == (3489473283, 905208129, 2901192840, 3253283393)
-    assert band_keys(sig)[:2] == [-3453009177558017331, 7750347524568961156]
+    assert sig.size == 7
+    assert sig.values[:4] == (3282407150, 2380754173, 3484355452, 1498798826)
+    assert band_keys(sig)[:2] == [-6883489811762915252, 5725937447628596292]
+    assert sig.encode()[0] == 3
 
 
 def test_signatures_of_different_lengths_are_refused() -> None:

@@ -223,7 +223,9 @@ def test_duplicates_and_rejections_carry_the_callers_identity(store: Store) -> N
     commit(store, [rec("b", HARBOUR, "https://other.test/x", id="ext-2"), bad("x")], LATER)
     [dup] = list(store.export("duplicate"))
     assert (dup["external_id"], dup["url"], dup["title"]) == (
-        "ext-2", "https://other.test/x", "Title b"
+        "ext-2",
+        "https://other.test/x",
+        "Title b",
     )
     [rejected] = list(store.export("rejected"))
     assert rejected["item_key"] == "run1-x" and "external_id" in rejected

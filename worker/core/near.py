@@ -10,43 +10,59 @@ import struct
 from dataclasses import dataclass
 
 # Fixed seed: signatures are stored, so they must be identical across processes and releases.
-# Changing it, the tokeniser, the hashes below or rensa's RMinHash algorithm (rensa pinned at
-# 0.5.0, ALGORITHM_VERSION 2) invalidates stored signatures and band keys (a test pins known
-# values); bump _ENCODING_VERSION when they change.
+# Changing it, the tokeniser, the hashes below, DEFAULT_PARAMS' shingle or num_perm or
+# rensa's RMinHash algorithm (rensa pinned at 0.5.0, ALGORITHM_VERSION 2) invalidates stored
+# signatures and band keys (a test pins known values); bump _ENCODING_VERSION when they change.
+# A stored signature of another version decodes as an error, which the store reads as "no
+# signature" (the article still matches exactly and by URL); its old band keys match nothing.
 MINHASH_SEED = 20240611
-_ENCODING_VERSION = 2  # 1: RMinHash over joined shingle strings; 2: over shingle hashes
+# 1: RMinHash over joined shingle strings; 2: over shingle hashes (4-word shingles, 60 values);
+# 3: 3-word shingles, 128 values, more CJK code points counted as one-character words.
+_ENCODING_VERSION = 3
 _HEADER = struct.Struct("<BHI")  # version, num_perm, size
 
 
 @dataclass(frozen=True)
 class NearParams:
-    """Shingle size (words), MinHash permutations, LSH bands and the verify threshold."""
+    """Shingle size (words), MinHash permutations, LSH bands of ``rows`` values each (the
+    first ``bands * rows`` values; 0: all of them) and the verify threshold."""
 
     shingle: int
     num_perm: int
     bands: int
     threshold: float
+    rows: int = 0
 
-    @property
-    def rows(self) -> int:
-        return self.num_perm // self.bands
+    def __post_init__(self) -> None:
+        if self.rows == 0:
+            object.__setattr__(self, "rows", self.num_perm // self.bands)
+        if not 0 < self.bands * self.rows <= self.num_perm:
+            raise ValueError(f"{self.bands} bands of {self.rows} rows in {self.num_perm} values")
 
 
-# Chosen with `bench/dedup.py --sweep` on reprints of the 181 corpus bodies (1448 queries,
-# 2896 true pairs, 521k negative pairs):
-# - shingle 4: 3-word shingles share function-word runs across unrelated articles (highest
-#   negative similarity 0.40 vs 0.37); 5 loses recall to word edits (each edit breaks 5).
-# - rows 3 (num_perm 60 = 20 bands x 3): LSH catches Jaccard 0.5 with p = 0.94 and 0.6 with
-#   p = 0.99 (recall 0.986); rows 4 drops recall to 0.962; rows 2 gains 0.009 but sends 7x
-#   more unrelated same-topic pairs (J = 0.15: p = 0.49 vs 0.07) to verification. 20 bands
-#   = 20 index rows per article (2.1 kB in SQLite, 1.05 kB if near_keys is WITHOUT ROWID);
-#   32 bands buy 0.006 recall for 60% more index.
-# - num_perm 60 also sets verification noise: the Jaccard estimate's standard error is at
-#   most 0.065, small next to the gap between the classes below.
-# - threshold 0.5 on the overlap coefficient: negatives peak at 0.37-0.45 depending on the
-#   hash functions (same-host pairs sharing boilerplate; 99.99% of them stay under 0.26),
-#   while 99% of true pairs score above 0.57.
-DEFAULT_PARAMS = NearParams(shingle=4, num_perm=60, bands=20, threshold=0.5)
+# Chosen with `bench/dedup.py --sweep` on two sets built from the 181 corpus bodies: the easy
+# reprints (bench/_reprints.py: 1448 queries, 2896 true pairs) and the hard ones
+# (bench/_hard_reprints.py: excerpts of a third, heavy rewrites, inserted paragraphs, new
+# titles, CJK edits and excerpts; same-topic and shared-boilerplate negatives), seed 7, then
+# checked on seeds 11 and 23.
+# - Bands of 2 rows: an excerpt of a third has Jaccard ~0.3 with its original, which 20 bands
+#   of 3 rows make a candidate with p = 0.42, 40 bands of 2 with p = 0.98 (measured: 0.997 of
+#   the hard set's true pairs are candidates). 32 x 2 leaves 3% of excerpts out; 48 x 2 gains
+#   0.1% for 20% more index. 40 keys per article is twice the old index, and pairs sharing
+#   boilerplate (Jaccard ~0.1) become candidates with p = 0.33 instead of 0.02: verification
+#   turns them down, at the cost of fetching their signatures.
+# - shingle 3: in the worst 1% a heavy rewrite (25-35% of the words changed) keeps 50% of its
+#   3-word shingles against 39% of its 4-word ones, while the most similar different articles
+#   (same host, same topic, shared boilerplate) reach 0.37 vs 0.35 (0.31 vs 0.28 on the easy
+#   set). In Chinese and Japanese a shingle is 3 characters, about a word and a half.
+# - num_perm 128 (519 bytes stored): verification estimates containment from the Jaccard
+#   estimate, whose noise grows as the sizes part; the highest different-article score over
+#   all pairs falls from 0.46 with 60 values to 0.40-0.42 (hard) and 0.32-0.33 (easy). MinHash
+#   over the shingle hashes is ~4% of near_signature's time, so 128 values cost little there.
+# - threshold 0.5 on the overlap coefficient (discounted below a size ratio of 0.5): hard-set
+#   recall 0.991-0.994 over three seeds with no false positive; 0.45 gives 0.996-0.998, also
+#   with none, but leaves 0.03 between the threshold and the highest negative (0.42).
+DEFAULT_PARAMS = NearParams(shingle=3, num_perm=128, bands=40, threshold=0.5, rows=2)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ and `is_near_duplicate` verifies each one, so LSH banding noise never decides al
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Sequence
 from functools import lru_cache
@@ -24,8 +25,20 @@ _U64 = np.uint64
 # Words are runs of letters/digits. Quote glyphs (’ ' « » “ ” ") are never part of a word,
 # so restyled quotes and apostrophes split the same way without a costly translate().
 # Han and kana are written without spaces, so each such character counts as a word;
-# otherwise a whole Chinese or Japanese sentence would be a single token.
-_CJK_RANGES = ((0x3040, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
+# otherwise a whole Chinese or Japanese sentence would be a single token. With 3-word
+# shingles a CJK shingle is 3 characters (about a word and a half). The ranges: iteration
+# marks 々〆〇, kana, katakana extensions, Han (extension A, the basic block, compatibility),
+# halfwidth katakana, and Han extensions B-G with the compatibility supplement.
+_CJK_RANGES = (
+    (0x3005, 0x3007),
+    (0x3040, 0x30FF),
+    (0x31F0, 0x31FF),
+    (0x3400, 0x4DBF),
+    (0x4E00, 0x9FFF),
+    (0xF900, 0xFAFF),
+    (0xFF66, 0xFF9F),
+    (0x20000, 0x3134F),
+)
 _CJK = "".join(f"{chr(low)}-{chr(high)}" for low, high in _CJK_RANGES)
 _TOKEN = re.compile(f"[{_CJK}]|[^\\W{_CJK}]+")
 
@@ -241,12 +254,14 @@ def estimated_jaccard(a: NearSig, b: NearSig) -> float:
         raise ValueError(f"signatures of {len(a.values)} and {len(b.values)} permutations")
     if a.size == 0 or b.size == 0:
         return 0.0
-    return sum(x == y for x, y in zip(a.values, b.values, strict=True)) / len(a.values)
+    return sum(map(operator.eq, a.values, b.values)) / len(a.values)  # map: the loop runs in C
 
 
 # The shorter text must hold at least this share of the longer one's shingles for full
 # containment credit; below it the score shrinks proportionally, so a brief quoted inside a
-# long feature (or a three-word text inside anything) is not called its duplicate.
+# long feature (or a three-word text inside anything) is not called its duplicate, and the
+# containment estimate, noisier as the sizes part, needs more evidence. An excerpt of a third
+# (ratio ~0.33, containment ~0.95) keeps 0.63 of its score and still passes 0.5.
 MIN_SIZE_RATIO = 0.5
 
 
@@ -254,8 +269,9 @@ def similarity(a: NearSig, b: NearSig) -> float:
     """Overlap coefficient |A∩B| / min(|A|, |B|), estimated from MinHash Jaccard and sizes,
     scaled down when one text has under MIN_SIZE_RATIO of the other's shingles.
 
-    Reprints add headers/footers and cut tails; Jaccard punishes both (a 30% cut alone
-    leaves J = 0.7), while the overlap of the shorter text with the longer stays near 1.
+    Containment rather than Jaccard: reprints add headers, footers and local paragraphs,
+    cut tails or keep only an excerpt; Jaccard punishes all of these (an excerpt of a third
+    has J ~0.33), while the share of the shorter text found in the longer stays near 1.
     """
     j = estimated_jaccard(a, b)
     if j == 0.0:
