@@ -52,9 +52,9 @@ def rows_with(
     if conn.dialect.name == "postgresql":
         array = "bigint[]" if isinstance(wanted[0], int) else "text[]"
         query = f"SELECT {names} FROM {table.name} WHERE {key} = ANY(%s::{array})"
-        return list(conn.exec_driver_sql(query, (wanted,)))
+        return conn.exec_driver_sql(query, (wanted,)).fetchall()  # one C-level fetch
     query = f"SELECT {names} FROM {table.name} WHERE {key} IN (SELECT value FROM json_each(?))"
-    return list(conn.exec_driver_sql(query, (fastjson.dumps(wanted),)))
+    return conn.exec_driver_sql(query, (fastjson.dumps(wanted),)).fetchall()
 
 
 def insert_plain_rows(
