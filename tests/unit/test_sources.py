@@ -399,3 +399,25 @@ def test_html_to_text() -> None:
     assert html_to_text("plain text") == "plain text"
     text = html_to_text("<p>One <b>bold</b></p><p>Two</p><script>x</script>")
     assert [line for line in text.split("\n") if line.strip()][:2] == ["One bold", "Two"]
+
+
+def test_a_gzip_file_is_read_as_the_file_it_holds(tmp_path: Path) -> None:
+    import gzip
+
+    page = "<html><head><title>Zipped</title></head><body><article><p>" + "Words here. " * 40
+    (tmp_path / "page.html.gz").write_bytes(gzip.compress(page.encode()))
+    (tmp_path / "notes.txt.gz").write_bytes(gzip.compress(b"A title\nA body of text."))
+    found = list(iter_path(tmp_path, Limits(max_item_bytes=100_000, max_feed_entries=10)))
+    assert sorted(f.kind.value for f in found) == ["html", "text"]
+    html = next(f for f in found if f.kind is Kind.HTML)
+    assert "<title>Zipped</title>" in html.payload["html"]
+
+
+def test_a_gzip_bomb_or_a_broken_gzip_file_is_one_rejected_item(tmp_path: Path) -> None:
+    import gzip
+
+    (tmp_path / "bomb.html.gz").write_bytes(gzip.compress(b"\0" * 5_000_000))
+    (tmp_path / "broken.html.gz").write_bytes(b"\x1f\x8b\x08\x00garbage")
+    found = list(iter_path(tmp_path, Limits(max_item_bytes=100_000, max_feed_entries=10)))
+    reasons = sorted(f.payload["reason"] for f in found)
+    assert reasons == ["binary", "too_large"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import os
 import sys
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,7 @@ JSONL_SUFFIXES = {".jsonl", ".ndjson"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 FEED_SUFFIXES = {".xml", ".rss", ".atom"}
 KNOWN_SUFFIXES = TEXT_SUFFIXES | JSONL_SUFFIXES | HTML_SUFFIXES | {".json"}
+GZIP_SUFFIX = ".gz"  # page.html.gz is read as page.html
 
 
 @dataclass(frozen=True)
@@ -86,15 +88,18 @@ def read_file(path: Path, limits: Limits, root: Path | None = None) -> Iterator[
     if isinstance(target, Found):
         yield target
         return
-    if path.suffix.lower() in JSONL_SUFFIXES:
+    gzipped = path.suffix.lower() == GZIP_SUFFIX
+    suffix = Path(path.stem).suffix.lower() if gzipped else path.suffix.lower()
+    if suffix in JSONL_SUFFIXES and not gzipped:
         # Streamed: a JSONL file may hold millions of items; the size limit is per line.
         yield from read_jsonl_file(target, source, limits.max_item_bytes)
         return
     data = _read_bytes(target, source, limits.max_item_bytes)
+    if isinstance(data, bytes) and gzipped:
+        data = gunzip(data, source, limits.max_item_bytes)
     if isinstance(data, Found):
         yield data
         return
-    suffix = path.suffix.lower()
     if suffix in FEED_SUFFIXES or (suffix not in KNOWN_SUFFIXES and looks_like_feed(data)):
         yield from read_feed(data, source, limits.max_feed_entries)
         return
@@ -103,6 +108,22 @@ def read_file(path: Path, limits: Limits, root: Path | None = None) -> Iterator[
         yield text
     else:
         yield from _items_from_text(text, suffix, source, limits)
+
+
+def gunzip(data: bytes, source: str, limit: int) -> bytes | Found:
+    """A gzip file's content, decompressed with a bound on the output: past ``limit`` it is
+    ``too_large`` (a few kilobytes can decompress to gigabytes); a truncated or corrupt
+    file is ``binary``."""
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)  # 16: a gzip header, not zlib's
+    try:
+        out = inflater.decompress(data, limit + 1)
+    except zlib.error as exc:
+        return invalid(source, Reason.BINARY, f"not a readable gzip file: {exc}")
+    if len(out) > limit:
+        return invalid(source, Reason.TOO_LARGE, f"decompresses to over {limit} bytes")
+    if not inflater.eof:
+        return invalid(source, Reason.BINARY, "a truncated gzip file")
+    return out
 
 
 def _markup(suffix: str) -> Markup:
