@@ -38,7 +38,7 @@ def aware(value: datetime) -> datetime:
 
 def rows_with(
     conn: Connection, table: Table, columns: Sequence[str], key: str, values: Iterable[Any]
-) -> list[Any]:
+) -> Sequence[Any]:
     """Rows of ``table`` whose ``key`` is one of ``values``, in one query.
 
     The whole list travels as ONE parameter (a JSON array for SQLite's json_each, an array
