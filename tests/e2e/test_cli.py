@@ -87,3 +87,41 @@ def test_producer_script_with_a_worker(tmp_path: Path, user_env: dict[str, str])
             lambda: (s := store.stats(run_id))["by_status"] == {"stored": 7} and s, 60
         )
     assert stats and stats["items"] == 7
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "named"),
+    [
+        ("INGEST_BATCH_SIZE", "abc", "INGEST_BATCH_SIZE"),
+        ("INGEST_ENRICH", "maybe", "INGEST_ENRICH"),
+        ("INGEST_BATCH_SIZE", "", "INGEST_BATCH_SIZE"),
+        ("INGEST_STORE_URL", "not a url:pw-secret", "INGEST_STORE_URL"),
+    ],
+)
+def test_a_bad_setting_is_one_line_naming_it_exit_2(
+    tmp_path: Path, user_env: dict[str, str], name: str, value: str, named: str
+) -> None:
+    result = run_cli(["stats"], {**user_env, name: value}, cwd=tmp_path)
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert result.returncode == 2, result.stderr
+    assert len(lines) == 1 and named in lines[0], lines
+    assert "pw-secret" not in result.stderr
+
+
+def test_a_bad_option_value_is_exit_2(tmp_path: Path, user_env: dict[str, str]) -> None:
+    result = run_cli(["run", "--batch-size", "0", str(ROOT / "seeds")], user_env, cwd=tmp_path)
+    assert result.returncode == 2 and "INGEST_BATCH_SIZE" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_mistyped_path_is_named_and_nothing_is_done(
+    tmp_path: Path, user_env: dict[str, str]
+) -> None:
+    for command in (["run"], ["enqueue"]):
+        result = run_cli([*command, str(tmp_path / "nope.txt")], user_env, cwd=tmp_path)
+        assert result.returncode == 2 and f"no such file or folder: {tmp_path / 'nope.txt'}" in (
+            result.stderr
+        )
+    assert not (tmp_path / "data").exists()  # no store was created, nothing registered
+    watched = run_cli(["watch", str(tmp_path / "inbox"), "--once"], user_env, cwd=tmp_path)
+    assert watched.returncode == 2 and "does not exist" in watched.stderr

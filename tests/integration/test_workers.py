@@ -52,13 +52,13 @@ def test_mixed_folder_every_item_accounted_for(
     )
     (folder / "notes.docx").write_bytes(b"PK\x03\x04")
     with workers(env, count=1, concurrency=2):
-        run_id = enqueue(env, str(folder), str(tmp_path / "missing.txt"))
+        run_id = enqueue(env, str(folder))
     stats = store.stats(run_id)
-    assert stats["items"] == 10
-    assert stats["by_status"] == {"rejected": 7, "stored": 3}  # Latin-1 text is decoded
+    assert stats["items"] == 9
+    assert stats["by_status"] == {"rejected": 6, "stored": 3}  # Latin-1 text is decoded
     assert stats["by_reason"] == {
-        "binary": 1, "empty_body": 1, "invalid_json": 1, "not_an_object": 1, "not_found": 1,
-        "not_utf8": 1, "unsupported_type": 1,
+        "binary": 1, "empty_body": 1, "invalid_json": 1, "not_an_object": 1, "not_utf8": 1,
+        "unsupported_type": 1,
     }  # fmt: skip
 
 

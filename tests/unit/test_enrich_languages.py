@@ -174,7 +174,7 @@ def test_run_refuses_to_start_without_the_model(
 
     article = tmp_path / "a.txt"
     article.write_text("Title\nBody text of an article.", encoding="utf-8")
-    assert main(["run", str(article)]) == 1
+    assert main(["run", str(article)]) == 2  # a configuration error
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1 and "xx_not_installed_sm" in lines[0], lines
     assert not (tmp_path / "store.db").exists()  # nothing done

@@ -8,7 +8,7 @@ import click
 
 from worker.cli import produce, results
 from worker.cli.base import cli, err
-from worker.core.errors import ExitCode, IngestError
+from worker.core.errors import ConfigError, ExitCode, IngestError
 
 COMMANDS = (produce, results)  # imported for the commands they register on ``cli``
 
@@ -24,6 +24,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         exc.show()
         return ExitCode.USAGE if isinstance(exc, click.UsageError) else exc.exit_code
     except IngestError as exc:
-        err.print(f"[red]error[/red] ({exc.reason}): {exc}")
-        return ExitCode.FAILED
+        err.print(f"[red]error[/red] ({exc.reason}): {exc}", markup=True, highlight=False)
+        return ExitCode.USAGE if isinstance(exc, ConfigError) else ExitCode.FAILED
     return code if isinstance(code, int) else ExitCode.DONE

@@ -9,7 +9,7 @@ from rich.console import Console
 
 from worker.broker.app import make_app
 from worker.broker.send import send_with
-from worker.core.settings import Settings
+from worker.core.settings import Settings, load
 from worker.ingest.runtime import Runtime
 
 err = Console(stderr=True, soft_wrap=True)  # one message, one line: greppable, never wrapped
@@ -17,7 +17,7 @@ STATUSES = ("stored", "duplicate", "rejected", "pending")
 
 
 def load_settings(**overrides: Any) -> Settings:
-    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    return load(Settings, **{k: v for k, v in overrides.items() if v is not None})
 
 
 def local_runtime(settings: Settings) -> Runtime:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -30,6 +31,7 @@ def run(
 ) -> None:
     """Ingest files, folders, URLs or '-' (JSON lines on stdin) in-process."""
 
+    require_paths(targets)
     settings = load_settings(store_url=store_url, enrich=enrich, batch_size=batch_size)
     with local_runtime(settings) as runtime:
         runtime.check_models()  # before the progress bar: one clear line, nothing done
@@ -62,6 +64,7 @@ def enqueue(
         raise click.UsageError("stream one of stdin ('-') or --follow FILE, not both")
     streamed = follow or ("-" if "-" in targets else None)
     targets = tuple(t for t in targets if t != "-")
+    require_paths(targets)
     settings = load_settings(batch_size=batch_size)
     with broker_runtime(settings) as runtime:
         _enqueue(runtime, targets, streamed, wait, timeout)
@@ -138,13 +141,21 @@ def worker(
 
 
 @cli.command()
-@click.argument("folder", type=click.Path(file_okay=False))
+@click.argument("folder", type=click.Path(exists=True, file_okay=False))
 @click.option("--once", is_flag=True, help="Enqueue what is there (once settled), then exit.")
 def watch(folder: str, once: bool) -> None:
     """Ingest files dropped into FOLDER, once each (remembered across restarts), until SIGINT."""
     with broker_runtime(load_settings()) as runtime:
         result = watch_folder(Path(folder), runtime, stop_on_signals(), once)
     err.print(f"watch: {result.files} files, {result.items} items enqueued, {result.skipped} known")
+
+
+def require_paths(targets: tuple[str, ...]) -> None:
+    """A mistyped path is a usage error naming it, before anything is registered or sent.
+    (``lexists``: a dangling link is the reader's to refuse, with its own reason.)"""
+    for target in targets:
+        if target != "-" and "://" not in target and not os.path.lexists(target):
+            raise click.UsageError(f"no such file or folder: {target}")
 
 
 def _publish_failed(run_id: str, exc: PublishFailed) -> None:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from worker.core.errors import ConfigError
 from worker.core.near import DEFAULT_PARAMS
 
 # The pipelines requirements/models.txt installs. The English one is en_core_web_sm 3.8.0
@@ -144,4 +145,26 @@ class Settings(BaseSettings):
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """Settings are read once per process."""
-    return Settings()
+    return load(Settings)
+
+
+def load(factory: type[Settings], **overrides: object) -> Settings:
+    """Settings from the environment and ``overrides``; a bad value is one ``ConfigError``
+    line naming its variable (pydantic's report is a dozen lines per field)."""
+    try:
+        return factory(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise ConfigError(describe(exc)) from None
+
+
+_SECRET = frozenset({"broker_url", "store_url"})  # their values may hold a password
+
+
+def describe(exc: ValidationError) -> str:
+    """One line: ``INGEST_BATCH_SIZE: Input should be a valid integer (got 'abc')``."""
+    parts = []
+    for error in exc.errors():
+        field = str(error["loc"][0]) if error["loc"] else "settings"
+        shown = "" if field in _SECRET or "input" not in error else f" (got {error['input']!r:.60})"
+        parts.append(f"INGEST_{field.upper()}: {error['msg']}{shown}")
+    return "; ".join(parts)

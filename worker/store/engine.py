@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import ArgumentError, DataError, DBAPIError, IntegrityError, OperationalError
 
 from worker.core import fastjson
 from worker.core.errors import ConfigError, Reason, StoreRefused, TransientError
@@ -34,9 +34,19 @@ _JSON = {"json_serializer": fastjson.dumps, "json_deserializer": fastjson.loads}
 
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; creates the folder of an SQLite file."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        return _sqlite_engine(url, parsed.database)
+    try:
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite":
+            return _sqlite_engine(url, parsed.database)
+    except ArgumentError:  # the URL may hold a password: never print it
+        raise ConfigError(
+            "INGEST_STORE_URL is not a database URL: use sqlite:///path or "
+            "postgresql+psycopg://user@host/db"
+        ) from None
+    except OSError as exc:  # the SQLite file's folder cannot be created
+        raise ConfigError(
+            f"INGEST_STORE_URL: cannot create {exc.filename}: {exc.strerror}"
+        ) from None
     if parsed.get_backend_name() == "postgresql":
         return create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=2, **_JSON)
     raise ConfigError(f"unsupported store {parsed.get_backend_name()!r}: use sqlite or postgresql")
