@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import ROOT, run_cli, workers
+from tests.support import ROOT, fresh_redis_db, run_cli, workers
 
 pytestmark = pytest.mark.e2e
 
@@ -125,3 +125,15 @@ def test_a_mistyped_path_is_named_and_nothing_is_done(
     assert not (tmp_path / "data").exists()  # no store was created, nothing registered
     watched = run_cli(["watch", str(tmp_path / "inbox"), "--once"], user_env, cwd=tmp_path)
     assert watched.returncode == 2 and "does not exist" in watched.stderr
+
+
+def test_wait_with_no_worker_says_so_then_exits_incomplete(
+    tmp_path: Path, user_env: dict[str, str]
+) -> None:
+    env = {**user_env, "INGEST_BROKER_URL": fresh_redis_db(13)}  # no worker listens here
+    result = run_cli(
+        ["enqueue", str(ROOT / "seeds"), "--wait", "--timeout", "15"], env, cwd=tmp_path
+    )
+    assert result.returncode == 3, result.stderr
+    assert "no worker is consuming the queue" in result.stderr
+    assert "7 item(s) still pending" in result.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -13,6 +14,7 @@ from worker.cli.base import broker_runtime, cli, err, load_settings, local_runti
 from worker.cli.display import print_summary, progress_bar, rate_ticker
 from worker.core.errors import ExitCode
 from worker.core.keys import new_run_id
+from worker.core.settings import Settings
 from worker.ingest.inprocess import run_inprocess
 from worker.ingest.publish import PublishFailed, estimate_items, read_items
 from worker.ingest.runtime import Runtime
@@ -94,16 +96,30 @@ def _enqueue(
         result.items += streamed_in.items
         result.messages += streamed_in.batches
     err.print(f"run {run_id}: published {result.items} items in {result.messages} messages")
-    pending = wait_for_run(runtime.store, run_id, result.items, timeout) if wait else 0
+    check = lambda: workers_answer(settings)  # noqa: E731
+    pending = wait_for_run(runtime.store, run_id, result.items, timeout, check) if wait else 0
     click.echo(run_id)
     if pending:
         err.print(f"run {run_id}: {pending} item(s) still pending after {timeout:g}s")
         raise click.exceptions.Exit(ExitCode.INCOMPLETE)
 
 
-def wait_for_run(store: Store, run_id: str, total: int, timeout: float) -> int:
-    """Poll the run's outcome counts until none is pending or ``timeout``; returns pending."""
-    deadline = time.monotonic() + timeout
+NO_WORKER_AFTER = 10.0  # seconds without any outcome before asking whether a worker listens
+
+
+def wait_for_run(
+    store: Store,
+    run_id: str,
+    total: int,
+    timeout: float,
+    workers_answer: Callable[[], bool] = lambda: True,
+) -> int:
+    """Poll the run's outcome counts until none is pending or ``timeout``; returns pending.
+
+    With no outcome after ``NO_WORKER_AFTER`` seconds it asks once whether any worker
+    answers, and says so if none does (it goes on waiting: one may be starting)."""
+    started = time.monotonic()
+    deadline, asked = started + timeout, False
     with progress_bar() as bar:
         task = bar.add_task("processing", total=total, rate="")
         while True:
@@ -112,6 +128,13 @@ def wait_for_run(store: Store, run_id: str, total: int, timeout: float) -> int:
             bar.update(task, completed=done, total=stats["items"])
             if stats["by_status"].get("pending", 0) == 0 or time.monotonic() > deadline:
                 break
+            if not asked and done == 0 and time.monotonic() - started > NO_WORKER_AFTER:
+                asked = True
+                if not workers_answer():
+                    bar.console.print(
+                        f"run {run_id}: no worker is consuming the queue: start one with "
+                        "`ingest worker` (same INGEST_BROKER_URL); waiting"
+                    )
             time.sleep(0.25)
     print_summary({"run_id": run_id, **stats})
     return int(stats["by_status"].get("pending", 0))
@@ -148,6 +171,14 @@ def watch(folder: str, once: bool) -> None:
     with broker_runtime(load_settings()) as runtime:
         result = watch_folder(Path(folder), runtime, stop_on_signals(), once)
     err.print(f"watch: {result.files} files, {result.items} items enqueued, {result.skipped} known")
+
+
+def workers_answer(settings: Settings) -> bool:
+    """Whether any worker answers a ping on the broker (True when the broker cannot say)."""
+    try:
+        return bool(make_app(settings).control.ping(timeout=2.0))
+    except Exception:  # a broker hiccup is not "no worker": say nothing rather than wrong
+        return True
 
 
 def require_paths(targets: tuple[str, ...]) -> None:
