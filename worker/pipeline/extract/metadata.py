@@ -156,3 +156,15 @@ def read_meta(tree: HtmlElement) -> PageMeta:
         logos=headings(tree, logos=True),
         title_tag=_text(title) if title is not None else "",
     )
+
+
+def jsonld_names(node: Any) -> list[str]:
+    """The names in a JSON-LD author or publisher: a string, an object with ``name``, or a
+    list of either."""
+    if isinstance(node, str):
+        return [node]
+    if isinstance(node, dict):
+        return jsonld_names(node.get("name"))
+    if isinstance(node, list):
+        return [name for item in node for name in jsonld_names(item)]
+    return []

@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from worker.pipeline.authors import clean_authors
-from worker.pipeline.extract.metadata import PageMeta
-
-
-def _names(node: Any) -> list[str]:
-    if isinstance(node, str):
-        return [node]
-    if isinstance(node, dict):
-        return _names(node.get("name"))
-    if isinstance(node, list):
-        return [name for item in node for name in _names(item)]
-    return []
+from worker.pipeline.extract.metadata import PageMeta, jsonld_names
 
 
 def pick_authors(meta: PageMeta) -> list[str]:
     """Person names from JSON-LD, else from the author meta tags (bylines cleaned); the
     site or its publisher named as the author is not a person."""
     sites = {name.casefold() for name in _site_names(meta)}
-    from_jsonld = clean_authors(_names(meta.jsonld.get("author")))
+    from_jsonld = clean_authors(jsonld_names(meta.jsonld.get("author")))
     from_tags = meta.meta.get("author") or meta.meta.get("article:author") or ""
     for names in (from_jsonld, clean_authors(from_tags)):
         people = [name for name in names if name.casefold() not in sites]
@@ -32,7 +20,7 @@ def pick_authors(meta: PageMeta) -> list[str]:
 
 
 def _site_names(meta: PageMeta) -> list[str]:
-    publisher = _names(meta.jsonld.get("publisher"))
+    publisher = jsonld_names(meta.jsonld.get("publisher"))
     found = (meta.meta.get("og:site_name"), *publisher, meta.meta.get("application-name"))
     return [" ".join(name.split()) for name in found if name and name.strip()]
 

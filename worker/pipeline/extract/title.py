@@ -16,10 +16,9 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from typing import Any
 from urllib.parse import urlsplit
 
-from worker.pipeline.extract.metadata import PageMeta
+from worker.pipeline.extract.metadata import PageMeta, jsonld_names
 
 # Separators sites put between headline and site name. " : " with spaces is one (French
 # spacing puts kickers there too, but only a segment that is the site's name is removed).
@@ -50,16 +49,6 @@ def _clean(text: str) -> str:
     return " ".join(text.split())
 
 
-def _names(node: Any) -> list[str]:
-    if isinstance(node, str):
-        return [node]
-    if isinstance(node, dict):
-        return _names(node.get("name"))
-    if isinstance(node, list):
-        return [name for item in node for name in _names(item)]
-    return []
-
-
 def domain_label(url: str | None) -> str:
     """ "spiegel" for www.spiegel.de, "bbc" for www.bbc.co.uk, "orf" for wien.orf.at."""
     host = (urlsplit(url or "").hostname or "").lower()
@@ -78,7 +67,7 @@ def site_names(meta: PageMeta, site_name: str | None, url: str | None) -> list[l
         site_name or "",
         meta.meta.get("og:site_name", ""),
         meta.meta.get("application-name", ""),
-        *_names(meta.jsonld.get("publisher")),
+        *jsonld_names(meta.jsonld.get("publisher")),
         *meta.logos,
         domain_label(url or meta.canonical_url or meta.meta.get("og:url")),
     ]
