@@ -16,7 +16,7 @@ from importlib import metadata
 from typing import Any
 
 from worker.core.models import base_language
-from worker.pipeline.enrich.dateline import find_dateline
+from worker.pipeline.enrich.dateline import find_dateline, place_span
 from worker.pipeline.enrich.dates import find_dates
 from worker.pipeline.enrich.entities import (
     CHUNK_CHARS,
@@ -32,7 +32,7 @@ from worker.pipeline.enrich.quotes import find_quotes
 from worker.pipeline.enrich.text import normalise_apostrophes, reading_time_minutes, word_count
 
 # Bump when any stage's output changes for the same input and model.
-ENRICH_VERSION = "1.0.0"
+ENRICH_VERSION = "1.1.0"
 KEYWORD_CHARS = 3000
 # Characters per ``nlp.pipe`` batch. spaCy's default of 1,000 texts held 2 GB for 300 short
 # articles and 3.7 GB for one 1.2 M-character body in 100,000-character chunks; batches of
@@ -106,7 +106,35 @@ def _mentions(nlp: Any, bodies: list[tuple[int, str]]) -> dict[int, list[Mention
         docs = nlp.pipe([piece for _, _, piece in group], batch_size=len(group))
         for (i, start, _), doc in zip(group, docs, strict=True):
             found[i].extend(mentions_from_doc(doc, start))
-    return found
+    return {i: _dateline_mentions(nlp, body, found[i]) for i, body in bodies}
+
+
+def _dateline_mentions(nlp: Any, body: str, mentions: list[Mention]) -> list[Mention]:
+    """The dateline's place is a place, whatever the model said ("HALIFAX" as ORG), and a
+    span running over the dateline's dash ("LYON - Emmanuel Macron" as one LOC) is cut there:
+    the place is kept and the rest of the sentence is read again without the dateline, so
+    the name after it gets the label the model gives it in running text."""
+    span = place_span(body)
+    if span is None:
+        return mentions
+    start, end, dash_end = span
+    place = Mention(start, end, body[start:end], "LOC")
+    kept: list[Mention] = []
+    for mention in mentions:
+        if mention.start < dash_end < mention.end:
+            kept += [place, *_reread(nlp, body, dash_end, mention.end)]
+        elif mention.start < end and start < mention.end:
+            kept.append(place)
+        else:
+            kept.append(mention)
+    return [m for n, m in enumerate(kept) if m is not place or place not in kept[:n]]
+
+
+def _reread(nlp: Any, body: str, start: int, until: int) -> list[Mention]:
+    """Mentions of ``body`` from ``start`` to the sentence end that begin before ``until``."""
+    stop = min((i for i in (body.find(c, until) for c in ".\n") if i >= 0), default=len(body))
+    doc = nlp(normalise_apostrophes(body[start : stop + 1]))
+    return [m for m in mentions_from_doc(doc, start) if m.start < until]
 
 
 def _groups(jobs: list[Job], budget: int) -> Iterator[list[Job]]:

@@ -1,8 +1,9 @@
-"""Month, weekday and relative-day words for the languages the date stage reads.
+"""Month, weekday, period and relative-day words for the languages the date stage reads.
 
-Kept as plain tables (French, English, German, Spanish) rather than dateparser's search:
-a regex over these finds the mentions in microseconds, and the stage has to stay a small
-fraction of the NER time per article.
+Kept as plain tables, one row per language, rather than dateparser's search: a regex over
+these finds the mentions in microseconds, and the stage has to stay a small fraction of the
+NER time per article. In a row, slots are separated by spaces, the spellings of one slot by
+``|`` and an empty slot is ``-``.
 """
 
 from __future__ import annotations
@@ -10,67 +11,191 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-_MONTHS_BY_NUMBER: dict[int, tuple[str, ...]] = {
-    1: ("janvier", "janv", "january", "jan", "januar", "enero"),
-    2: ("février", "fevrier", "févr", "fév", "february", "feb", "februar", "febrero"),
-    3: ("mars", "march", "mar", "märz", "marzo"),
-    4: ("avril", "avr", "april", "apr", "abril"),
-    5: ("mai", "may", "mayo"),
-    6: ("juin", "june", "jun", "juni", "junio"),
-    7: ("juillet", "juil", "july", "jul", "juli", "julio"),
-    8: ("août", "aout", "august", "aug", "agosto"),
-    9: ("septembre", "sept", "september", "sep", "septiembre"),
-    10: ("octobre", "oct", "october", "oktober", "octubre"),
-    11: ("novembre", "nov", "november", "noviembre"),
-    12: ("décembre", "decembre", "déc", "december", "dec", "dezember", "diciembre"),
+# January to December; Russian in the genitive, the form after a day ("12 марта").
+_MONTH_ROWS = {
+    "en": "january|jan february|feb march|mar april|apr may june|jun july|jul august|aug "
+    "september|sept|sep october|oct november|nov december|dec",
+    "fr": "janvier|janv février|fevrier|févr|fév mars avril|avr mai juin juillet|juil "
+    "août|aout septembre|sept octobre novembre décembre|decembre|déc",
+    "de": "januar februar märz april mai juni juli august september oktober november dezember",
+    "es": "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre "
+    "diciembre",
+    "it": "gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre novembre "
+    "dicembre",
+    "pt": "janeiro fevereiro março abril maio junho julho agosto setembro outubro novembro "
+    "dezembro",
+    "nl": "januari februari maart april mei juni juli augustus september oktober november december",
+    "ru": "января февраля марта апреля мая июня июля августа сентября октября ноября декабря",
+    "tr": "ocak şubat mart nisan mayıs haziran temmuz ağustos eylül ekim kasım aralık",
+    "id": "januari februari maret april mei juni juli agustus september oktober november desember",
 }
-MONTHS = {name: number for number, names in _MONTHS_BY_NUMBER.items() for name in names}
+# Monday to Sunday. Indonesian "minggu" is also "week", so its Sunday is left out; Turkish
+# "cuma" (Friday prayer) and "pazar" (market) are everyday words, so Turkish has no row.
+_WEEKDAY_ROWS = {
+    "en": "monday tuesday wednesday thursday friday saturday sunday",
+    "fr": "lundi mardi mercredi jeudi vendredi samedi dimanche",
+    "de": "montag dienstag mittwoch donnerstag freitag samstag|sonnabend sonntag",
+    "es": "lunes martes miércoles|miercoles jueves viernes sábado|sabado domingo",
+    "it": "lunedì martedì mercoledì giovedì venerdì sabato domenica",
+    "pt": "segunda-feira terça-feira quarta-feira quinta-feira sexta-feira sábado domingo",
+    "nl": "maandag dinsdag woensdag donderdag vrijdag zaterdag zondag",
+    "ru": "понедельник вторник среда|среду четверг пятница|пятницу суббота|субботу воскресенье",
+    "id": "senin selasa rabu kamis jumat sabtu -",
+}
+# Words next to a weekday or a period, before it (English, German, Russian, Turkish) or after
+# it (French, Spanish, Italian, Portuguese, Indonesian): the one before publication, the one
+# after, the current one.
+_SHIFT_ROWS = {
+    "en": ("last past", "next coming", "this"),
+    "fr": ("dernier dernière passé passée", "prochain prochaine", "ce cette"),
+    "de": (
+        "letzte letzten letztes vergangene vergangenen vergangenes",
+        "nächste nächsten nächstes kommende kommenden kommendes",
+        "diese diesen dieses",
+    ),
+    "es": ("pasado pasada", "próximo próxima", "este esta"),
+    "it": ("scorso scorsa", "prossimo prossima", "questo questa"),
+    "pt": ("passado passada", "próximo próxima", "este esta"),
+    "nl": ("vorige vorig afgelopen", "volgende volgend komende", "deze"),
+    "ru": (
+        "прошлой прошлом прошлый прошлую",
+        "следующей следующем следующий следующую",
+        "этой этом этот эту",
+    ),
+    "tr": ("geçen", "gelecek önümüzdeki", "bu"),
+    "id": ("lalu", "depan", "ini"),
+}
+# Week, month, year, in the forms the shift words take them ("на прошлой неделе").
+_PERIOD_ROWS = {
+    "en": "week month year",
+    "fr": "semaine mois année|an",
+    "de": "woche monat jahr",
+    "es": "semana mes año",
+    "it": "settimana mese anno",
+    "pt": "semana mês ano",
+    "nl": "week maand jaar",
+    "ru": "неделе|неделю месяце|месяц году|год",
+    "tr": "hafta ay yıl|sene",
+    "id": "minggu bulan tahun",
+}
+# The day before yesterday, yesterday, today, tomorrow, the day after tomorrow.
+_DAY_ROWS = {
+    "en": "- yesterday today tomorrow -",
+    "fr": "avant-hier hier aujourd'hui demain après-demain",
+    "de": "vorgestern gestern heute morgen übermorgen",
+    "es": "anteayer ayer hoy mañana pasado_mañana",
+    "it": "l'altro_ieri|altroieri ieri oggi domani dopodomani",
+    "pt": "anteontem ontem hoje amanhã depois_de_amanhã",
+    "nl": "eergisteren gisteren vandaag morgen overmorgen",
+    "ru": "позавчера вчера сегодня завтра послезавтра",
+    "tr": "- dün bugün yarın -",
+    "id": "kemarin_lusa kemarin hari_ini besok lusa",
+}
 
-_WEEKDAYS_BY_NUMBER: dict[int, tuple[str, ...]] = {
-    0: ("lundi", "monday", "montag", "lunes"),
-    1: ("mardi", "tuesday", "dienstag", "martes"),
-    2: ("mercredi", "wednesday", "mittwoch", "miércoles", "miercoles"),
-    3: ("jeudi", "thursday", "donnerstag", "jueves"),
-    4: ("vendredi", "friday", "freitag", "viernes"),
-    5: ("samedi", "saturday", "samstag", "sábado", "sabado"),
-    6: ("dimanche", "sunday", "sonntag", "domingo"),
-}
-WEEKDAYS = {name: number for number, names in _WEEKDAYS_BY_NUMBER.items() for name in names}
 
-# Words after (French, Spanish) or before (English, German) a weekday: -1 last, +1 next.
-WEEKDAY_SHIFTS = {
-    "dernier": -1,
-    "passé": -1,
-    "last": -1,
-    "past": -1,
-    "letzten": -1,
-    "pasado": -1,
-    "prochain": 1,
-    "next": 1,
-    "nächsten": 1,
-    "próximo": 1,
-    "this": 0,
+def fold(word: str) -> str:
+    """The key of a word in these tables: lower case, straight apostrophe, Turkish dotless
+    and dotted i as plain i (``KASIM`` and ``kasım`` are one month)."""
+    return word.lower().replace("’", "'").replace("i\u0307", "i").replace("ı", "i")
+
+
+def _table(rows: Iterable[str], first: int = 0) -> dict[str, int]:
+    """Word -> slot number (from ``first``) for every spelling in every row."""
+    table: dict[str, int] = {}
+    for row in rows:
+        for n, slot in enumerate(row.split(), start=first):
+            for word in slot.split("|"):
+                if word != "-":
+                    # The spelling for the regex, the folded one for the lookup.
+                    word = word.replace("_", " ")
+                    table[word] = table[fold(word)] = n
+    return table
+
+
+def _shifts() -> dict[str, int]:
+    table: dict[str, int] = {}
+    for back, ahead, now in _SHIFT_ROWS.values():
+        for direction, words in ((-1, back), (1, ahead), (0, now)):
+            table |= dict.fromkeys(words.split(), direction)
+            table |= dict.fromkeys(map(fold, words.split()), direction)
+    return table
+
+
+MONTHS = _table(_MONTH_ROWS.values(), first=1)
+WEEKDAYS = _table(_WEEKDAY_ROWS.values())
+WEEKDAY_SHIFTS = _shifts()
+
+
+def _shift_words(languages: Iterable[str], slots: Iterable[int]) -> frozenset[str]:
+    return frozenset(w for k in languages for n in slots for w in _SHIFT_ROWS[k][n].split())
+
+
+# Indonesian puts every shift word after ("minggu depan", "minggu ini"); the Romance languages
+# put last and next after or before ("mardi prochain", "la próxima semana") and this before
+# ("cette semaine"); the others before. A word counts only on its language's side: "the year
+# this happened" is no date.
+SHIFTS_BEFORE = _shift_words((k for k in _SHIFT_ROWS if k != "id"), (0, 1, 2))
+SHIFTS_AFTER = _shift_words(("fr", "es", "it", "pt"), (0, 1)) | _shift_words(("id",), (0, 1, 2))
+PERIODS = {word: ("week", "month", "year")[n] for word, n in _table(_PERIOD_ROWS.values()).items()}
+DAY_WORDS = _table(_DAY_ROWS.values(), first=-2)
+
+# Names that contain a date word without being a date: feasts, sales, papers, shows. A date
+# mention overlapping one of these is dropped. Per language, lower case, whole words.
+NOT_DATES: dict[str, tuple[str, ...]] = {
+    "en": (
+        "black friday",
+        "cyber monday",
+        "good friday",
+        "holy thursday",
+        "maundy thursday",
+        "ash wednesday",
+        "palm sunday",
+        "easter sunday",
+        "easter monday",
+        "super tuesday",
+        "black monday",
+        "bloody sunday",
+        "usa today",
+        "sunday times",
+        "sunday telegraph",
+        "mail on sunday",
+        "sunday mirror",
+        "today show",
+        "today programme",
+        "monday night football",
+        "thursday night football",
+    ),
+    "fr": (
+        "mardi gras",
+        "mardi-gras",
+        "vendredi saint",
+        "jeudi saint",
+        "mercredi des cendres",
+        "vendredi noir",
+        "lundi de pâques",
+        "lundi de pentecôte",
+        "journal du dimanche",
+    ),
+    "de": ("welt am sonntag", "frankfurter allgemeine sonntagszeitung", "schwarzer freitag"),
+    "es": (
+        "viernes santo",
+        "jueves santo",
+        "domingo de ramos",
+        "domingo de resurrección",
+        "martes de carnaval",
+        "la mañana",
+        "esta mañana",
+        "una mañana",
+        "cada mañana",
+    ),
+    "it": ("venerdì santo", "giovedì santo", "martedì grasso", "domenica delle palme"),
+    "pt": ("sexta-feira santa", "terça-feira de carnaval", "domingo de ramos"),
+    "nl": ("goede vrijdag", "witte donderdag", "paasmaandag"),
 }
 
-# Days relative to the publication date.
-DAY_WORDS = {
-    "avant-hier": -2,
-    "hier": -1,
-    "aujourd'hui": 0,
-    "demain": 1,
-    "après-demain": 2,
-    "yesterday": -1,
-    "today": 0,
-    "tomorrow": 1,
-    "vorgestern": -2,
-    "gestern": -1,
-    "heute": 0,
-    "morgen": 1,
-    "anteayer": -2,
-    "ayer": -1,
-    "hoy": 0,
-    "mañana": 1,
-}
+# Day words that are also nouns: German capitalises the noun ("heute Morgen", "am Morgen"
+# are mornings), so only the lower-case word is the day after.
+LOWER_CASE_ONLY = frozenset({"morgen"})
 
 
 def alternation(words: Iterable[str]) -> str:

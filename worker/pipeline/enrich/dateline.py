@@ -1,7 +1,10 @@
-"""The dateline at the opening of a body: ``PARIS (Reuters) -``, ``Londres, 3 mai (AFP) -``.
+"""The dateline at the opening of a body, in the wire styles of every language:
+``PARIS (Reuters) -``, ``Londres, 3 mai (AFP) -``, ``HALIFAX, Nova Scotia (AP) —``,
+``MADRID, 5 (EFE).-``, ``ROMA, 12 MAR -``, ``JAKARTA, KOMPAS.com -``.
 
 Only recognised, never cut: the body keeps its text and the caller gets the place, the
-agency and where the dateline ends.
+agency and where the dateline ends. The dateline ends at its dash, so the name after it
+("LYON - Emmanuel Macron a dit") is never part of the place.
 """
 
 from __future__ import annotations
@@ -13,21 +16,20 @@ _DASH = r"(?:--|[-‐‑‒–—―])"
 _PLACE = r"(?P<place>[^\W\d_][^\W\d_'’.\- ]*(?:[ .'’\-]{1,2}[^\W\d_]+){0,3}\.?)"
 _DATE = r"(?:,\s*(?P<date>[^\W_][\w. ]{0,24}?))?"
 _AGENCY = r"(?:\s*\((?P<agency>[^()\n]{2,40})\))?"
-DATELINE_RE = re.compile(rf"\A\s*{_PLACE}{_DATE}{_AGENCY}\s*{_DASH}\s+")
+# Spanish wire copy closes the agency with a full stop before the dash: "(EFE).-".
+DATELINE_RE = re.compile(rf"\A\s*{_PLACE}{_DATE}{_AGENCY}\s*\.?{_DASH}\s+")
+# An online outlet named after the comma ("KOMPAS.com", "detik.com") is the source.
+_SITE = re.compile(r"[^\W_][\w\-]*(?:\.[a-z]{2,})+", re.IGNORECASE)
 
 
 def find_dateline(body: str) -> dict[str, Any] | None:
-    """``{place, agency, date, end}`` or None.
-
-    A plain capitalised word followed by a dash is prose ("Paris - the city ..."), so we
-    require a place in capitals (the wire style) or an agency in parentheses.
-    """
-    match = DATELINE_RE.match(body)
+    """``{place, agency, date, end}`` or None."""
+    match = _match(body)
     if match is None:
         return None
     place, agency, extra = match["place"].strip(), match["agency"], match["date"]
-    if not (agency or _is_capitals(place)):
-        return None
+    if extra and not agency and _SITE.fullmatch(extra.strip()):
+        agency, extra = extra, None
     # After the comma comes a date ("Jan 5", "3 mai") or a region ("Calif.", "Ukraine").
     date = extra.strip() if extra and any(c.isdigit() for c in extra) else None
     region = extra.strip() if extra and not date else None
@@ -37,6 +39,26 @@ def find_dateline(body: str) -> dict[str, Any] | None:
         "date": date,
         "end": match.end(),
     }
+
+
+def place_span(body: str) -> tuple[int, int, int] | None:
+    """Where the dateline's place starts and ends, and where the dateline ends."""
+    match = _match(body)
+    if match is None:
+        return None
+    start = match.start("place")
+    return start, start + len(match["place"].rstrip()), match.end()
+
+
+def _match(body: str) -> re.Match[str] | None:
+    """A plain capitalised word followed by a dash is prose ("Paris - the city ..."), so we
+    require a place in capitals (the wire style), an agency in parentheses or an outlet."""
+    match = DATELINE_RE.match(body)
+    if match is None:
+        return None
+    extra = match["date"]
+    site = bool(extra and _SITE.fullmatch(extra.strip()))
+    return match if match["agency"] or site or _is_capitals(match["place"].strip()) else None
 
 
 def _is_capitals(place: str) -> bool:

