@@ -152,3 +152,15 @@ def test_info_masks_secrets_and_reading_a_missing_store_says_so(
     assert (
         stats.returncode == 0 and f"no store at {tmp_path / 'data' / 'ingest.db'}" in stats.stderr
     )
+
+
+def test_every_reading_command_takes_store(tmp_path: Path, user_env: dict[str, str]) -> None:
+    elsewhere = f"sqlite:///{tmp_path / 'elsewhere' / 'store.db'}"
+    assert run_cli(["run", "--store", elsewhere, str(ROOT / "seeds")], user_env).returncode == 0
+    for command in (["stats", "--json"], ["info"], ["quarantine", "list"], ["sources"]):
+        result = run_cli([*command, "--store", elsewhere], user_env, cwd=tmp_path)
+        assert result.returncode == 0, (command, result.stderr)
+        assert "no store at" not in result.stderr, command
+    stats = json.loads(run_cli(["stats", "--json", "--store", elsewhere], user_env).stdout)
+    assert stats["by_status"] == {"stored": 7}
+    assert not (tmp_path / "data").exists()  # the default store was never created

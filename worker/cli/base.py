@@ -17,7 +17,28 @@ STATUSES = ("stored", "duplicate", "rejected", "pending")
 
 
 def load_settings(**overrides: Any) -> Settings:
+    context = click.get_current_context(silent=True)
+    if context is not None and overrides.get("store_url") is None:
+        overrides["store_url"] = context.meta.get(STORE_KEY)  # from --store, see store_option
     return load(Settings, **{k: v for k, v in overrides.items() if v is not None})
+
+
+STORE_KEY = "ingest.store_url"
+
+
+def _remember_store(context: click.Context, _: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        context.meta[STORE_KEY] = value
+
+
+# Every command that reads or writes the store takes --store (it wins over INGEST_STORE_URL).
+store_option = click.option(
+    "--store",
+    metavar="URL",
+    expose_value=False,
+    callback=_remember_store,
+    help="Store URL (default: INGEST_STORE_URL, else sqlite:///data/ingest.db here).",
+)
 
 
 def local_runtime(settings: Settings) -> Runtime:

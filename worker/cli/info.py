@@ -13,7 +13,7 @@ import click
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from worker.cli.base import cli, err, load_settings
+from worker.cli.base import cli, err, load_settings, store_option
 from worker.core.settings import Settings
 from worker.ingest.nlp import missing_packages
 
@@ -60,6 +60,7 @@ def _version(name: str) -> str:
 
 
 @cli.command()
+@store_option
 def info() -> None:
     """Store, broker, versions and spaCy pipelines this command line would use."""
     settings = load_settings()

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from worker.broker.app import make_app
-from worker.cli.base import broker_runtime, cli, err, load_settings, local_runtime
+from worker.cli.base import broker_runtime, cli, err, load_settings, local_runtime, store_option
 from worker.cli.display import print_summary, progress_bar, rate_ticker
 from worker.core.errors import ExitCode
 from worker.core.keys import new_run_id
@@ -45,6 +45,7 @@ def run(
 
 
 @cli.command()
+@store_option
 @click.argument("targets", nargs=-1)
 @click.option("--batch-size", type=int, help="Items per message.")
 @click.option("--wait", is_flag=True, help="Wait until every item has an outcome.")
@@ -164,6 +165,7 @@ def worker(
 
 
 @cli.command()
+@store_option
 @click.argument("folder", type=click.Path(exists=True, file_okay=False))
 @click.option("--once", is_flag=True, help="Enqueue what is there (once settled), then exit.")
 def watch(folder: str, once: bool) -> None:

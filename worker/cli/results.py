@@ -15,7 +15,15 @@ from rich.console import Console
 from rich.table import Table
 
 from worker.broker.sweep import lost_after, resend_lost
-from worker.cli.base import STATUSES, broker_runtime, cli, err, load_settings, local_runtime
+from worker.cli.base import (
+    STATUSES,
+    broker_runtime,
+    cli,
+    err,
+    load_settings,
+    local_runtime,
+    store_option,
+)
 from worker.cli.display import print_summary
 from worker.cli.info import warn_if_no_store
 from worker.core.models import RawItem
@@ -28,6 +36,7 @@ from worker.store.reports import Filters
 
 
 @cli.command()
+@store_option
 @click.option("--run", "run_id", help="Only this run.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
 def stats(run_id: str | None, as_json: bool) -> None:
@@ -110,6 +119,7 @@ def quarantine() -> None:
 
 
 @quarantine.command("list")
+@store_option
 @click.option("--all", "include_replayed", is_flag=True, help="Include replayed entries.")
 @click.option("--limit", type=int, default=100, show_default=True)
 def quarantine_list(include_replayed: bool, limit: int) -> None:
@@ -128,6 +138,7 @@ def quarantine_list(include_replayed: bool, limit: int) -> None:
 
 
 @quarantine.command("show")
+@store_option
 @click.argument("entry")
 @click.option("--json", "as_json", is_flag=True, help="One JSON document, traceback included.")
 def quarantine_show(entry: str, as_json: bool) -> None:
@@ -153,6 +164,7 @@ def _quarantine_entry(store: Store, entry: str) -> dict[str, Any] | None:
 
 
 @quarantine.command("replay")
+@store_option
 @click.argument("ids", nargs=-1, type=int)
 @click.option("--all", "replay_all", is_flag=True, help="Replay every entry not yet replayed.")
 @click.option("--local", is_flag=True, help="Process in this process instead of the workers.")
@@ -168,6 +180,7 @@ def quarantine_replay(ids: tuple[int, ...], replay_all: bool, local: bool) -> No
 
 
 @cli.command()
+@store_option
 @click.option(
     "--older-than",
     type=float,
@@ -209,6 +222,7 @@ def _resubmit(items: list[RawItem], runtime: Runtime, local: bool) -> None:
 
 
 @cli.command()
+@store_option
 @click.option("--poll", is_flag=True, help="Poll the feeds that are due, in this process.")
 @click.option("--all", "poll_all", is_flag=True, help="With --poll: every feed, due or not.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
