@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import click
@@ -97,7 +98,7 @@ def _enqueue(
         result.items += streamed_in.items
         result.messages += streamed_in.batches
     err.print(f"run {run_id}: published {result.items} items in {result.messages} messages")
-    check = lambda: workers_answer(settings)  # noqa: E731
+    check = partial(workers_answer, settings)
     pending = wait_for_run(runtime.store, run_id, result.items, timeout, check) if wait else 0
     click.echo(run_id)
     if pending:
