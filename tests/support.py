@@ -29,7 +29,18 @@ def redis_available() -> bool:
 
 
 def fresh_redis_db(db: int) -> str:
-    url = f"{REDIS_BASE}/{db}"
+    """An empty Redis database: ``db`` unless another client still uses it, else a free one.
+
+    A client on the database at this point is a stray (a worker left by a killed earlier run);
+    it would take this test's messages, so the test moves away from it rather than racing it.
+    """
+    admin = redis.Redis.from_url(f"{REDIS_BASE}/0")
+    busy = {int(c["db"]) for c in admin.client_list() if int(c["id"]) != admin.client_id()}
+    databases = int(admin.config_get("databases").get("databases", 16))
+    free = [n for n in [db, *range(databases - 1, 0, -1)] if n not in busy]
+    if not free:
+        raise RuntimeError(f"every Redis database has clients: {sorted(busy)}; stray workers?")
+    url = f"{REDIS_BASE}/{free[0]}"
     redis.Redis.from_url(url).flushdb()
     return url
 
