@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from worker.broker.delivery import QUARANTINE_AFTER, SPLIT_AFTER, batch_id
 from worker.broker.process import arm_soft_time_limit, deliveries, runtime
+from worker.broker.reenrich import reenrich_batch_task
 from worker.core.errors import OutOfTime, Reason, TransientError
 from worker.core.messages import (
     FETCH_TASK,
@@ -27,6 +28,7 @@ from worker.core.messages import (
     POLL_FEEDS_TASK,
     PROCESS_TASK,
     QUEUES,
+    REENRICH_TASK,
 )
 from worker.core.models import Kind, Outcome, Prepared, RawItem
 from worker.core.settings import get_settings
@@ -194,3 +196,4 @@ def register(app: Celery) -> None:
     app.task(name=FETCH_TASK, bind=True)(fetch_batch_task)
     app.task(name=POLL_FEEDS_TASK, bind=True)(poll_feeds_task)
     app.task(name=POLL_FEED_TASK, bind=True)(poll_feed_task)
+    app.task(name=REENRICH_TASK, bind=True)(reenrich_batch_task)

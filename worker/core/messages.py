@@ -12,6 +12,8 @@ FETCH_TASK = "ingest.fetch_batch"
 # POLL_FEED_TASK per due feed, so a slow or failing feed holds one fetch thread, not the rest.
 POLL_FEEDS_TASK = "ingest.poll_feeds"
 POLL_FEED_TASK = "ingest.poll_feed"
+# `ingest reenrich --workers`: enrichment again over stored articles, given by id.
+REENRICH_TASK = "ingest.reenrich_batch"
 
 INGEST_QUEUE = "ingest"
 FETCH_QUEUE = "fetch"
