@@ -88,6 +88,12 @@ class Settings(BaseSettings):
     dedup_window_days: int | None = Field(
         None, ge=1, description="Only originals newer than this many days count (None: all)."
     )
+    retention_days: int | None = Field(
+        None,
+        ge=1,
+        description="Default age, in days, for `ingest prune`: rejected payloads (and, with "
+        "--rows, duplicate and rejected ledger rows) older than this go (None: kept forever).",
+    )
     enrich: bool = Field(True, description="Run enrichment (entities, keywords, quotes...).")
     spacy_models: dict[str, str] = Field(
         DEFAULT_SPACY_MODELS,
