@@ -6,11 +6,12 @@ from collections.abc import Sequence
 
 import click
 
-from worker.cli import info, produce, results
+from worker.cli import browse, info, maintain, produce, prune, results
 from worker.cli.base import cli, err
 from worker.core.errors import ConfigError, ExitCode, IngestError
 
-COMMANDS = (info, produce, results)  # imported for the commands they register on ``cli``
+# Imported for the commands they register on ``cli``.
+COMMANDS = (browse, info, maintain, produce, prune, results)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -75,38 +75,51 @@ def migrate(store_url: str | None) -> None:
 @click.option("--language", help="Only articles in this language (ISO 639-1).")
 @click.option("--run", "run_id", help="Only this run.")
 @click.option("--limit", type=click.IntRange(min=1), help="At most this many rows.")
+@click.option("--after", type=click.IntRange(min=0), help="Stored articles past this cursor.")
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl")
 @click.option("--store", "store_url", help="Store URL (default: INGEST_STORE_URL or data/).")
 def export(
     status: str, latest: bool, since: datetime | None, until: datetime | None,
     source: str | None, language: str | None, run_id: str | None, limit: int | None,
-    fmt: str, store_url: str | None,
+    after: int | None, fmt: str, store_url: str | None,
 ) -> None:  # fmt: skip
-    """Write records (or duplicate / rejected outcomes) to stdout, as JSON lines or CSV."""
+    """Write records (or duplicate / rejected outcomes) to stdout, as JSON lines or CSV.
+
+    --after CURSOR: stored articles in commit order past CURSOR (each record's `seq`; 0 for
+    all); the next cursor is printed to stderr at the end ("cursor: N").
+    """
+    if after is not None and status != "stored":
+        raise click.UsageError("--after applies to --status stored only")
     where = Filters(
         latest=latest, since=_utc(since), until=_utc(until), source=source,
-        language=language, run_id=run_id, limit=limit,
+        language=language, run_id=run_id, limit=limit, after=after,
     )  # fmt: skip
     with local_runtime(_reading(load_settings(store_url=store_url))) as runtime:
-        write_rows(runtime.store.export(status, where=where), fmt)
+        cursor = write_rows(runtime.store.export(status, where=where), fmt, after)
+    if after is not None:
+        err.print(f"cursor: {cursor}")
 
 
 def _utc(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
 
 
-def write_rows(rows: Iterator[dict[str, Any]], fmt: str) -> None:
-    """JSON lines, or CSV with nested values as JSON text."""
+def write_rows(rows: Iterator[dict[str, Any]], fmt: str, cursor: int | None = None) -> int | None:
+    """JSON lines, or CSV with nested values as JSON text; returns the last ``seq`` written
+    (``cursor`` if none)."""
     if fmt == "jsonl":
         for row in rows:
             sys.stdout.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
-        return
+            cursor = row.get("seq", cursor)
+        return cursor
     writer: csv.DictWriter[str] | None = None
     for row in rows:
+        cursor = row.get("seq", cursor)
         if writer is None:
             writer = csv.DictWriter(sys.stdout, fieldnames=list(row))
             writer.writeheader()
         writer.writerow({k: _cell(v) for k, v in row.items()})
+    return cursor
 
 
 def _cell(value: Any) -> Any:

@@ -44,6 +44,7 @@ class Reason(StrEnum):
     CRASHED_WORKER = "crashed_worker"
     TIME_LIMIT = "time_limit"
     STORE_REFUSED = "store_refused"
+    DELETED = "deleted"
     # Not item outcomes: why a transient failure happened (logs, metrics, retries).
     STORE_DOWN = "store_down"
     STORE_CONFLICT = "store_conflict"
@@ -115,6 +116,10 @@ REASONS: dict[Reason, tuple[str, str]] = {
     Reason.STORE_REFUSED: (
         "the database refused the record (a constraint, a value too long)",
         "see the message; report it if the input looks valid",
+    ),
+    Reason.DELETED: (
+        "its URL or content was deleted with `ingest delete` (a tombstone keeps it out)",
+        "`ingest delete --undo ID` (or `--undo --url URL`), then ingest it again",
     ),
 }
 

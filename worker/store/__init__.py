@@ -19,7 +19,7 @@ from sqlalchemy.engine import ExceptionContext
 
 from worker.core.models import Outcome, Prepared, RawItem
 from worker.core.near import DEFAULT_PARAMS, NearParams
-from worker.store import ledger, quarantine, reports
+from worker.store import ledger, quarantine, records, reports, search, tombstones
 from worker.store.commit import commit_batch, known_duplicates
 from worker.store.engine import (
     MIGRATE_LOCK_ID,
@@ -183,6 +183,26 @@ class Store:
     def _export_rows(self, status: str, where: Filters) -> Iterator[dict[str, Any]]:
         with read_connection(self.engine) as conn:
             yield from reports.export(conn, status, where)
+
+    def show(self, ident: str) -> dict[str, Any] | None:
+        """One article (by id, item key or URL) with its revisions and duplicates."""
+        return self._read(lambda conn: records.show(conn, ident))
+
+    def search(self, query: str, where: Filters | None = None) -> list[dict[str, Any]]:
+        """Full-text matches under export's filters, best first (``where.limit`` of them)."""
+        return self._read(lambda conn: search.search(conn, query, where or Filters()))
+
+    def delete(self, ident: str, now: datetime, by_url: bool = False) -> list[str]:
+        """Delete an article with its revisions, leave tombstones; returns the ids deleted."""
+        return self._write(lambda conn: tombstones.bury(conn, ident, now, by_url))
+
+    def undelete(self, ident: str, by_url: bool = False) -> list[str]:
+        """Lift a deletion's tombstones (the articles may be ingested again)."""
+        return self._write(lambda conn: tombstones.unbury(conn, ident, by_url))
+
+    def tombstones(self, ident: str) -> list[dict[str, Any]]:
+        """The tombstones of a deleted article, by its id, the ID given to delete, or URL."""
+        return self._read(lambda conn: tombstones.graves(conn, ident))
 
     def quarantine_list(
         self, limit: int = 100, include_replayed: bool = False

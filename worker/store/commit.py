@@ -9,10 +9,11 @@ from typing import Any
 
 from sqlalchemy import Connection, update
 
+from worker.core.errors import Reason
 from worker.core.models import Article, Outcome, Prepared, RawItem, Status
 from worker.pipeline.dedup import Decision
 from worker.pipeline.neardup import NearParams, NearSig
-from worker.store import ledger, quarantine
+from worker.store import ledger, quarantine, sequence, tombstones
 from worker.store.driver import insert_plain_rows
 from worker.store.index import Index, bands_of, load_index
 from worker.store.schema import articles, dedup_keys, near_keys
@@ -45,7 +46,13 @@ def commit_batch(
     index = load_index(conn, todo, bands)
     window_start = now - timedelta(days=window_days) if window_days else None
     writes = Writes()
+    # Deleted articles stay out, whoever commits them (a tombstone, see tombstones.py).
+    graves = tombstones.buried(conn, [p.article for p in todo if p.article is not None])
     for p in todo:
+        grave = graves.get(p.item.item_key)
+        if grave is not None and p.article is not None:
+            _reject_deleted(p.article, grave, writes)
+            continue
         _decide_one(p, bands[p.item.item_key], index, writes, params, window_start, now)
     _write(conn, writes, {p.item.item_key: p.item for p in todo}, now)
     fresh = {o.item_key: o for o in writes.outcomes}
@@ -61,15 +68,18 @@ def known_duplicates(
 ) -> set[str]:
     """Items the store already holds a copy of: a read-only preview of ``commit_batch``.
 
-    Originals are never deleted, so what this calls a duplicate the commit will too; it lets
-    the worker skip enriching copies (the costliest stage) without deciding anything here.
+    Originals go only by `ingest delete`, so what this calls a duplicate the commit will too
+    (barring a deletion in between); it lets the worker skip enriching copies (the costliest
+    stage) without deciding anything here. Articles a tombstone keeps out are in the set too.
     """
     todo = [p for p in prepared if p.article is not None]
     bands = bands_of(todo, params)
     index = load_index(conn, todo, bands)
     window_start = now - timedelta(days=window_days) if window_days else None
-    copies: set[str] = set()
+    copies = set(tombstones.buried(conn, [p.article for p in todo if p.article is not None]))
     for p in todo:
+        if p.item.item_key in copies:
+            continue
         assert p.article is not None
         key = p.item.item_key
         decision = index.decide(p.article, p.near, bands[key], params, window_start)
@@ -102,6 +112,16 @@ def _decide_one(
     if decision.status == Status.STORED:
         _stage_article(article, p.near, bands, decision, writes, now)
         index.add(article, p.near, bands, now, decision.revision_of)
+
+
+def _reject_deleted(article: Article, grave: tombstones.Grave, writes: Writes) -> None:
+    when = grave.deleted_at.isoformat() if grave.deleted_at else "earlier"
+    message = (
+        f"deleted {when} as {grave.article_id} (ingest delete {grave.request}); "
+        f"`ingest delete --undo {grave.request}` lets it in again"
+    )
+    writes.outcomes.append(Outcome.rejected(article.item_key, Reason.DELETED, message))
+    writes.identities[article.item_key] = ledger.article_identity(article)
 
 
 def _outcome(item_key: str, decision: Decision) -> Outcome:
@@ -146,6 +166,9 @@ def _identity_key(article: Article) -> str | None:
 
 def _write(conn: Connection, writes: Writes, by_key: dict[str, RawItem], now: datetime) -> None:
     if writes.articles:
+        first = sequence.reserve(conn, len(writes.articles))
+        for n, row in enumerate(writes.articles):
+            row["seq"] = first + n
         conn.execute(articles.insert(), writes.articles)
     if writes.keys:
         conn.execute(dedup_keys.insert(), writes.keys)

@@ -82,6 +82,7 @@ class Filters:
     language: str | None = None
     run_id: str | None = None
     limit: int | None = None
+    after: int | None = None  # stored articles past this cursor (articles.seq), in seq order
 
 
 def export(conn: Connection, status: str, where: Filters | None = None) -> Iterator[dict[str, Any]]:
@@ -101,13 +102,23 @@ def _export_articles(conn: Connection, where: Filters) -> Iterator[dict[str, Any
     query = select(*cols, items.c.status, items.c.similarity).join(
         items, items.c.item_key == articles.c.id
     )
+    query = article_filters(query, where)
+    if where.after is not None:  # the cursor's order: commit order, never reused
+        query = query.where(articles.c.seq > where.after).order_by(articles.c.seq)
+    else:
+        query = query.order_by(articles.c.created_at, articles.c.id)
+    for row in conn.execute(query.limit(where.limit)).mappings():
+        yield _jsonable(dict(row))
+
+
+def article_filters(query: Any, where: Filters) -> Any:
+    """Export's filters on a query of articles joined to their ledger rows (not ``after``,
+    not ``limit``)."""
     if where.latest:
         query = query.where(articles.c.superseded_by.is_(None))
     if where.language:
         query = query.where(articles.c.language == where.language)
-    query = _ledger_filters(query, where).order_by(articles.c.created_at, articles.c.id)
-    for row in conn.execute(query.limit(where.limit)).mappings():
-        yield _jsonable(dict(row))
+    return _ledger_filters(query, where)
 
 
 def _ledger_filters(query: Any, where: Filters) -> Any:

@@ -86,6 +86,29 @@ articles = Table(
     Column("similar_to", String(120)),
     # The body's words only: versions that differ trivially have the same one.
     Column("loose_fingerprint", String(64)),
+    # Commit order, never reused (``counters``): export's cursor, the full-text row id.
+    Column("seq", BigInteger),
+)
+
+counters = Table(
+    "counters",
+    metadata,
+    # The last number handed out per sequence ("articles": articles.seq), under the write lock.
+    Column("name", String(40), primary_key=True),
+    Column("value", BigInteger, nullable=False),
+)
+
+tombstones = Table(
+    "tombstones",
+    metadata,
+    # What `ingest delete` removed, by the keys that would let it back in: "fp:", "loose:",
+    # "url:" and "id:" (as dedup_keys). The commit rejects an article holding one (`deleted`).
+    Column("key", Text, primary_key=True),
+    Column("article_id", String(120), nullable=False, index=True),
+    Column("request", Text, nullable=False, index=True),  # the ID or URL given to delete
+    Column("title", Text),
+    Column("deleted_at", Stamp, nullable=False),
+    sqlite_with_rowid=False,
 )
 
 dedup_keys = Table(
@@ -180,3 +203,4 @@ watched_files = Table(
 
 Index("ix_articles_created_at", articles.c.created_at)
 Index("ix_articles_external_id", articles.c.external_id)
+Index("ix_articles_seq", articles.c.seq, unique=True)
