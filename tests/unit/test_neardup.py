@@ -281,3 +281,29 @@ def test_every_unicode_character_tokenises_like_the_reference() -> None:
         chunk = every[start : start + 50_000]
         words, _ = _word_hashes([chunk.casefold()])
         assert len(words) == len(tokens(chunk)), start
+
+
+def test_batch_verification_agrees_with_similarity() -> None:
+    """``similarities`` over stored bytes gives exactly ``similarity``'s scores; signatures
+    of another encoding or length are left out rather than misread."""
+    import random
+
+    from worker.pipeline.nearbatch import signature_matrix, similarities
+    from worker.pipeline.neardup import similarity
+
+    rng = random.Random(5)
+    words = [f"w{n}" for n in range(300)]
+    base = [rng.choice(words) for _ in range(400)]
+    texts = [" ".join(base)]
+    for cut in (0.05, 0.2, 0.35, 0.5, 0.7, 0.9):
+        edited = [w if rng.random() > cut else rng.choice(words) for w in base]
+        texts.append(" ".join(edited[: rng.randint(30, 400)]))
+    texts += ["", "one two", " ".join(rng.choice(words) for _ in range(50))]
+    sigs = neardup.near_signatures(texts)
+    stored = [s.encode() for s in sigs]
+    blobs = [b"\x02junk", stored[0][:-4], *stored]  # an old version, a truncated one
+    kept, values, sizes = signature_matrix(blobs, len(sigs[0].values))
+    assert kept == list(range(2, len(blobs)))
+    for sig in sigs:
+        expected = [similarity(sig, other) for other in sigs]
+        assert similarities(sig, values, sizes).tolist() == expected

@@ -20,6 +20,7 @@ MINHASH_SEED = 20240611
 # 3: 3-word shingles, 128 values, more CJK code points counted as one-character words.
 _ENCODING_VERSION = 3
 _HEADER = struct.Struct("<BHI")  # version, num_perm, size
+HEADER_SIZE = _HEADER.size
 
 
 @dataclass(frozen=True)
@@ -83,3 +84,13 @@ class NearSig:
         if version != _ENCODING_VERSION or len(data) != _HEADER.size + 4 * n:
             raise ValueError(f"not a NearSig v{_ENCODING_VERSION} encoding ({len(data)} bytes)")
         return cls(struct.unpack_from(f"<{n}I", data, _HEADER.size), size)
+
+
+def current_header(data: bytes) -> tuple[int, int] | None:
+    """(num_perm, size) of a signature in the current encoding; None for any other bytes."""
+    if len(data) < _HEADER.size:
+        return None
+    version, n, size = _HEADER.unpack_from(data)
+    if version != _ENCODING_VERSION or len(data) != _HEADER.size + 4 * n:
+        return None
+    return n, size

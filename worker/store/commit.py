@@ -43,7 +43,7 @@ def commit_batch(
     finished = ledger.finished_outcomes(conn, [p.item.item_key for p in prepared])
     todo = [p for p in prepared if p.item.item_key not in finished]
     bands = bands_of(todo, params)
-    index = load_index(conn, todo, bands)
+    index = load_index(conn, todo, bands, params)
     window_start = now - timedelta(days=window_days) if window_days else None
     writes = Writes()
     # Deleted articles stay out, whoever commits them (a tombstone, see tombstones.py).
@@ -74,7 +74,7 @@ def known_duplicates(
     """
     todo = [p for p in prepared if p.article is not None]
     bands = bands_of(todo, params)
-    index = load_index(conn, todo, bands)
+    index = load_index(conn, todo, bands, params)
     window_start = now - timedelta(days=window_days) if window_days else None
     copies = set(tombstones.buried(conn, [p.article for p in todo if p.article is not None]))
     for p in todo:
@@ -173,7 +173,8 @@ def _write(conn: Connection, writes: Writes, by_key: dict[str, RawItem], now: da
     if writes.keys:
         conn.execute(dedup_keys.insert(), writes.keys)
     if writes.bands:
-        insert_plain_rows(conn, near_keys, ("band_key", "article_id"), writes.bands)
+        # In key order: the keys are random, and sorted inserts walk the index's pages once.
+        insert_plain_rows(conn, near_keys, ("band_key", "article_id"), sorted(writes.bands))
     for older, newer in writes.superseded.items():
         conn.execute(update(articles).where(articles.c.id == older).values(superseded_by=newer))
     pairs = [(by_key[o.item_key], o) for o in writes.outcomes]

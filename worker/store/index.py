@@ -10,11 +10,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import numpy as np
 from sqlalchemy import Connection
 
 from worker.core.models import Article, Prepared
 from worker.core.near import NearParams, NearSig
 from worker.pipeline.dedup import Candidate, Decision, Incoming, decide, same_article
+from worker.pipeline.nearbatch import pair_similarities, signature_matrix
 from worker.pipeline.neardup import band_keys_of
 from worker.store.driver import aware, rows_with
 from worker.store.schema import articles, dedup_keys, near_keys
@@ -125,7 +127,9 @@ def _bare(article_id: str) -> Candidate:
     return Candidate(article_id, datetime.min, None)
 
 
-def load_index(conn: Connection, todo: Sequence[Prepared], bands: dict[str, list[int]]) -> Index:
+def load_index(
+    conn: Connection, todo: Sequence[Prepared], bands: dict[str, list[int]], params: NearParams
+) -> Index:
     found = [p.article for p in todo if p.article is not None]
     index = Index()
     index.by_fp = fingerprint_owners(conn, [a.fingerprint for a in found])
@@ -134,9 +138,57 @@ def load_index(conn: Connection, todo: Sequence[Prepared], bands: dict[str, list
     by_id = current_by(conn, "external_id", ids)
     index.by_guid = _group_guids(by_id)
     index.by_band = band_members(conn, {b for keys in bands.values() for b in keys})
-    wanted = set().union(*index.by_band.values()) if index.by_band else set()
-    index.candidates = candidates(conn, wanted | set(index.by_fp.values()))
+    near = passing_candidates(conn, todo, bands, index.by_band, params)
+    index.candidates = candidates(conn, near | set(index.by_fp.values()))
     return index
+
+
+def passing_candidates(
+    conn: Connection,
+    todo: Sequence[Prepared],
+    bands: dict[str, list[int]],
+    members: dict[int, set[str]],
+    params: NearParams,
+) -> set[str]:
+    """Stored LSH candidates whose signature passes verification against an item that
+    selected them: only their rows are loaded whole.
+
+    Most candidates fail (texts that share common phrases); verifying them on the bare
+    signatures, a batch at a time, keeps them from costing a row each. ``decide`` verifies
+    the survivors again, with the same arithmetic: this only narrows what it is given.
+    """
+    wanted = sorted(set().union(*members.values())) if members else []
+    if not wanted:
+        return set()
+    rows = rows_with(conn, articles, ("id", "near_sig"), "id", wanted)
+    kept, values, sizes = signature_matrix([bytes(sig or b"") for _, sig in rows], params.num_perm)
+    ids = [rows[i][0] for i in kept]
+    position = {article_id: n for n, article_id in enumerate(ids)}
+    pair_item: list[int] = []
+    pair_row: list[int] = []
+    signed = [p for p in todo if p.near is not None and p.near.size > 0]
+    for k, p in enumerate(signed):
+        selected = {m for band in bands[p.item.item_key] for m in members.get(band, ())}
+        at = [position[m] for m in selected if m in position]
+        pair_item.extend([k] * len(at))
+        pair_row.extend(at)
+    if not pair_row:
+        return set()
+    mine = np.array([p.near.values for p in signed], dtype=np.uint32)  # type: ignore[union-attr]
+    my_sizes = np.array([p.near.size for p in signed], dtype=np.float64)  # type: ignore[union-attr]
+    passing: set[int] = set()
+    for start in range(0, len(pair_row), _PAIRS_AT_ONCE):
+        item = np.array(pair_item[start : start + _PAIRS_AT_ONCE])
+        row = np.array(pair_row[start : start + _PAIRS_AT_ONCE])
+        scores = pair_similarities(mine[item], my_sizes[item], values[row], sizes[row])
+        # A hair under the threshold: rounding must never drop what decide would keep.
+        passing.update(row[scores >= params.threshold - 1e-9].tolist())
+    return {ids[n] for n in passing}
+
+
+# Pairs compared in one array operation: two gathered copies of 512 bytes each per pair, so
+# a batch whose items share bands with many stored articles stays within tens of megabytes.
+_PAIRS_AT_ONCE = 16_384
 
 
 def _group_guids(by_id: dict[str, list[Candidate]]) -> dict[tuple[str, str], list[Candidate]]:
