@@ -50,7 +50,8 @@ def parse_age(text: str) -> timedelta:
     "--compact",
     is_flag=True,
     help="SQLite: also rewrite every finished ledger row, unchanged, so that the page space "
-    "its pending payload took is reused (PostgreSQL's vacuum does this by itself).",
+    "its pending payload took in a store written by an earlier version is reused (outcomes "
+    "now replace their pending row; PostgreSQL's vacuum does this by itself).",
 )
 @click.option(
     "--batch-size",

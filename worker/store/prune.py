@@ -10,7 +10,7 @@ A rejected row whose payload goes keeps its reason, message and the caller's ide
 On SQLite a payload is dropped by deleting the row and inserting it again without it (an
 UPDATE would leave its page space unused, see ``_rewrite``); ``compact`` does the same to
 every finished ledger row (of any age, unchanged), giving back the space that its pending
-payload took.
+payload took in a store written before outcomes replaced pending rows (``ledger``).
 
 The work goes in ranges of the primary key: a read with no lock finds where the next range
 of ``batch_size`` rows ends (a walk of the primary-key index, whatever the query planner
