@@ -1,8 +1,9 @@
 """Near-duplicate benchmark: quality on corpus reprints (ours vs datasketch) and cost at scale.
 
     .venv/bin/python bench/dedup.py [--quick] [--sweep] [--seed N] [--corpus DIR]
-                                    [--skip-scale] [--without-rowid] [--cache-mb MB]
-                                    [--baseline GIT_REF]
+                                    [--skip-scale] [--baseline GIT_REF]
+                                    [--scale-store sqlite|pg] [--scale-articles N]
+                                    [--small-articles N] [--scale-rounds R] [--scale-batch B]
 
 1. Pair precision/recall of the LSH-candidate-then-verify path at DEFAULT_PARAMS, overall and
    per kind of edit, on two sets built from the 181 extraction-benchmark bodies: the easy
@@ -12,28 +13,30 @@
    word shingles) at threshold 0.9 (its default) and at its best threshold (most recall at
    precision >= 0.997 over a sweep), candidates taken as matches, as it is usually used.
 2. Per-item near_signature (and band_keys) cost, after vs --baseline, on the same texts.
-3. Per-item dedup cost (signature + band lookup + verify + insert) against a SQLite store
-   with 10k and with 1M articles indexed, their ratio, and index bytes per article.
-   The bulk is random band keys and signatures (1M real signatures would take too long);
-   the timed items are real: half reprints of stored corpus articles, half new articles.
+3. Per-item dedup cost in worker.store itself: ``Store.commit`` of prepared batches (index
+   load, decisions, records, index keys and ledger outcomes in one transaction; the pure
+   stages are done beforehand, untimed) against a store with 10k and one with N articles
+   (default 1M) stored, their ratio (``per-item dedup cost at N / at 10k``), the index load's
+   share, and dedup-index bytes per article. Both stores are filled by bench/_fill.py (the
+   worker's own stages and the commit path's rows, bulk-loaded); the timed items are a
+   quarter exact copies and a quarter reprints of articles both stores hold, half new ones.
 """
 
 from __future__ import annotations
 
 import argparse
 import itertools
-import os
-import sqlite3
 import statistics
-import struct
 import subprocess
 import sys
 import tempfile
 import time
 import types
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -44,20 +47,14 @@ sys.path.insert(0, str(ROOT))
 
 from bench._hard_reprints import hard_negatives, hard_sets, host_of, kind_of  # noqa: E402
 from bench._reprints import (  # noqa: E402
-    ORIGINAL,
-    Article,
     Item,
     indexed_items,
     load_corpus,
     query_items,
-    round_items,
 )
 from worker.pipeline.neardup import (  # noqa: E402
     DEFAULT_PARAMS,
     NearParams,
-    NearSig,
-    band_keys,
-    is_near_duplicate,
     near_signature,
     shingles,
     similarity,
@@ -248,198 +245,198 @@ def sweep(index: list[Item], queries: list[Item], base: Quality) -> None:
 
 
 # ---- 3. cost at scale ----------------------------------------------------------------------
+#
+# Measured on worker.store itself: two real stores (migrated schema) filled by bench/_fill.py
+# with the worker's own stages and the commit path's rows, the smaller fill a prefix of the
+# larger; then the same prepared batches go through Store.commit in both, batch by batch.
 
-SCHEMA = [
-    "CREATE TABLE articles (id TEXT PRIMARY KEY, near_sig BLOB)",
-    "CREATE TABLE near_keys (band_key BIGINT NOT NULL, article_id TEXT NOT NULL,"
-    " PRIMARY KEY (band_key, article_id))",
-]
-
-
-@dataclass(frozen=True)
-class StoreSetup:
-    """Store variants to compare; the defaults are the schema and settings as given."""
-
-    without_rowid: bool = False  # near_keys stored once, as its primary-key B-tree
-    cache_mb: int = 0  # SQLite page cache per connection; 0 = SQLite's default (2 MB)
-
-    def __str__(self) -> str:
-        rowid = " WITHOUT ROWID" if self.without_rowid else " as given"
-        return f"near_keys{rowid}, cache {self.cache_mb or 2} MB"
-
-
-BATCH = 50  # items per store transaction, as the worker commits a message's batch
-ROUND = 300  # items per timed round: half reprints of stored articles, half new ones
+ROUND = 600  # items per timed round: a quarter exact copies and a quarter reprints of
+# articles both stores hold, half new articles
 Tally = dict[str, float]  # outcome counts and seconds
 
 
-def bulk_load(path: Path, count: int, params: NearParams, without_rowid: bool) -> None:
-    """Random signatures and band keys for `count` articles, inserted in key order."""
-    rng = np.random.default_rng(count)
-    conn = sqlite3.connect(path)
-    for ddl in SCHEMA:
-        conn.execute(ddl + (" WITHOUT ROWID" if without_rowid and "near_keys" in ddl else ""))
-    conn.execute("PRAGMA synchronous=OFF")  # bulk load only; measurements use NORMAL
-    conn.execute("PRAGMA cache_size=-512000")
-    ids = [f"s{n:031x}" for n in range(count)]  # 32 characters, like uuid4().hex
-    version = near_signature("a", params).encode()[0]  # the encoding the store decodes
-    head = struct.pack("<BHI", version, params.num_perm, 300)
-    values = rng.integers(0, 2**32, size=(count, params.num_perm), dtype=np.uint32)
-    sigs = ((ids[n], head + values[n].astype("<u4").tobytes()) for n in range(count))
-    conn.executemany("INSERT INTO articles VALUES (?, ?)", sigs)
-    keys = rng.integers(-(2**63), 2**63 - 1, size=count * params.bands, dtype=np.int64)
-    order = np.argsort(keys)  # sorted inserts keep the B-tree build sequential
-    owners = (order // params.bands).tolist()
-    rows = zip(keys[order].tolist(), (ids[o] for o in owners), strict=True)
-    conn.executemany("INSERT INTO near_keys VALUES (?, ?)", rows)
-    conn.commit()
-    conn.close()
-    # Flush the load now: otherwise the first checkpoint's fsync in the timed rounds pays
-    # for writing gigabytes of bulk-loaded pages, which is no per-item cost.
-    with path.open("rb") as loaded:
-        os.fsync(loaded.fileno())
+@dataclass
+class ScaleStore:
+    size: int
+    store: Any  # worker.store.Store
+    costs: list[float] = field(default_factory=list)  # seconds per item, per batch
+    tally: Tally = field(default_factory=lambda: defaultdict(float))
 
 
-def marks(values: list) -> str:
-    return ",".join("?" * len(values))
+def scale_items(corpus: Any, stored: list[str], count: int, seed: int) -> list[Any]:
+    """RawItems: exact copies and reprints of stored fill articles, and new articles."""
+    import random
 
+    from bench._articles import fresh_body, record, reprint
+    from worker.core.models import Kind, RawItem
 
-def lookup(conn: sqlite3.Connection, keys: list[int]) -> tuple[dict[int, list[str]], dict]:
-    """One query for the batch's band keys, one for the candidates' signatures."""
-    owners: dict[int, list[str]] = defaultdict(list)
-    sql = f"SELECT band_key, article_id FROM near_keys WHERE band_key IN ({marks(keys)})"
-    for key, article in conn.execute(sql, keys):
-        owners[key].append(article)
-    ids = sorted({a for v in owners.values() for a in v})
-    sql = f"SELECT id, near_sig FROM articles WHERE id IN ({marks(ids)})"
-    return owners, dict(conn.execute(sql, ids))
-
-
-def dedup_batch(
-    conn: sqlite3.Connection, batch: list[Item], params: NearParams, tally: Tally
-) -> None:
-    """The store's path for one batch: signature, band lookup, verify, insert, commit.
-
-    (Near duplicates inside one batch are the store's business; the bench has none.)
-    """
-    clock = Stopwatch(tally)
-    sigs = [near_signature(item.text, params) for item in batch]
-    keys = [band_keys(sig, params) for sig in sigs]
-    clock.lap("signature")
-    conn.execute("BEGIN IMMEDIATE")
-    owners, stored = lookup(conn, sorted({k for ks in keys for k in ks}))
-    clock.lap("lookup")
-    for item, sig, ks in zip(batch, sigs, keys, strict=True):
-        cands = {a for k in ks for a in owners.get(k, ())}
-        if any(is_near_duplicate(sig, NearSig.decode(stored[c]), params)[0] for c in cands):
-            tally[f"{item.kind} duplicate"] += 1
-            continue
-        tally[f"{item.kind} stored"] += 1
-        conn.execute("INSERT INTO articles VALUES (?, ?)", (item.id, sig.encode()))
-        conn.executemany("INSERT INTO near_keys VALUES (?, ?)", ((k, item.id) for k in ks))
-    clock.lap("verify+insert")
-    conn.execute("COMMIT")
-    clock.lap("commit")
-
-
-class Stopwatch:
-    """Adds the seconds since the previous lap to tally[name + '_s']."""
-
-    def __init__(self, tally: Tally) -> None:
-        self.tally, self.last = tally, time.perf_counter()
-
-    def lap(self, name: str) -> None:
-        now = time.perf_counter()
-        self.tally[f"{name}_s"] += now - self.last
-        self.last = now
-
-
-def timed_round(
-    conns: dict[int, sqlite3.Connection], items: list[Item], params: NearParams, tallies: dict
-) -> dict[int, list[float]]:
-    """Per-item cost of each batch in each store. Stores alternate batch by batch (the first
-    one swapped each time), so bursts of load from neighbours hit both sizes alike."""
-    spent: dict[int, list[float]] = defaultdict(list)
-    for n, lo in enumerate(range(0, len(items), BATCH)):
-        for size, conn in list(conns.items())[:: 1 if n % 2 else -1]:
-            started = time.perf_counter()
-            dedup_batch(conn, items[lo : lo + BATCH], params, tallies[size])
-            elapsed = time.perf_counter() - started
-            spent[size].append(elapsed / len(items[lo : lo + BATCH]))
-    return spent
-
-
-def open_store(
-    tmp: str, size: int, articles: list[Article], params: NearParams, setup: StoreSetup
-) -> sqlite3.Connection:
-    """Bulk-load `size` synthetic articles, then store the corpus originals the normal way."""
-    path = Path(tmp) / f"store-{size}.db"
-    started = time.perf_counter()
-    bulk_load(path, size, params, setup.without_rowid)
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
-    if setup.cache_mb:
-        conn.execute(f"PRAGMA cache_size=-{setup.cache_mb * 1024}")
-    originals = [Item(a.id, a.id, ORIGINAL, a.body) for a in articles]
-    for lo in range(0, len(originals), BATCH):
-        dedup_batch(conn, originals[lo : lo + BATCH], params, defaultdict(float))
-    names = "'near_keys', 'sqlite_autoindex_near_keys_1'"
-    index = conn.execute(f"SELECT sum(pgsize) FROM dbstat WHERE name IN ({names})").fetchone()[0]
-    print(
-        f"  built {size:>9,} articles in {time.perf_counter() - started:5.1f} s; index "
-        f"{index / (size + len(articles)):.0f} bytes/article (near_keys table + its primary key)"
-    )
-    return conn
-
-
-PARTS = ("signature", "lookup", "verify+insert", "commit")
-
-
-def report(size: int, costs: list[float], tally: Tally) -> float:
-    """Print one size's lines; return the store part's per-item cost (all but signatures)."""
-    found, stored = tally["reprint duplicate"], tally["reprint stored"] + tally["fresh stored"]
-    items = found + stored + tally["fresh duplicate"]
-    print(
-        f"  {size:>9,} indexed: {statistics.median(costs) * 1e3:.3f} ms/item (median of "
-        f"{len(costs)} batches of {BATCH}); reprints found {found:.0f}/"
-        f"{found + tally['reprint stored']:.0f}, new articles wrongly merged "
-        f"{tally['fresh duplicate']:.0f}"
-    )
-    parts = ", ".join(f"{p} {tally[p + '_s'] / items * 1e3:.3f}" for p in PARTS)
-    print(f"            mean ms/item: {parts}")
-    return sum(tally[p + "_s"] for p in PARTS[1:]) / items
-
-
-def measure_scale(
-    articles: list[Article], params: NearParams, sizes: tuple[int, int], setup: StoreSetup
-) -> None:
-    sig_bytes = len(near_signature("a", params).encode())
-    print(
-        f"\nper-item dedup cost, SQLite {sqlite3.sqlite_version}, WAL, synchronous=NORMAL, "
-        f"batches of {BATCH}, {setup}; near_sig {sig_bytes} bytes/article"
-    )
-    vocab = sorted({w for a in articles for w in a.body.split()})
-    with tempfile.TemporaryDirectory(prefix="bench-dedup-") as tmp:
-        conns = {size: open_store(tmp, size, articles, params, setup) for size in sizes}
-        costs: dict[int, list[float]] = defaultdict(list)
-        tallies: dict[int, Tally] = defaultdict(lambda: defaultdict(float))
-        for r in range(-1, 3 if sizes[1] < 100_000 else 7):  # round -1 warms caches up
-            items = round_items(articles, vocab, ROUND, seed=r + 2)  # same items for both
-            counted = tallies if r >= 0 else defaultdict(lambda: defaultdict(float))
-            for size, batch_costs in timed_round(conns, items, params, counted).items():
-                costs[size].extend(batch_costs if r >= 0 else [])
-        store = [report(size, costs[size], tallies[size]) for size in sizes]
-        for conn in conns.values():
-            conn.close()
-        # Paired: each batch ran in both stores back to back, so the median of per-batch
-        # ratios cancels the load bursts of a shared machine better than a ratio of medians.
-        pairs = zip(costs[sizes[0]], costs[sizes[1]], strict=True)
-        ratio = statistics.median(large / small for small, large in pairs)
-        print(
-            f"  ratio {sizes[1]:,} / {sizes[0]:,}: {ratio:.3f} (target <= 1.25; median of "
-            f"{len(costs[sizes[0]])} paired batches); store part alone {store[1] / store[0]:.3f}"
+    rng = random.Random(seed)
+    now = datetime.now(UTC)
+    found: list[Any] = []
+    for n in range(count):
+        roll = rng.random()
+        if roll < 0.25:
+            kind, body = "copy", rng.choice(stored)
+        elif roll < 0.5:
+            kind, body = "reprint", reprint(rng.choice(stored), rng)
+        else:
+            kind, body = "new", fresh_body(corpus, rng)
+        number = 90_000_000 + seed * 100_000 + n  # URLs no fill article and no round shares
+        item = RawItem(
+            item_key=f"dd{seed}{kind}-{n:07d}",
+            source="bench",
+            kind=Kind.RECORD,
+            payload={"record": record(number, body)},
+            received_at=now,
         )
+        found.append(item)
+    return found
+
+
+class CommitClock:
+    """What commit.load_index (the index load) costs inside a commit: seconds, and how many
+    stored articles the batch's band keys selected (LSH candidates) and how many rows were
+    loaded whole (candidates passing the signature check, and exact matches)."""
+
+    def __init__(self) -> None:
+        import worker.store.commit as commit
+
+        self.seconds = 0.0
+        self.selected = 0
+        self.loaded = 0
+        original = commit.load_index
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                index = original(*args, **kwargs)
+            finally:
+                self.seconds += time.perf_counter() - started
+            self.selected += len(set().union(*index.by_band.values())) if index.by_band else 0
+            self.loaded += len(index.candidates)
+            return index
+
+        commit.load_index = timed
+
+
+def index_bytes(store: Any) -> int:
+    """Bytes of the dedup index tables with their indexes (near_keys, dedup_keys)."""
+    with store.engine.connect() as conn:
+        if store.dialect == "postgresql":
+            query = (
+                "SELECT pg_total_relation_size('near_keys') + pg_total_relation_size('dedup_keys')"
+            )
+        else:
+            query = "SELECT sum(pgsize) FROM dbstat WHERE name IN ('near_keys', 'dedup_keys')"
+        return int(conn.exec_driver_sql(query).scalar() or 0)
+
+
+def commit_batch_in(
+    target: ScaleStore, batch: list[Any], clock: CommitClock, kinds: dict[str, str]
+) -> None:
+    """One batch through Store.commit (its items registered first, untimed, as the producer
+    does): index load, decisions, records, keys and outcomes in one transaction."""
+    now = datetime.now(UTC)
+    target.store.register([p.item for p in batch], now)
+    index_before, selected, loaded = clock.seconds, clock.selected, clock.loaded
+    started = time.perf_counter()
+    outcomes = target.store.commit(batch, datetime.now(UTC))
+    elapsed = time.perf_counter() - started
+    target.costs.append(elapsed / len(batch))
+    target.tally["commit_s"] += elapsed
+    target.tally["index_s"] += clock.seconds - index_before
+    target.tally["selected_n"] += clock.selected - selected
+    target.tally["loaded_n"] += clock.loaded - loaded
+    target.tally["items"] += len(batch)
+    for o in outcomes:
+        target.tally[f"{kinds[o.item_key]} {o.status.value}"] += 1
+
+
+def measure_scale(args: argparse.Namespace) -> None:
+    from bench._articles import DEFAULT_CORPUS
+    from bench._articles import load_corpus as load_stream_corpus
+    from bench._fill import bodies_of, fill, print_progress, summary
+    from worker.core.settings import Settings
+    from worker.pipeline.prepare import Deps, prepare_batch
+    from worker.store import Store
+
+    small, large = (1_000, 20_000) if args.quick else (args.small_articles, args.scale_articles)
+    batch_size = args.scale_batch or int(Settings.model_fields["batch_size"].default)
+    corpus = load_stream_corpus(DEFAULT_CORPUS)
+    print(
+        f"\nper-item dedup cost in worker.store ({args.scale_store}): Store.commit of prepared "
+        f"batches of {batch_size}, {small:,} vs {large:,} articles stored; fill text "
+        f"{args.fill_text}"
+    )
+    with ExitStack() as stack:
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-dedup-")))
+        stores: list[ScaleStore] = []
+        for size in (small, large):
+            url = stack.enter_context(_store_url(args.scale_store, tmp, size))
+            store = Store(url)
+            stack.callback(store.close)
+            done = fill(store, corpus, size, text=args.fill_text, progress=print_progress(size))
+            print("  " + summary(done))
+            if store.dialect == "postgresql":
+                with store.engine.connect() as conn:
+                    conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
+            stores.append(ScaleStore(size, store))
+        for s in stores:
+            per = index_bytes(s.store) / s.size
+            print(f"  {s.size:>9,} stored: dedup index {per:,.0f} bytes/article")
+        # Bodies both stores hold (the fill is deterministic, the small one a prefix).
+        pool = bodies_of(corpus, min(small, 2_000), text=args.fill_text)
+        deps = Deps(near_params=stores[0].store.near_params, enrich=False)
+        clock = CommitClock()
+        rounds = 2 if args.quick else args.scale_rounds
+        for r in range(-1, rounds):  # round -1 warms the caches up, untimed
+            items = scale_items(corpus, pool, ROUND, seed=r + 2)
+            kinds = {i.item_key: i.item_key.split("-")[0].lstrip("0123456789d") for i in items}
+            prepared = prepare_batch(items, deps, datetime.now(UTC))  # not timed: pure stages
+            targets = stores if r >= 0 else [ScaleStore(s.size, s.store) for s in stores]
+            for n, lo in enumerate(range(0, len(prepared), batch_size)):
+                batch = prepared[lo : lo + batch_size]
+                # Alternate which store goes first, so bursts of neighbours' load hit both.
+                for target in targets[:: 1 if n % 2 else -1]:
+                    commit_batch_in(target, batch, clock, kinds)
+        ratios = [
+            large_c / small_c
+            for small_c, large_c in zip(stores[0].costs, stores[1].costs, strict=True)
+        ]
+        for s in stores:
+            t = s.tally
+            outcomes = ", ".join(
+                f"{k} {v:.0f}"
+                for k, v in sorted(t.items())
+                if not k.endswith(("_s", "_n", "items"))
+            )
+            print(
+                f"  {s.size:>9,} stored: {statistics.median(s.costs) * 1e3:.3f} ms/item (median of "
+                f"{len(s.costs)} batches); mean {t['commit_s'] / t['items'] * 1e3:.3f} ms/item, "
+                f"of which index load {t['index_s'] / t['items'] * 1e3:.3f}; per item "
+                f"{t['selected_n'] / t['items']:.1f} stored articles selected by band keys, "
+                f"{t['loaded_n'] / t['items']:.2f} rows loaded"
+            )
+            print(f"            outcomes: {outcomes}")
+        ratio = statistics.median(ratios)
+        means = (stores[1].tally["commit_s"] / stores[1].tally["items"]) / (
+            stores[0].tally["commit_s"] / stores[0].tally["items"]
+        )
+        print(
+            f"per-item dedup cost at {large:,} / at {small:,}: {ratio:.2f}x  (target <= 1.25 at "
+            f"1M vs 10k; median of {len(ratios)} paired batches; ratio of means {means:.2f})"
+        )
+
+
+@contextmanager
+def _store_url(kind: str, tmp: Path, size: int) -> Iterator[str]:
+    if kind == "sqlite":
+        yield f"sqlite:///{tmp}/store-{size}.db"
+        return
+    from tests.support import fresh_pg_database
+
+    with fresh_pg_database() as url:
+        yield url
 
 
 BASELINE_REF = "21f7634"  # neardup.py before issue 14.8 (4-word shingles, 60 perms, 20 x 3)
@@ -496,11 +493,24 @@ def main() -> None:
     parser.add_argument(
         "--corpus", type=Path, default=ROOT.parent / "shared/corpus/article-extraction-benchmark"
     )
-    parser.add_argument("--quick", action="store_true", help="smaller store sizes (1k / 50k)")
+    parser.add_argument("--quick", action="store_true", help="small stores (1k / 20k), 2 rounds")
     parser.add_argument("--sweep", action="store_true", help="also print a parameter grid")
     parser.add_argument("--seed", type=int, default=7, help="seed of the reprint variants")
-    parser.add_argument("--without-rowid", action="store_true", help="near_keys WITHOUT ROWID")
-    parser.add_argument("--cache-mb", type=int, default=0, help="SQLite cache (default 2 MB)")
+    parser.add_argument("--scale-store", choices=("sqlite", "pg"), default="sqlite")
+    parser.add_argument(
+        "--scale-articles", type=int, default=1_000_000, help="the large store (default 1M)"
+    )
+    parser.add_argument(
+        "--fill-text",
+        choices=("sentences", "remixed"),
+        default="sentences",
+        help="fill bodies: the stream's random corpus sentences, or remixed (bench/_fill.py)",
+    )
+    parser.add_argument("--small-articles", type=int, default=10_000, help="the small store")
+    parser.add_argument("--scale-rounds", type=int, default=5, help=f"timed rounds of {ROUND}")
+    parser.add_argument(
+        "--scale-batch", type=int, default=0, help="items per commit (default: batch_size's)"
+    )
     parser.add_argument("--skip-scale", action="store_true", help="quality only")
     parser.add_argument("--baseline", default=BASELINE_REF, help="git ref timed as 'before'")
     args = parser.parse_args()
@@ -532,9 +542,7 @@ def main() -> None:
         sweep(hard_index, hard_queries, hard_base)
     signature_cost([i.text for i in index + queries], args.baseline, baseline)
     if not args.skip_scale:
-        sizes = (1_000, 50_000) if args.quick else (10_000, 1_000_000)
-        setup = StoreSetup(args.without_rowid, args.cache_mb)
-        measure_scale(articles, DEFAULT_PARAMS, sizes, setup)
+        measure_scale(args)
 
 
 if __name__ == "__main__":

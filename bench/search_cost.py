@@ -1,16 +1,18 @@
-"""What the full-text index costs the write path, on SQLite (FTS5 kept by triggers) and
-PostgreSQL (GIN index on the weighted tsvector).
+"""What the full-text index costs, on SQLite (FTS5) and PostgreSQL (GIN index on the
+weighted tsvectors): on the write path (nothing, since the index catches up on search) and
+in the catch-up of the first search after a load.
 
     .venv/bin/python bench/search_cost.py [--articles 3000] [--rounds 3] [--store sqlite|pg|both]
 
 The throughput bench's stream (bench/_articles.py: corpus bodies, 8% exact and 12% near
 copies) is prepared once by the pure stages (no enrichment); then each round fills fresh
 stores through the real code, batch by batch as a worker does (``Store.register`` then
-``Store.commit``, 200 items a batch), once at head and once with the index taken away
-(SQLite: the three triggers dropped, so the FTS table stays empty; PostgreSQL: the
-generated tsvector column dropped, with its GIN index). Variants alternate within a round;
-the median of the rounds is printed, with the ratio with / without and, for scale, what the
-pure stages cost per article.
+``Store.commit``, 200 items a batch), once at head and once with the search objects taken
+away (SQLite: the FTS table and its two triggers; PostgreSQL: ``article_search`` with its GIN
+index). Variants alternate within a round; the median of the rounds is printed, with the
+ratio with / without and, for scale, what the pure stages cost per article. Then, in the
+store at head, ``Store.index_search`` (the catch-up a search runs first: every article, in
+batches of 1,000, each its own write transaction) is timed, and a search after it.
 """
 
 from __future__ import annotations
@@ -35,9 +37,14 @@ from worker.store import Store  # noqa: E402
 BATCH = 200
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
 NO_INDEX = {
-    "sqlite": [f"DROP TRIGGER articles_fts_{t}" for t in ("insert", "delete", "update")],
-    "postgresql": ["ALTER TABLE articles DROP COLUMN search_vector"],  # and its index
+    "sqlite": [
+        *(f"DROP TRIGGER articles_fts_{t}" for t in ("delete", "update")),
+        "DROP TABLE articles_fts",
+    ],
+    "postgresql": ["DROP TABLE article_search"],  # and its index
 }
+QUERY = "harbour council"
+INDEXED: list[int] = []  # articles each catch-up indexed (the stored ones)
 
 
 def prepared_batches(count: int) -> tuple[list[list[Prepared]], float]:
@@ -52,8 +59,9 @@ def prepared_batches(count: int) -> tuple[list[list[Prepared]], float]:
     return batches, time.perf_counter() - started
 
 
-def fill(url: str, batches: list[list[Prepared]], indexed: bool) -> float:
-    """Seconds to register and commit every batch into a fresh store at ``url``."""
+def fill(url: str, batches: list[list[Prepared]], indexed: bool) -> tuple[float, float, float]:
+    """Seconds to register and commit every batch into a fresh store at ``url``; at head
+    also the seconds of the catch-up that follows and of one search after it."""
     store = Store(url)
     try:
         store.ensure_schema()
@@ -65,7 +73,15 @@ def fill(url: str, batches: list[list[Prepared]], indexed: bool) -> float:
         for batch in batches:
             store.register([p.item for p in batch], NOW)
             store.commit(batch, NOW)
-        return time.perf_counter() - started
+        writes = time.perf_counter() - started
+        if not indexed:
+            return writes, 0.0, 0.0
+        started = time.perf_counter()
+        INDEXED.append(store.index_search())
+        catch_up = time.perf_counter() - started
+        started = time.perf_counter()
+        store.search(QUERY)
+        return writes, catch_up, time.perf_counter() - started
     finally:
         store.close()
 
@@ -74,15 +90,26 @@ def sqlite_url(folder: Path, name: str) -> str:
     return f"sqlite:///{folder}/{name}.db"
 
 
-def measure(kind: str, batches: list[list[Prepared]], rounds: int) -> dict[bool, list[float]]:
-    times: dict[bool, list[float]] = {True: [], False: []}
+Times = dict[str, list[float]]
+
+
+def measure(kind: str, batches: list[list[Prepared]], rounds: int) -> Times:
+    times: Times = {"with": [], "without": [], "catch_up": [], "search": []}
+    INDEXED.clear()
     for n in range(rounds):
         for indexed in (n % 2 == 0, n % 2 == 1):  # alternate which goes first
-            times[indexed].append(_one(kind, batches, indexed, f"{n}-{indexed}"))
+            writes, catch_up, query = _one(kind, batches, indexed, f"{n}-{indexed}")
+            times["with" if indexed else "without"].append(writes)
+            if indexed:
+                times["catch_up"].append(catch_up)
+                times["search"].append(query)
+    times["indexed"] = [float(n) for n in INDEXED]
     return times
 
 
-def _one(kind: str, batches: list[list[Prepared]], indexed: bool, name: str) -> float:
+def _one(
+    kind: str, batches: list[list[Prepared]], indexed: bool, name: str
+) -> tuple[float, float, float]:
     if kind == "sqlite":
         with tempfile.TemporaryDirectory() as folder:
             return fill(sqlite_url(Path(folder), name), batches, indexed)
@@ -90,16 +117,22 @@ def _one(kind: str, batches: list[list[Prepared]], indexed: bool, name: str) -> 
         return fill(url, batches, indexed)
 
 
-def report(kind: str, times: dict[bool, list[float]], articles: int, stages: float) -> None:
-    with_index, without = statistics.median(times[True]), statistics.median(times[False])
+def report(kind: str, times: Times, articles: int, stages: float) -> None:
+    with_index, without = statistics.median(times["with"]), statistics.median(times["without"])
     per = 1000 / articles
     whole = (stages + with_index) / (stages + without)
+    catch_up = statistics.median(times["catch_up"])
+    stored = int(times["indexed"][0])
     print(
-        f"{kind}: register+commit of {articles} items: {with_index:.2f} s with the index, "
-        f"{without:.2f} s without -> ratio {with_index / without:.3f} "
+        f"{kind}: register+commit of {articles} items: {with_index:.2f} s with the search "
+        f"objects, {without:.2f} s without -> ratio {with_index / without:.3f} "
         f"({(with_index - without) * per * 1000:.0f} ms more per 1,000 items; "
         f"pure stages {stages * per * 1000:.0f} ms per 1,000, so a whole in-process ingest "
-        f"without enrichment {whole:.2f}x); rounds: {_fmt(times[True])} vs {_fmt(times[False])}"
+        f"without enrichment {whole:.2f}x); rounds: {_fmt(times['with'])} vs "
+        f"{_fmt(times['without'])}\n"
+        f"{kind}: catch-up of {stored} stored articles: {catch_up:.2f} s "
+        f"({catch_up * 1000 / stored * 1000:.0f} ms per 1,000 articles), then a search "
+        f"{statistics.median(times['search']) * 1000:.0f} ms; rounds: {_fmt(times['catch_up'])}"
     )
 
 

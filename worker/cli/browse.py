@@ -42,7 +42,8 @@ def show(ident: str) -> None:
 
 @cli.command()
 @store_option
-@click.argument("query")
+@click.argument("query", required=False)
+@click.option("--reindex", is_flag=True, help="Rebuild the full-text index from scratch first.")
 @click.option("--latest", is_flag=True, help="Current revisions only.")
 @click.option("--since", type=click.DateTime(), help="Stored at or after (UTC).")
 @click.option("--until", type=click.DateTime(), help="Stored before (UTC).")
@@ -52,18 +53,27 @@ def show(ident: str) -> None:
 @click.option("--limit", type=click.IntRange(1, 10_000), default=20, show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl")
 def search(
-    query: str, latest: bool, since: datetime | None, until: datetime | None,
+    query: str | None, reindex: bool, latest: bool, since: datetime | None, until: datetime | None,
     source: str | None, language: str | None, run_id: str | None, limit: int, fmt: str,
 ) -> None:  # fmt: skip
     """Full-text search of titles and bodies, best match first (one JSON line each).
 
     QUERY: words (all must appear), "a phrase", OR between alternatives, -word to exclude.
+    Articles stored since the last search are indexed first (progress on stderr when many
+    are waiting); --reindex rebuilds the index from scratch (QUERY may then be left out).
     """
+    if query is None and not reindex:
+        raise click.UsageError("give a QUERY (or --reindex)")
     where = Filters(
         latest=latest, since=_utc(since), until=_utc(until), source=source,
         language=language, run_id=run_id, limit=limit,
     )  # fmt: skip
     with local_runtime(_reading()) as runtime:
+        indexed = runtime.store.index_search(_indexing, rebuild=reindex)
+        if reindex:
+            err.print(f"indexed {indexed:,} article(s)", highlight=False)
+        if query is None:
+            return
         rows = runtime.store.search(query, where)
     write_rows(iter(rows), fmt)
     err.print(f"{len(rows)} match(es)")
@@ -95,6 +105,10 @@ def delete(ident: str | None, url: str | None, undo: bool) -> None:
         raise click.ClickException(f"no {'deletion' if undo else 'article'} matches {target}")
     verb = "allowed again" if undo else "deleted"
     err.print(f"{verb}: {len(ids)} article(s) {', '.join(ids)}", highlight=False)
+
+
+def _indexing(done: int, backlog: int) -> None:
+    err.print(f"indexing for search: {done:,} of up to {backlog:,} articles", highlight=False)
 
 
 def _utc(moment: datetime | None) -> datetime | None:

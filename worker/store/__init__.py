@@ -19,7 +19,7 @@ from sqlalchemy.engine import ExceptionContext
 
 from worker.core.models import Outcome, Prepared, RawItem
 from worker.core.near import DEFAULT_PARAMS, NearParams
-from worker.store import ledger, quarantine, records, reports, search, tombstones
+from worker.store import ledger, quarantine, records, reports, search, search_index, tombstones
 from worker.store.commit import commit_batch, known_duplicates
 from worker.store.engine import (
     MIGRATE_LOCK_ID,
@@ -188,9 +188,24 @@ class Store:
         """One article (by id, item key or URL) with its revisions and duplicates."""
         return self._read(lambda conn: records.show(conn, ident))
 
-    def search(self, query: str, where: Filters | None = None) -> list[dict[str, Any]]:
-        """Full-text matches under export's filters, best first (``where.limit`` of them)."""
+    def search(
+        self,
+        query: str,
+        where: Filters | None = None,
+        progress: search_index.Progress | None = None,
+    ) -> list[dict[str, Any]]:
+        """Full-text matches under export's filters, best first (``where.limit`` of them),
+        after indexing the articles stored since the last search (``index_search``)."""
+        self.index_search(progress)
         return self._read(lambda conn: search.search(conn, query, where or Filters()))
+
+    def index_search(
+        self, progress: search_index.Progress | None = None, rebuild: bool = False
+    ) -> int:
+        """Bring the full-text index up to the last article stored (``rebuild``: from
+        scratch), in bounded write transactions; returns how many articles it indexed."""
+        self.ensure_schema()
+        return search_index.catch_up(self.engine, progress, rebuild)
 
     def delete(self, ident: str, now: datetime, by_url: bool = False) -> list[str]:
         """Delete an article with its revisions, leave tombstones; returns the ids deleted."""

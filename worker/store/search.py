@@ -1,9 +1,10 @@
 """Full-text search with the store's own engine, under export's filters, best first.
 
-SQLite: FTS5 (``articles_fts``, external content, kept in step by triggers: revision 0003),
-porter stemming over unicode61 with diacritics folded, ranked by bm25 with the title worth
-three times the body. PostgreSQL: the GIN-indexed tsvector column of revision 0003, each
-article in its language's text search configuration ('simple' when PostgreSQL has none),
+The index is written by a catch-up before the query (``search_index``), not by the commit.
+SQLite: FTS5 (``articles_fts``, external content: revision 0003), porter stemming over
+unicode61 with diacritics folded, ranked by bm25 with the title worth three times the body.
+PostgreSQL: the GIN-indexed tsvectors of ``article_search`` (revision 0003), each article in
+its language's text search configuration ('simple' when PostgreSQL has none),
 ranked by ``ts_rank_cd``; a query is read in every configuration (or in the ``--language``
 one) and the readings are OR-ed, so a word matches the stem its article was indexed under.
 
@@ -63,10 +64,10 @@ PG_LANGUAGES = (
     "yi",
     "",
 )  # fmt: skip  ("" is 'simple')
-# The weighted tsvector of title and body, a stored generated column (revision 0003).
-PG_DOCUMENT = "search_vector"
 RESULT = ("seq", "id", "title", "url", "source", "language", "published_at", "created_at")
 _FTS = table("articles_fts", column("rowid"))
+# Per indexed article, the weighted tsvector of its title and body (revision 0003).
+_DOCS = table("article_search", column("seq"), column("document"))
 _TOKEN = re.compile(r'-?"[^"]*"|\S+')
 
 
@@ -126,7 +127,7 @@ def _postgresql(conn: Connection, query: str, where: Filters) -> list[dict[str, 
     tsquery = conn.execute(text(f"SELECT ({readings})::text"), params).scalar_one()
     if not tsquery:  # only stop words or punctuation
         return []
-    document: Any = literal_column(PG_DOCUMENT)
+    document: Any = _DOCS.c.document
     # Every reading finds candidates through the index; each article then checks (and ranks)
     # the reading in its own language: a '-word' stemmed another way must not let it in.
     any_reading = bindparam("tsq", tsquery, type_=TSQUERY)
@@ -134,8 +135,10 @@ def _postgresql(conn: Connection, query: str, where: Filters) -> list[dict[str, 
         func.ingest_ts_config(articles.c.language), bindparam("q", query)
     )
     score = (-func.ts_rank_cd(document, wanted)).label("score")
-    scored = select(articles.c.id.label("scored_id"), score).where(
-        document.op("@@")(any_reading), document.op("@@")(wanted)
+    scored = (
+        select(articles.c.id.label("scored_id"), score)
+        .select_from(_DOCS.join(articles, articles.c.seq == _DOCS.c.seq))
+        .where(document.op("@@")(any_reading), document.op("@@")(wanted))
     )
     scored_q = scored.subquery()
     on = articles.c.id == scored_q.c.scored_id

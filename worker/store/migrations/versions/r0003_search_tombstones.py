@@ -6,14 +6,19 @@ Revises: 0002
 - articles.seq: commit order, never reused (``counters`` holds the last one handed out),
   backfilled in (created_at, id) order; the cursor of ``ingest export --after``;
 - tombstones: the keys (fingerprints, canonical URL, source GUID) of deleted articles;
+- full-text search is indexed off the write path (``worker/store/search_index.py``): the
+  ``counters`` row 'search' says every article up to that ``seq`` is indexed; a search first
+  indexes the articles past it. Left at 0 here: the first search indexes every article;
 - SQLite: an FTS5 table over title and body with ``content='articles'`` (external content,
-  no second copy of the text) and ``content_rowid='seq'``, kept in step by triggers, built
-  from the existing rows here;
+  no second copy of the text) and ``content_rowid='seq'``, filled by the catch-up (no insert
+  trigger); triggers on delete (and on an update of title, body or seq, which nothing does
+  today) remove an indexed row's entry with its old values and leave unindexed rows alone;
 - PostgreSQL: ``ingest_ts_config(language)``, the text search configuration of an ISO 639-1
-  code ('simple' when PostgreSQL has none); articles.search_vector, the weighted tsvector of
-  title (A) and body (B) in that configuration (a stored generated column: ranking reads it
-  instead of parsing each matching body again), and a GIN index on it. Neither is in
-  schema.py: SQLite has no such column.
+  code ('simple' when PostgreSQL has none); ``article_search``, per indexed article (its
+  ``seq``, deleted with it) the weighted tsvector of title (A) and body (B) in that
+  configuration (ranking reads it instead of parsing each matching body again), a GIN
+  index on it, and a trigger that replaces an indexed article's tsvector if its text
+  changes. Neither is in schema.py: SQLite has no such table.
 
 The SQL is frozen here, not imported: a later change is a later revision.
 """
@@ -40,26 +45,37 @@ PG_CONFIGS = {
     "es": "spanish", "sv": "swedish", "ta": "tamil", "tr": "turkish", "yi": "yiddish",
 }  # fmt: skip
 
-PG_DOCUMENT = (
-    "(setweight(to_tsvector(ingest_ts_config(language), title), 'A') || "
-    "setweight(to_tsvector(ingest_ts_config(language), body), 'B'))"
-)
-
+# "Indexed": the row's seq is at or below the 'search' marker (no marker: nothing is).
+_INDEXED = "<= (SELECT value FROM counters WHERE name = 'search')"
 SQLITE_FTS = [
-    "CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(title, body, "
+    # A leftover index (tables dropped by hand, then migrated again) is emptied, never trusted.
+    "DROP TABLE IF EXISTS articles_fts",
+    *(f"DROP TRIGGER IF EXISTS articles_fts_{t}" for t in ("insert", "delete", "update")),
+    "CREATE VIRTUAL TABLE articles_fts USING fts5(title, body, "
     "content='articles', content_rowid='seq', tokenize='porter unicode61 remove_diacritics 2')",
-    "CREATE TRIGGER IF NOT EXISTS articles_fts_insert AFTER INSERT ON articles BEGIN "
-    "INSERT INTO articles_fts(rowid, title, body) VALUES (new.seq, new.title, new.body); END",
-    "CREATE TRIGGER IF NOT EXISTS articles_fts_delete AFTER DELETE ON articles BEGIN "
-    "INSERT INTO articles_fts(articles_fts, rowid, title, body) "
+    f"CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles WHEN old.seq {_INDEXED} "
+    "BEGIN INSERT INTO articles_fts(articles_fts, rowid, title, body) "
     "VALUES ('delete', old.seq, old.title, old.body); END",
-    "CREATE TRIGGER IF NOT EXISTS articles_fts_update AFTER UPDATE OF title, body, seq "
-    "ON articles BEGIN "
+    "CREATE TRIGGER articles_fts_update AFTER UPDATE OF title, body, seq ON articles BEGIN "
     "INSERT INTO articles_fts(articles_fts, rowid, title, body) "
-    "VALUES ('delete', old.seq, old.title, old.body); "
-    "INSERT INTO articles_fts(rowid, title, body) VALUES (new.seq, new.title, new.body); END",
-    # A leftover index (tables dropped by hand, then migrated again) is rebuilt, never trusted.
-    "INSERT INTO articles_fts(articles_fts) VALUES ('rebuild')",
+    f"SELECT 'delete', old.seq, old.title, old.body WHERE old.seq {_INDEXED}; "
+    "INSERT INTO articles_fts(rowid, title, body) "
+    f"SELECT new.seq, new.title, new.body WHERE new.seq {_INDEXED}; END",
+]
+
+
+# PostgreSQL: an update of an indexed article's text (nothing does one today: a revision is
+# a new article) replaces its tsvector; an unindexed one is left to the catch-up.
+PG_UPDATE = [
+    "DROP TRIGGER IF EXISTS articles_search_update ON articles",
+    "CREATE OR REPLACE FUNCTION ingest_search_update() RETURNS trigger LANGUAGE plpgsql AS $$ "
+    "BEGIN DELETE FROM article_search WHERE seq = OLD.seq; "
+    "INSERT INTO article_search (seq, document) SELECT NEW.seq, "
+    "setweight(to_tsvector(ingest_ts_config(NEW.language), NEW.title), 'A') || "
+    "setweight(to_tsvector(ingest_ts_config(NEW.language), NEW.body), 'B') "
+    f"WHERE NEW.seq {_INDEXED}; RETURN NULL; END $$",
+    "CREATE TRIGGER articles_search_update AFTER UPDATE OF title, body, language ON articles "
+    "FOR EACH ROW EXECUTE FUNCTION ingest_search_update()",
 ]
 
 
@@ -78,6 +94,7 @@ def upgrade() -> None:
     op.execute(
         "INSERT INTO counters (name, value) SELECT 'articles', coalesce(max(seq), 0) FROM articles"
     )
+    op.execute("INSERT INTO counters (name, value) VALUES ('search', 0)")  # nothing indexed
     op.create_table(
         "tombstones",
         sa.Column("key", sa.Text(), primary_key=True),
@@ -109,20 +126,24 @@ def _postgresql_search() -> None:
         f"LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT CASE lower(lang) {cases} "
         "ELSE 'simple'::regconfig END $$"
     )
+    op.execute("DROP TABLE IF EXISTS article_search")  # a leftover is never trusted
     op.execute(
-        f"ALTER TABLE articles ADD COLUMN search_vector tsvector GENERATED ALWAYS AS "
-        f"({PG_DOCUMENT}) STORED"
+        "CREATE TABLE article_search (seq bigint PRIMARY KEY "
+        "REFERENCES articles (seq) ON DELETE CASCADE, document tsvector NOT NULL)"
     )
-    op.execute("CREATE INDEX ix_articles_search ON articles USING gin (search_vector)")
+    op.execute("CREATE INDEX ix_articles_search ON article_search USING gin (document)")
+    for statement in PG_UPDATE:
+        op.execute(statement)
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP INDEX IF EXISTS ix_articles_search")
-        op.execute("ALTER TABLE articles DROP COLUMN IF EXISTS search_vector")
+        op.execute("DROP TRIGGER IF EXISTS articles_search_update ON articles")
+        op.execute("DROP FUNCTION IF EXISTS ingest_search_update()")
+        op.execute("DROP TABLE IF EXISTS article_search")
         op.execute("DROP FUNCTION IF EXISTS ingest_ts_config(text)")
     else:
-        for trigger in ("insert", "delete", "update"):
+        for trigger in ("delete", "update"):
             op.execute(f"DROP TRIGGER IF EXISTS articles_fts_{trigger}")
         op.execute("DROP TABLE IF EXISTS articles_fts")
     op.drop_index("ix_tombstones_request", "tombstones")
