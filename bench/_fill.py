@@ -23,8 +23,10 @@ import random
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from bench._articles import Corpus, fresh_body, record
@@ -58,6 +60,19 @@ class Filled:
 
 
 TEXTS = ("sentences", "remixed")
+
+
+@contextmanager
+def store_url(kind: str, tmp: Path, name: str) -> Iterator[str]:
+    """A store for a bench: a SQLite file named ``name`` in ``tmp``, or a fresh PostgreSQL
+    database (dropped afterwards)."""
+    if kind == "sqlite":
+        yield f"sqlite:///{tmp}/{name}.db"
+        return
+    from tests.support import fresh_pg_database
+
+    with fresh_pg_database() as url:
+        yield url
 
 
 def fill_body(corpus: Corpus, rng: random.Random, text: str = "sentences") -> str:

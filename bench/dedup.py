@@ -33,8 +33,8 @@ import tempfile
 import time
 import types
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -355,7 +355,7 @@ def commit_batch_in(
 def measure_scale(args: argparse.Namespace) -> None:
     from bench._articles import DEFAULT_CORPUS
     from bench._articles import load_corpus as load_stream_corpus
-    from bench._fill import bodies_of, fill, print_progress, summary
+    from bench._fill import bodies_of, fill, print_progress, store_url, summary
     from worker.core.settings import Settings
     from worker.pipeline.prepare import Deps, prepare_batch
     from worker.store import Store
@@ -372,7 +372,7 @@ def measure_scale(args: argparse.Namespace) -> None:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-dedup-")))
         stores: list[ScaleStore] = []
         for size in (small, large):
-            url = stack.enter_context(_store_url(args.scale_store, tmp, size))
+            url = stack.enter_context(store_url(args.scale_store, tmp, f"store-{size}"))
             store = Store(url)
             stack.callback(store.close)
             done = fill(store, corpus, size, text=args.fill_text, progress=print_progress(size))
@@ -426,17 +426,6 @@ def measure_scale(args: argparse.Namespace) -> None:
             f"per-item dedup cost at {large:,} / at {small:,}: {ratio:.2f}x  (target <= 1.25 at "
             f"1M vs 10k; median of {len(ratios)} paired batches; ratio of means {means:.2f})"
         )
-
-
-@contextmanager
-def _store_url(kind: str, tmp: Path, size: int) -> Iterator[str]:
-    if kind == "sqlite":
-        yield f"sqlite:///{tmp}/store-{size}.db"
-        return
-    from tests.support import fresh_pg_database
-
-    with fresh_pg_database() as url:
-        yield url
 
 
 BASELINE_REF = "21f7634"  # neardup.py before issue 14.8 (4-word shingles, 60 perms, 20 x 3)

@@ -25,8 +25,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -47,18 +46,7 @@ _redis_url()  # before bench.throughput reads it (and its workers inherit it)
 
 from bench import throughput as tp  # noqa: E402
 from bench._articles import DEFAULT_CORPUS, Corpus, load_corpus  # noqa: E402
-from bench._fill import TEXTS, fill, print_progress, summary  # noqa: E402
-
-
-@contextmanager
-def store_url(kind: str, tmp: Path, name: str) -> Iterator[str]:
-    if kind == "sqlite":
-        yield f"sqlite:///{tmp}/{name}.db"
-        return
-    from tests.support import fresh_pg_database
-
-    with fresh_pg_database() as url:
-        yield url
+from bench._fill import TEXTS, fill, print_progress, store_url, summary  # noqa: E402
 
 
 def filled(url: str, corpus: Corpus, count: int, text: str) -> None:

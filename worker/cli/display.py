@@ -34,6 +34,13 @@ def progress_bar() -> Progress:
     )
 
 
+def open_ended(bar: Progress, label: str) -> dict[str, Callable[[int], None]]:
+    """A task of ``bar`` whose total is learnt later: ``start(total)`` and ``tick(n)``, as
+    the use cases take them."""
+    task = bar.add_task(label, total=None, rate="")
+    return {"start": lambda total: bar.update(task, total=total), "tick": rate_ticker(bar, task)}
+
+
 def rate_ticker(bar: Progress, task: TaskID) -> Callable[[int], None]:
     """Advance ``task`` by n items and show the rate since it started."""
     started = time.monotonic()

@@ -13,7 +13,7 @@ from rich.table import Table
 
 from worker.broker.reenrich import read_progress
 from worker.cli.base import broker_runtime, cli, err, load_settings, local_runtime, store_option
-from worker.cli.display import progress_bar, rate_ticker
+from worker.cli.display import open_ended, progress_bar
 from worker.cli.info import warn_if_no_store
 from worker.cli.produce import NO_WORKER_AFTER, workers_answer
 from worker.core.errors import ExitCode
@@ -57,26 +57,22 @@ def reenrich(
         _on_workers(settings, where, force, timeout)
         return
     with local_runtime(settings) as runtime, progress_bar() as bar:
-        task = bar.add_task("re-enriching", total=None, rate="")
         report = reenrich_stored(
             runtime,
             where,
             force=force,
-            start=lambda total: bar.update(task, total=total),
-            tick=rate_ticker(bar, task),
+            **open_ended(bar, "re-enriching"),
         )
     print_report(report.as_dict())
 
 
 def _on_workers(settings: Settings, where: Selection, force: bool, timeout: float) -> None:
     with broker_runtime(settings) as runtime, progress_bar() as bar:
-        task = bar.add_task("publishing", total=None, rate="")
         published = publish_reenrich(
             runtime,
             where,
             force=force,
-            start=lambda total: bar.update(task, total=total),
-            tick=rate_ticker(bar, task),
+            **open_ended(bar, "publishing"),
         )
     err.print(
         f"reenrich {published.run_id}: published {published.articles} article(s) "
