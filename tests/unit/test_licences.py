@@ -78,3 +78,15 @@ def test_our_own_word_lists_are_in_the_table_and_exist() -> None:
         assert (ENRICH / name).is_file(), name
     project = tomllib.loads((ENRICH.parents[2] / "pyproject.toml").read_text(encoding="utf-8"))
     assert licence_cell(row).startswith(project["project"]["license"])
+
+
+@pytest.mark.parametrize("distribution", ["fastapi", "starlette", "uvicorn", "opentelemetry-api"])
+def test_the_licences_of_the_api_packages_are_the_ones_the_readme_states(
+    distribution: str,
+) -> None:
+    # Not models or word lists, so not in the table: named in "Browse: API and page".
+    from tests.unit.test_readme import README
+
+    section = README.split("\n## Browse: API and page\n", 1)[1].split("\n## ", 1)[0]
+    stated = metadata.metadata(distribution)["License-Expression"]
+    assert re.search(rf"{re.escape(distribution)}\W*\({re.escape(stated)}\)", section, re.I)

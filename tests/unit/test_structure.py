@@ -17,11 +17,14 @@ from tests.unit.test_purity import absolute, module_name
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "worker"
 # Lower layers first; a module may import its own layer's folder and any layer before it.
-LAYERS = [("core",), ("readers", "pipeline"), ("store",), ("ingest",), ("observe",), ("broker",)]
+# broker and api are two adapters side by side (Celery; HTTP): neither imports the other.
+LAYERS = [
+    ("core",), ("readers", "pipeline"), ("store",), ("ingest",), ("observe",), ("broker", "api"),
+]  # fmt: skip
 ENTRIES = {"worker.app", "worker.producer", "worker.__main__", "worker"}
 ENTRY_FOLDERS = ("worker.cli",)  # the command line: the top, it may import anything
 MAX_LINES = 300
-MAX_ROOM_ENTRIES = 12
+MAX_ROOM_ENTRIES = 13  # 12 until the HTTP API (worker/api) got its own room
 SOURCES = sorted(PACKAGE.rglob("*.py"))
 MODULES = {module_name(p): p for p in SOURCES}
 

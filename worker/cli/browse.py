@@ -1,4 +1,4 @@
-"""Commands that look up and correct stored articles: show, search, delete."""
+"""Commands that look up and correct stored articles: show, search, delete, serve."""
 
 from __future__ import annotations
 
@@ -105,6 +105,22 @@ def delete(ident: str | None, url: str | None, undo: bool) -> None:
         raise click.ClickException(f"no {'deletion' if undo else 'article'} matches {target}")
     verb = "allowed again" if undo else "deleted"
     err.print(f"{verb}: {len(ids)} article(s) {', '.join(ids)}", highlight=False)
+
+
+@cli.command()
+@store_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+def serve(host: str, port: int) -> None:
+    """Read-only HTTP API and page over the store: /, /articles, /articles/ID, /stats,
+    /events (Server-Sent Events), /openapi.json.
+
+    Bound to a non-loopback address it requires INGEST_API_TOKEN (Authorization: Bearer, or
+    ?token= for a browser's EventSource), and refuses to start without one.
+    """
+    from worker.api.server import serve as serve_api  # FastAPI loads for this command only
+
+    serve_api(_reading(), host, port)
 
 
 def _indexing(done: int, backlog: int) -> None:

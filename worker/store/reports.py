@@ -83,6 +83,7 @@ class Filters:
     run_id: str | None = None
     limit: int | None = None
     after: int | None = None  # stored articles past this cursor (articles.seq), in seq order
+    before: int | None = None  # stored articles below this cursor, newest first (no ``after``)
 
 
 def export(conn: Connection, status: str, where: Filters | None = None) -> Iterator[dict[str, Any]]:
@@ -103,8 +104,12 @@ def _export_articles(conn: Connection, where: Filters) -> Iterator[dict[str, Any
         items, items.c.item_key == articles.c.id
     )
     query = article_filters(query, where)
+    if where.before is not None:
+        query = query.where(articles.c.seq < where.before)
     if where.after is not None:  # the cursor's order: commit order, never reused
         query = query.where(articles.c.seq > where.after).order_by(articles.c.seq)
+    elif where.before is not None:  # the same order backwards: the newest first
+        query = query.order_by(articles.c.seq.desc())
     else:
         query = query.order_by(articles.c.created_at, articles.c.id)
     for row in conn.execute(query.limit(where.limit)).mappings():
