@@ -26,6 +26,7 @@ from typing import IO, Any
 import redis
 from sqlalchemy import text
 
+from tests.netns import in_netns
 from tests.support import ROOT, run_cli, stop_group, wait_until
 from worker.store import Store
 
@@ -42,8 +43,14 @@ class FaultWorker:
     """A real Celery worker (main process + pool) in its own process group, killable."""
 
     def __init__(
-        self, env: Mapping[str, str], early_ack: bool = False, concurrency: int = 2
+        self,
+        env: Mapping[str, str],
+        early_ack: bool = False,
+        concurrency: int = 2,
+        netns: str | None = None,
     ) -> None:
+        """``netns``: run it on that host (tests/netns.py); ``ip netns exec`` execs the
+        worker, so the process group to kill is still the worker's own."""
         name = f"fw-{uuid.uuid4().hex[:6]}"
         self.log_path = Path(env["TEST_LOG_DIR"]) / f"{name}.log"
         self._log: IO[bytes] = self.log_path.open("wb")
@@ -51,7 +58,7 @@ class FaultWorker:
                 f"{name}@%h", "-l", "INFO", "--without-mingle", "--without-gossip"]  # fmt: skip
         head = ["-c", EARLY_ACK_MAIN] if early_ack else ["-m", "celery", "-A", "worker.app"]
         self.proc = subprocess.Popen(
-            [sys.executable, *head, *args], cwd=ROOT, env={**os.environ, **env},
+            in_netns(netns, [sys.executable, *head, *args]), cwd=ROOT, env={**os.environ, **env},
             stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
 
@@ -161,9 +168,11 @@ def base_env(broker: str, store_url: str, tmp_path: Path, **extra: str) -> dict[
     return {**env, **extra}
 
 
-def enqueue(env: Mapping[str, str], path: Path, wait: bool = False) -> str:
+def enqueue(
+    env: Mapping[str, str], path: Path, wait: bool = False, netns: str | None = None
+) -> str:
     args = ["enqueue", str(path), *(["--wait", "--timeout", "180"] if wait else [])]
-    result = run_cli(args, env)
+    result = run_cli(args, env, netns=netns)
     assert result.returncode == 0, result.stderr[-2000:]
     return result.stdout.strip().splitlines()[-1]
 

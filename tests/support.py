@@ -16,6 +16,8 @@ from typing import IO, Any
 import psycopg
 import redis
 
+from tests.netns import in_netns
+
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_BASE = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
 PG_ADMIN = os.environ.get("TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -134,9 +136,12 @@ def run_cli(
     cwd: Path | None = None,
     stdin: str | None = None,
     timeout: float = 300,
+    netns: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
+    """``ingest ARGS`` as a user runs it (``netns``: on that host, see tests/netns.py)."""
     return subprocess.run(
-        [sys.executable, "-m", "worker", *args], cwd=cwd or ROOT, env={**os.environ, **env},
+        in_netns(netns, [sys.executable, "-m", "worker", *args]), cwd=cwd or ROOT,
+        env={**os.environ, **env},
         input=stdin, capture_output=True, text=True, timeout=timeout,
     )  # fmt: skip
 

@@ -74,10 +74,13 @@ def make_app(settings: Settings) -> Celery:
 
 
 def celery_config(settings: Settings) -> dict[str, object]:
+    # Redis Sentinel (a sentinel:// URL): kombu finds the master of this name through them.
+    master = {"master_name": settings.broker_master_name} if settings.broker_master_name else {}
     return {
         "broker_url": settings.broker_url.get_secret_value(),
         "broker_connection_retry_on_startup": True,
         "broker_transport_options": {
+            **master,
             "visibility_timeout": settings.visibility_timeout,
             # kombu scans for unacked messages past their timeout only every 10th interval
             # by default (about 100 s); scan every interval so a lost message comes back

@@ -13,7 +13,6 @@ import signal
 from types import FrameType
 from typing import Any
 
-import redis
 from celery import current_app
 from celery.exceptions import TimeLimitExceeded
 from celery.signals import (
@@ -25,6 +24,7 @@ from celery.signals import (
     worker_shutdown,
 )
 
+from worker.broker.connect import broker_redis
 from worker.broker.delivery import (
     Deliveries,
     Heartbeat,
@@ -59,8 +59,9 @@ def runtime() -> Runtime:
 def deliveries() -> Deliveries:
     global _deliveries
     if _deliveries is None:
-        url = get_settings().broker_url.get_secret_value()
-        _deliveries = Deliveries(redis.Redis.from_url(url, socket_timeout=10))
+        settings = get_settings()
+        url = settings.broker_url.get_secret_value()
+        _deliveries = Deliveries(broker_redis(url, settings.broker_master_name, socket_timeout=10))
     return _deliveries
 
 
@@ -116,7 +117,8 @@ def _start_threads(sender: Any = None, **_: Any) -> None:
     """Heartbeat and sweep, in the main process (it sees every message this node holds)."""
     settings = get_settings()
     app = getattr(sender, "app", None) or current_app
-    client = redis.Redis.from_url(settings.broker_url.get_secret_value(), socket_timeout=10)
+    url = settings.broker_url.get_secret_value()
+    client = broker_redis(url, settings.broker_master_name, socket_timeout=10)
     heartbeat = Heartbeat(client, held_tags, settings.visibility_timeout / 3)
     sweeper = Sweeper(
         settings, lambda: Runtime(settings, send=send_with(app, settings.broker_full_wait))

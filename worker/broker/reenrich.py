@@ -22,6 +22,7 @@ import redis
 from celery import Task
 from celery.exceptions import Reject
 
+from worker.broker.connect import broker_redis
 from worker.broker.process import arm_soft_time_limit, runtime
 from worker.core.errors import ConfigError, OutOfTime, TransientError
 from worker.core.messages import REENRICH_TASK
@@ -77,8 +78,9 @@ def _record(client: redis.Redis, run_id: str, part: str, record: dict[str, Any])
 def _redis() -> redis.Redis:
     global _client
     if _client is None:  # built in the pool process on first use, never before the fork
-        url = get_settings().broker_url.get_secret_value()
-        _client = redis.Redis.from_url(url, socket_timeout=10)
+        settings = get_settings()
+        url = settings.broker_url.get_secret_value()
+        _client = broker_redis(url, settings.broker_master_name, socket_timeout=10)
     return _client
 
 

@@ -193,7 +193,7 @@ class RefusingChannel(redis_transport.Channel):
     ``_brpop_read`` and ``_get`` are copies of kombu 5.7.0's, with ``read_envelope`` where
     they had ``loads(bytes_to_str(item))``; tests/integration/test_refused.py compares them
     with kombu's (re-copy them if a kombu upgrade makes it fail). Installed on the
-    ``redis://``/``rediss://`` transport; ``sentinel://`` has a channel class of its own.
+    ``redis://``/``rediss://`` transport; ``RefusingSentinelChannel`` on ``sentinel://``.
     """
 
     Message = RefusingMessage
@@ -234,6 +234,11 @@ class RefusingChannel(redis_transport.Channel):
             raise Empty()
 
 
+class RefusingSentinelChannel(redis_transport.SentinelChannel, RefusingChannel):
+    """kombu's Sentinel channel (how it finds the master) reading as ``RefusingChannel``."""
+
+
 def use_refusing_channel() -> None:
-    """Make kombu's Redis transport read list entries through ``RefusingChannel``."""
+    """Make kombu's Redis transports read list entries through ``RefusingChannel``."""
     redis_transport.Transport.Channel = RefusingChannel
+    redis_transport.SentinelTransport.Channel = RefusingSentinelChannel

@@ -12,22 +12,17 @@ import logging
 import time
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
 
 import kombu.exceptions
 import redis
 from celery import Celery
 
+from worker.broker.connect import broker_address, broker_redis
 from worker.core.errors import Reason, TransientError
 from worker.ingest.publish import Send
 
 log = logging.getLogger("worker.broker.send")
 FULL = 0.9  # share of maxmemory above which the producer waits
-
-
-def broker_address(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.hostname or '?'}:{parts.port or 6379}"
 
 
 class MemoryGate:
@@ -84,7 +79,8 @@ def send_with(app: Celery, wait_for_room: float) -> Send:
     """One message per call, over the app's pooled producer connections; near maxmemory it
     waits up to ``wait_for_room`` seconds for the workers to drain Redis."""
     url = str(app.conf.broker_url)
-    client = redis.Redis.from_url(url) if url.startswith(("redis", "rediss")) else None
+    master = (app.conf.broker_transport_options or {}).get("master_name")
+    client = broker_redis(url, master) if url.startswith(("redis", "sentinel")) else None
     gate = MemoryGate(client, wait_for_room)
 
     def send(name: str, bodies: list[Any]) -> None:

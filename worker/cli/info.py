@@ -21,7 +21,9 @@ PACKAGES = ("ingest-worker", "celery", "kombu", "redis", "sqlalchemy", "spacy", 
 
 
 def masked_url(url: str) -> str:
-    """``url`` with any password replaced by ``***``."""
+    """``url`` with any password replaced by ``***`` (each URL of a ``;`` list of sentinels)."""
+    if ";" in url:
+        return ";".join(masked_url(part) for part in url.split(";"))
     parts = urlsplit(url)
     if parts.password is None:
         return url

@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import click
-import redis
 from rich.console import Console
 from rich.table import Table
 
+from worker.broker.connect import broker_redis
 from worker.broker.reenrich import read_progress
 from worker.cli.base import broker_runtime, cli, err, load_settings, local_runtime, store_option
 from worker.cli.display import open_ended, progress_bar
@@ -89,7 +89,8 @@ def _on_workers(settings: Settings, where: Selection, force: bool, timeout: floa
 def wait_for_workers(settings: Settings, published: Published, timeout: float) -> dict[str, Any]:
     """Poll the run's progress in Redis until every published article is done or
     ``timeout``; returns the counts so far."""
-    client = redis.Redis.from_url(settings.broker_url.get_secret_value(), socket_timeout=10)
+    url = settings.broker_url.get_secret_value()
+    client = broker_redis(url, settings.broker_master_name, socket_timeout=10)
     started = time.monotonic()
     asked = False
     with progress_bar() as bar:

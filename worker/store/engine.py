@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DataError, DBAPIError, IntegrityError, OperationalError
 
 from worker.core import fastjson
@@ -48,8 +48,31 @@ def make_engine(url: str) -> Engine:
             f"INGEST_STORE_URL: cannot create {exc.filename}: {exc.strerror}"
         ) from None
     if parsed.get_backend_name() == "postgresql":
-        return create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=2, **_JSON)
+        parsed, connect_args = _psycopg_options(parsed)
+        return create_engine(
+            parsed, pool_pre_ping=True, pool_size=2, max_overflow=2, connect_args=connect_args,
+            **_JSON,
+        )  # fmt: skip
     raise ConfigError(f"unsupported store {parsed.get_backend_name()!r}: use sqlite or postgresql")
+
+
+def _psycopg_options(url: URL) -> tuple[URL, dict[str, Any]]:
+    """``?prepare_threshold=none`` (or a whole number) in the URL reaches psycopg as its value.
+
+    psycopg prepares a statement on the server once it has run it 5 times. Behind pgbouncer
+    in transaction pooling, the next transaction may run on another server connection, which
+    does not know it: ``none`` turns that off. (SQLAlchemy would pass the text on as it is.)
+    """
+    raw = url.query.get("prepare_threshold")
+    if raw is None:
+        return url, {}
+    value = (raw[-1] if isinstance(raw, tuple) else raw).strip().lower()
+    if value != "none" and not value.isdigit():
+        raise ConfigError(
+            f"INGEST_STORE_URL: prepare_threshold must be none or a whole number, not {value!r}"
+        )
+    threshold = None if value == "none" else int(value)
+    return url.difference_update_query(["prepare_threshold"]), {"prepare_threshold": threshold}
 
 
 def _sqlite_engine(url: str, database: str | None) -> Engine:
