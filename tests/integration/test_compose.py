@@ -27,9 +27,10 @@ SECRETS = {
     "REDIS_PASSWORD": "redis-test-pw",
     "POSTGRES_PASSWORD": "pg-test-pw",
     "FLOWER_BASIC_AUTH": "admin:flower-test-pw",
+    "INGEST_API_TOKEN": "api-test-token-0123456789",
 }
 BACKENDS = {"redis", "postgres"}
-BUILT_HERE = {"worker", "fetcher", "flower", "producer"}
+BUILT_HERE = {"worker", "fetcher", "flower", "producer", "api"}
 
 
 def compose_command() -> list[str]:
@@ -154,7 +155,7 @@ def test_the_example_env_file_sets_no_secret() -> None:
 def test_compose_refuses_the_example_env_file_as_it_is(tmp_path: Path) -> None:
     result = compose("config", "-q", env_file=ENV_EXAMPLE, tmp_path=tmp_path)
     assert result.returncode != 0
-    assert re.search(r"set (REDIS_PASSWORD|POSTGRES_PASSWORD|FLOWER_BASIC_AUTH)", result.stderr)
+    assert re.search(f"set ({'|'.join(SECRETS)})", result.stderr)
 
 
 @pytest.mark.parametrize("unset", sorted(SECRETS))
@@ -281,6 +282,16 @@ def test_every_setting_reaches_the_containers(services: dict[str, Any]) -> None:
         )
 
 
+def test_api_requires_its_token_and_is_published_on_loopback(services: dict[str, Any]) -> None:
+    api = services["api"]
+    assert "serve --host 0.0.0.0" in command_text(api)
+    assert environment(api)["INGEST_API_TOKEN"] == SECRETS["INGEST_API_TOKEN"]
+    assert [(_host_ip(p), _target_port(p)) for p in api["ports"]] == [("127.0.0.1", 8000)]
+    assert "/healthz" in " ".join(api["healthcheck"]["test"])
+    for name in BUILT_HERE - {"api"}:  # the others get an empty token, not the secret
+        assert environment(services[name])["INGEST_API_TOKEN"] == "", name
+
+
 def test_producer_is_a_one_shot_under_a_profile(services: dict[str, Any]) -> None:
     producer = services["producer"]
     assert producer.get("profiles") == ["producer"]
@@ -290,10 +301,11 @@ def test_producer_is_a_one_shot_under_a_profile(services: dict[str, Any]) -> Non
     assert seeds["read_only"]
 
 
-def test_compose_sees_the_producer_profile(tmp_path: Path) -> None:
+def test_compose_sees_the_profiles(tmp_path: Path) -> None:
+    # producer: the one-shot enqueue; monitoring: Prometheus and Grafana (test_dashboard.py)
     result = compose("config", "--profiles", env=SECRETS, tmp_path=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["producer"]
+    assert sorted(result.stdout.split()) == ["monitoring", "producer"]
 
 
 def _mount(volume: str | dict[str, Any]) -> dict[str, Any]:

@@ -25,9 +25,11 @@ from datetime import UTC, datetime, timedelta
 
 import redis
 
+from worker.broker.connect import broker_redis
 from worker.core.messages import QUEUES
 from worker.core.settings import Settings
 from worker.ingest.runtime import Runtime
+from worker.observe.metrics import record_resent
 
 log = logging.getLogger("worker.broker.sweep")
 LOCK_KEY = "ingest:sweep-lock"
@@ -95,14 +97,21 @@ def sweep_once(client: redis.Redis, runtime: Runtime, now: datetime) -> int:
     if queued and oldest is None:
         return 0  # a message we cannot date is queued: wait until it has been taken
     cutoff = lost_cutoff(now, oldest, int(client.hlen(UNACKED_KEY)), settings)
-    return resend_lost(runtime, cutoff, now)
+    return resend_lost(runtime, cutoff, now, sent=record_resent)
 
 
-def resend_lost(runtime: Runtime, cutoff: datetime, now: datetime) -> int:
-    """Page through every item pending since before ``cutoff`` and publish it again."""
+def resend_lost(
+    runtime: Runtime,
+    cutoff: datetime,
+    now: datetime,
+    sent: Callable[[int], object] = lambda count: None,
+) -> int:
+    """Page through every item pending since before ``cutoff`` and publish it again;
+    ``sent`` hears of each page once it is published (the workers' metric)."""
     total = 0
     while items := runtime.store.take_lost(cutoff, now, PAGE):
         runtime.publisher.publish(items, "sweep")
+        sent(len(items))
         total += len(items)
     return total
 
@@ -116,7 +125,8 @@ class Sweeper(threading.Thread):
         self.stopped = threading.Event()
 
     def run(self) -> None:
-        client = redis.Redis.from_url(self.settings.broker_url.get_secret_value())
+        url = self.settings.broker_url.get_secret_value()
+        client = broker_redis(url, self.settings.broker_master_name)
         while not self.stopped.wait(sweep_period(self.settings)):
             try:
                 # A runtime per sweep: no connection pool lingers in the parent across the

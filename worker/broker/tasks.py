@@ -15,9 +15,10 @@ from typing import Any
 
 from celery import Celery, Task
 from celery.exceptions import Reject
-from celery.signals import worker_init
+from celery.signals import worker_init, worker_process_init
 from pydantic import ValidationError
 
+from worker.broker.connect import broker_redis
 from worker.broker.delivery import QUARANTINE_AFTER, SPLIT_AFTER, batch_id
 from worker.broker.process import arm_soft_time_limit, deliveries, runtime
 from worker.broker.reenrich import reenrich_batch_task
@@ -36,7 +37,7 @@ from worker.ingest.batch import StoreWait, fetch_batch, process_batch
 from worker.ingest.feed_list import configured_feeds
 from worker.ingest.feeds import claim_due_feeds, context_for, poll_feed, poll_lease
 from worker.observe.logs import log_batch, outcome_counts
-from worker.observe.metrics import record_batch, record_failure, start_endpoint
+from worker.observe.metrics import metrics, record_batch, record_failure, start_endpoint
 from worker.store.feeds import SourceStore
 
 log = logging.getLogger("worker.broker.tasks")
@@ -50,10 +51,17 @@ def _metrics_endpoint(sender: Any = None, **_: Any) -> None:
     settings = get_settings()
     if settings.metrics_port:
         node = str(getattr(sender, "hostname", None) or "worker")
-        broker = settings.broker_url.get_secret_value()
+        url = settings.broker_url.get_secret_value()
+        broker = broker_redis(url, settings.broker_master_name, socket_timeout=2)
         start_endpoint(
             settings.metrics_port, broker, node, list(QUEUES), host=settings.metrics_host
         )
+
+
+@worker_process_init.connect
+def _metrics_from_the_start(**_: Any) -> None:
+    """Each pool process's series exist from its start (at 0), not from its first batch."""
+    metrics()
 
 
 def process_batch_task(self: Task, items: list[Any]) -> dict[str, int]:

@@ -124,6 +124,11 @@ REASONS: dict[Reason, tuple[str, str]] = {
 }
 
 ITEM_REASONS = tuple(REASONS)
+# The reasons of items kept in quarantine (payload and error, for replay): what the workers'
+# ``ingest_quarantined_total`` counts. ``Prepared.quarantine`` accepts no other.
+QUARANTINE_REASONS = frozenset(
+    {Reason.QUARANTINED, Reason.CRASHED_WORKER, Reason.TIME_LIMIT, Reason.STORE_REFUSED}
+)
 
 
 class ExitCode(IntEnum):

@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from worker.core.errors import Reason
+from worker.core.errors import QUARANTINE_REASONS, Reason
 from worker.core.near import NearSig
 
 
@@ -143,6 +143,7 @@ class Prepared:
         self, exc: BaseException, attempts: int | None = None, reason: str = Reason.QUARANTINED
     ) -> Prepared:
         """This item failed for a reason that is not its input's fault; it can be replayed."""
+        assert reason in QUARANTINE_REASONS, f"not a quarantine reason: {reason}"
         message = f"{type(exc).__name__}: {exc}"
         self.article, self.near = None, None
         self.rejection = Outcome.rejected(self.item.item_key, reason, message)

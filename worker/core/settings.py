@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from worker.core.errors import ConfigError
@@ -27,6 +27,12 @@ class Settings(BaseSettings):
     broker_url: SecretStr = Field(
         SecretStr("redis://127.0.0.1:6379/0"),
         description="Celery broker (Redis). Put the password here, never in a file in git.",
+    )
+    broker_master_name: str | None = Field(
+        None,
+        validate_default=True,
+        description="Redis Sentinel: the master's name, required when INGEST_BROKER_URL "
+        "lists sentinels (sentinel://host:26379;sentinel://host2:26379/0).",
     )
     store_url: SecretStr = Field(
         SecretStr("sqlite:///data/ingest.db"),
@@ -138,6 +144,25 @@ class Settings(BaseSettings):
         description="Address the /metrics endpoint binds (no auth: loopback by default; "
         "docker-compose sets 0.0.0.0 inside its private network).",
     )
+    api_token: SecretStr | None = Field(
+        None,
+        description="Token `ingest serve` requires (Authorization: Bearer, or ?token=); "
+        "required when it binds a non-loopback address (unset: loopback only, no token).",
+    )
+    api_poll_interval: float = Field(
+        1.0, gt=0, le=60, description="Seconds between two store polls of the /events stream."
+    )
+    api_heartbeat: float = Field(
+        15.0, gt=0, le=300, description="Seconds of silence before /events sends a heartbeat."
+    )
+
+    @field_validator("broker_master_name")
+    @classmethod
+    def _master_for_sentinels(cls, name: str | None, info: ValidationInfo) -> str | None:
+        url = info.data.get("broker_url")
+        if not name and url is not None and url.get_secret_value().startswith("sentinel://"):
+            raise ValueError("required when INGEST_BROKER_URL lists Redis Sentinels")
+        return name or None
 
     @field_validator("spacy_models")
     @classmethod
@@ -163,7 +188,7 @@ def load(factory: type[Settings], **overrides: object) -> Settings:
         raise ConfigError(describe(exc)) from None
 
 
-_SECRET = frozenset({"broker_url", "store_url"})  # their values may hold a password
+_SECRET = frozenset({"broker_url", "store_url", "api_token"})  # never echoed
 
 
 def describe(exc: ValidationError) -> str:

@@ -1,4 +1,5 @@
-"""Prometheus metrics of the workers: outcomes, stage latencies, batch sizes, queue depth.
+"""Prometheus metrics of the workers: outcomes, stage latencies, batch sizes, queue depth,
+quarantined items and the items the ledger sweep sent again.
 
 Celery's prefork pool runs tasks in child processes, but one port per worker node is what
 a scraper (and docker-compose) can find. So we use prometheus_client's multiprocess mode:
@@ -9,7 +10,11 @@ inside its private network, with no host port). The directory is chosen and
 the environment variable set in the main process before the pool forks, and before any
 metric exists (prometheus_client picks its storage when the first metric is built), which
 is why the metrics are created lazily, on first use in a child. The queue depth is not a
-sample anyone writes: the main process reads it from Redis (LLEN) at scrape time.
+sample anyone writes: the main process reads it from Redis (LLEN) at scrape time. Nor is
+the count of items the ledger sweep sent again: the sweep runs in the main process, which
+keeps a plain number for the endpoint to read (no sample file, and no prometheus_client lock
+held in the main process that a pool process forked at that moment would inherit held).
+config/grafana/dashboards/ingest.json charts all of these.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from worker.core.errors import QUARANTINE_REASONS
 from worker.core.models import Outcome, Status
 
 log = logging.getLogger(__name__)
@@ -31,6 +37,7 @@ MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 # Stage latencies of a batch of up to a few hundred items: 1 ms to 2 min.
 _SECONDS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 120)
 _SIZES = (1, 5, 10, 25, 50, 100, 200, 500, 1000, 5000)
+BATCH_RESULTS = ("ok", "handed_back")  # ingest_batches_total{result}
 
 
 class Metrics:
@@ -56,6 +63,15 @@ class Metrics:
         self.batch_size = Histogram(
             "ingest_batch_size", "Items per batch message.", buckets=_SIZES, registry=reg
         )
+        self.quarantined = Counter(
+            "ingest_quarantined", "Items put in quarantine, by reason.", ["reason"], registry=reg
+        )
+        # Rare events, served at 0 from the start: a series that first appears at 1 is no
+        # increase to Prometheus, and the dashboard would miss the first quarantine.
+        for reason in sorted(QUARANTINE_REASONS):
+            self.quarantined.labels(reason)
+        for result in BATCH_RESULTS:
+            self.batches.labels(result)
 
 
 @cache
@@ -80,6 +96,8 @@ def record_batch(
     m = m or metrics()
     for labels, count in count_labels(outcomes).items():
         m.items.labels(*labels).inc(count)
+        if labels[0] == Status.REJECTED and labels[1] in QUARANTINE_REASONS:
+            m.quarantined.labels(labels[1]).inc(count)
     m.batches.labels("ok").inc()
     m.batch_size.observe(len(outcomes))
     for stage, seconds in timings.items():
@@ -89,6 +107,30 @@ def record_batch(
 def record_failure(result: str, m: Metrics | None = None) -> None:
     """A batch that raised (``retry``) or gave up; its items are counted when committed."""
     (m or metrics()).batches.labels(result).inc()
+
+
+class SweepResent:
+    """A collector of the items this node's ledger sweep sent again (one thread adds)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def add(self, count: int) -> None:
+        self.count += count
+
+    def collect(self) -> Iterator[Any]:
+        from prometheus_client.core import CounterMetricFamily
+
+        help_text = "Items the ledger sweep found without an outcome and sent again."
+        yield CounterMetricFamily("ingest_sweep_resent", help_text, value=self.count)
+
+
+SWEEP_RESENT = SweepResent()  # this process's, served by ``serve``
+
+
+def record_resent(count: int, counter: SweepResent = SWEEP_RESENT) -> None:
+    """Items the ledger sweep sent again (a page of them, as soon as it is published)."""
+    counter.add(count)
 
 
 def count_labels(outcomes: Iterable[Outcome]) -> dict[tuple[str, str], int]:
@@ -172,23 +214,22 @@ def serve(
     registry = CollectorRegistry()
     MultiProcessCollector(registry)
     registry.register(QueueDepth(depth, queues))
+    registry.register(SWEEP_RESENT)
     server, _thread = start_http_server(port, addr=addr, registry=registry)
     return server
 
 
 def start_endpoint(
-    port: int, broker_url: str, node: str, queues: Sequence[str], host: str = DEFAULT_HOST
+    port: int, broker: Any, node: str, queues: Sequence[str], host: str = DEFAULT_HOST
 ) -> Any:
     """The worker node's endpoint on ``host``:``port`` (main process, before the pool
     forks); None when the port is taken (a second worker on one host) or the address is
-    not this host's: metrics must never stop a worker.
+    not this host's: metrics must never stop a worker. ``broker``: a Redis client of the
+    broker (the queue depth is its LLEN at scrape time).
     """
-    import redis
-
     prepare_multiproc_dir(node)
-    client = redis.Redis.from_url(broker_url, socket_timeout=2)
     try:
-        return serve(port, lambda queue: int(client.llen(queue)), queues, addr=host)
+        return serve(port, lambda queue: int(broker.llen(queue)), queues, addr=host)
     except OSError as exc:
         log.warning("metrics endpoint not started on %s port %d: %s", host, port, exc)
         return None
