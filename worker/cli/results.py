@@ -74,25 +74,26 @@ def migrate(store_url: str | None) -> None:
 @click.option("--source", help="Only items from this source.")
 @click.option("--language", help="Only articles in this language (ISO 639-1).")
 @click.option("--run", "run_id", help="Only this run.")
+@click.option("--story", help="Only the articles of this story (any of its ids).")
 @click.option("--limit", type=click.IntRange(min=1), help="At most this many rows.")
 @click.option("--after", type=click.IntRange(min=0), help="Stored articles past this cursor.")
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl")
 @click.option("--store", "store_url", help="Store URL (default: INGEST_STORE_URL or data/).")
 def export(
     status: str, latest: bool, since: datetime | None, until: datetime | None,
-    source: str | None, language: str | None, run_id: str | None, limit: int | None,
-    after: int | None, fmt: str, store_url: str | None,
+    source: str | None, language: str | None, run_id: str | None, story: str | None,
+    limit: int | None, after: int | None, fmt: str, store_url: str | None,
 ) -> None:  # fmt: skip
     """Write records (or duplicate / rejected outcomes) to stdout, as JSON lines or CSV.
 
     --after CURSOR: stored articles in commit order past CURSOR (each record's `seq`; 0 for
     all); the next cursor is printed to stderr at the end ("cursor: N").
     """
-    if after is not None and status != "stored":
-        raise click.UsageError("--after applies to --status stored only")
+    if (after is not None or story) and status != "stored":
+        raise click.UsageError("--after and --story apply to --status stored only")
     where = Filters(
         latest=latest, since=_utc(since), until=_utc(until), source=source,
-        language=language, run_id=run_id, limit=limit, after=after,
+        language=language, run_id=run_id, limit=limit, after=after, story=story,
     )  # fmt: skip
     with local_runtime(_reading(load_settings(store_url=store_url))) as runtime:
         cursor = write_rows(runtime.store.export(status, where=where), fmt, after)

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from worker.core.errors import QUARANTINE_REASONS, Reason
 from worker.core.near import NearSig
+from worker.core.story import StorySig
 
 
 def base_language(code: str | None) -> str | None:
@@ -136,6 +137,7 @@ class Prepared:
     near: NearSig | None = None
     rejection: Outcome | None = None
     error_class: str | None = None  # set when the item goes to quarantine
+    story: StorySig | None = None  # set by enrichment: what the story assignment reads
     attempts: int = 1
     traceback: str | None = None  # the END of the failure's traceback, for `quarantine show`
 

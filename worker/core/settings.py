@@ -94,6 +94,12 @@ class Settings(BaseSettings):
     dedup_window_days: int | None = Field(
         None, ge=1, description="Only originals newer than this many days count (None: all)."
     )
+    story_window_hours: int = Field(
+        72,
+        ge=1,
+        description="Hours around an article within which earlier reports of the same event "
+        "share its story_id (the window each worker keeps in memory).",
+    )
     retention_days: int | None = Field(
         None,
         ge=1,

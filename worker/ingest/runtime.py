@@ -19,6 +19,7 @@ import httpx
 from worker.core.near import DEFAULT_PARAMS, NearParams
 from worker.core.settings import DEFAULT_SPACY_MODELS, Settings
 from worker.ingest import nlp
+from worker.ingest.encoder import load_encoder
 from worker.ingest.http_enricher import HttpEnricher
 from worker.ingest.publish import Publisher, Send
 from worker.pipeline.prepare import Deps
@@ -78,6 +79,7 @@ class Runtime:
             self.settings.store_url.get_secret_value(),
             near_params=self.near_params,
             window_days=self.settings.dedup_window_days,
+            story_window_hours=self.settings.story_window_hours,
         )
         store.ensure_schema()
         return store
@@ -126,6 +128,7 @@ class Runtime:
             models=self._models,
             enrich=self.settings.enrich,
             max_body_chars=self.settings.max_item_bytes,
+            encoder=load_encoder() if self.settings.enrich else None,
         )
 
     def __enter__(self) -> Runtime:

@@ -33,6 +33,7 @@ class Deps:
     models: Mapping[str, Any] | None = None  # language -> spaCy pipeline; None: no enrichment
     enrich: bool = False
     max_body_chars: int = 2_000_000
+    encoder: Any = None  # the story encoder (``pipeline.story.Encoder``); None: no stories
 
 
 def prepare_batch(items: Sequence[RawItem], deps: Deps, now: datetime) -> list[Prepared]:
@@ -132,9 +133,32 @@ def _enrich(prepared: list[Prepared], deps: Deps) -> None:
         results = enrich_batch(inputs, _models(deps))
     except Exception:  # find the item that breaks it; the others go on
         _enrich_one_by_one(ready, inputs, deps)
+        _sign_stories(ready, deps)
         return
     for p, result in zip(ready, results, strict=True):
         _set_enrichment(p, result)
+    _sign_stories(ready, deps)
+
+
+def _sign_stories(ready: list[Prepared], deps: Deps) -> None:
+    """Story signatures of the enriched articles, one encoder pass for the batch; if it
+    fails, the articles are stored without a story (`ingest reenrich` fills it in)."""
+    from worker.pipeline.story import sign_batch
+
+    done = [p for p in ready if p.article is not None]
+    if deps.encoder is None or not done:
+        return
+    items = [_story_input(p.article) for p in done if p.article is not None]
+    try:
+        signatures = sign_batch(items, deps.encoder)
+    except Exception:
+        return
+    for p, signature in zip(done, signatures, strict=True):
+        p.story = signature
+
+
+def _story_input(article: Article) -> Any:
+    return (article.title, article.body, article.language, article.enrichment, article.published_at)
 
 
 def _enrich_one_by_one(ready: list[Prepared], inputs: list[Any], deps: Deps) -> None:

@@ -19,7 +19,16 @@ from sqlalchemy.engine import ExceptionContext
 
 from worker.core.models import Outcome, Prepared, RawItem
 from worker.core.near import DEFAULT_PARAMS, NearParams
-from worker.store import ledger, quarantine, records, reports, search, search_index, tombstones
+from worker.store import (
+    ledger,
+    quarantine,
+    records,
+    reports,
+    search,
+    search_index,
+    stories,
+    tombstones,
+)
 from worker.store.commit import commit_batch, known_duplicates
 from worker.store.engine import (
     MIGRATE_LOCK_ID,
@@ -47,10 +56,12 @@ class Store:
         near_params: NearParams = DEFAULT_PARAMS,
         window_days: int | None = None,
         engine: Engine | None = None,
+        story_window_hours: float = 72.0,
     ) -> None:
         self.engine = engine or make_engine(url)
         self.near_params = near_params
         self.window_days = window_days
+        self.story_window_hours = story_window_hours
         self._schema_ready = False
         self._schema_lock = threading.Lock()
         # Any query on this engine that finds a table missing (ours, or SourceStore's, or a
@@ -125,7 +136,9 @@ class Store:
     def commit(self, prepared: Sequence[Prepared], now: datetime) -> list[Outcome]:
         """Decide and write a whole batch in one transaction; returns one outcome per item."""
         return self._write(
-            lambda conn: commit_batch(conn, prepared, self.near_params, self.window_days, now)
+            lambda conn: commit_batch(
+                conn, prepared, self.near_params, self.window_days, now, self.story_window_hours
+            )
         )
 
     def known_duplicates(self, prepared: Sequence[Prepared], now: datetime) -> set[str]:
@@ -183,6 +196,10 @@ class Store:
     def _export_rows(self, status: str, where: Filters) -> Iterator[dict[str, Any]]:
         with read_connection(self.engine) as conn:
             yield from reports.export(conn, status, where)
+
+    def stories(self, limit: int = 20) -> list[dict[str, Any]]:
+        """Recent stories, most recently active first (see ``stories.recent``)."""
+        return self._read(lambda conn: stories.recent(conn, limit))
 
     def show(self, ident: str) -> dict[str, Any] | None:
         """One article (by id, item key or URL) with its revisions and duplicates."""

@@ -13,7 +13,7 @@ from worker.core.errors import Reason
 from worker.core.models import Article, Outcome, Prepared, RawItem, Status
 from worker.pipeline.dedup import Decision
 from worker.pipeline.neardup import NearParams, NearSig
-from worker.store import ledger, quarantine, sequence, tombstones
+from worker.store import ledger, quarantine, sequence, stories, tombstones
 from worker.store.driver import insert_plain_rows
 from worker.store.index import Index, bands_of, load_index
 from worker.store.schema import articles, dedup_keys, near_keys
@@ -38,6 +38,7 @@ def commit_batch(
     params: NearParams,
     window_days: int | None,
     now: datetime,
+    story_window_hours: float = stories.DEFAULT_WINDOW_HOURS,
 ) -> list[Outcome]:
     """Decide every item of the batch and write it; a redelivered item changes nothing."""
     finished = ledger.finished_outcomes(conn, [p.item.item_key for p in prepared])
@@ -54,6 +55,8 @@ def commit_batch(
             _reject_deleted(p.article, grave, writes)
             continue
         _decide_one(p, bands[p.item.item_key], index, writes, params, window_start, now)
+    sigs = {p.item.item_key: p.story for p in todo}  # stories: see store/stories.py
+    stories.assign(conn, writes.articles, sigs, now, story_window_hours)
     _write(conn, writes, {p.item.item_key: p.item for p in todo}, now)
     fresh = {o.item_key: o for o in writes.outcomes}
     return [finished.get(p.item.item_key) or fresh[p.item.item_key] for p in prepared]

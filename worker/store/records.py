@@ -68,7 +68,7 @@ def show(conn: Connection, ident: str) -> dict[str, Any] | None:
     if not ids:
         return None
     every = chain(conn, ids)
-    cols = [c for c in articles.c if c.name != "near_sig"]
+    cols = [c for c in articles.c if c.name not in ("near_sig", "story_vec", "story_evidence")]
     rows = {r["id"]: _jsonable(dict(r)) for r in conn.execute(
         select(*cols).where(articles.c.id.in_(every))).mappings()}  # fmt: skip
     return {

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from worker.core.models import Status
+from worker.store import stories
 from worker.store.schema import articles, items, quarantine, refused_messages
 
 
@@ -84,6 +85,7 @@ class Filters:
     limit: int | None = None
     after: int | None = None  # stored articles past this cursor (articles.seq), in seq order
     before: int | None = None  # stored articles below this cursor, newest first (no ``after``)
+    story: str | None = None  # stored articles of this story (any id it was merged from)
 
 
 def export(conn: Connection, status: str, where: Filters | None = None) -> Iterator[dict[str, Any]]:
@@ -98,12 +100,19 @@ def export(conn: Connection, status: str, where: Filters | None = None) -> Itera
         yield _jsonable({k: v for k, v in row.items() if k != "payload" or status == "rejected"})
 
 
+# Not exported: signatures and vectors (the story's evidence only feeds the assignment).
+HIDDEN = ("near_sig", "story_vec", "story_evidence")
+
+
 def _export_articles(conn: Connection, where: Filters) -> Iterator[dict[str, Any]]:
-    cols = [c for c in articles.c if c.name != "near_sig"]
+    cols = [c for c in articles.c if c.name not in HIDDEN]
+    merged = stories.survivors(conn)
     query = select(*cols, items.c.status, items.c.similarity).join(
         items, items.c.item_key == articles.c.id
     )
     query = article_filters(query, where)
+    if where.story:
+        query = query.where(articles.c.story_id.in_(stories.members_of(conn, where.story)))
     if where.before is not None:
         query = query.where(articles.c.seq < where.before)
     if where.after is not None:  # the cursor's order: commit order, never reused
@@ -113,7 +122,9 @@ def _export_articles(conn: Connection, where: Filters) -> Iterator[dict[str, Any
     else:
         query = query.order_by(articles.c.created_at, articles.c.id)
     for row in conn.execute(query.limit(where.limit)).mappings():
-        yield _jsonable(dict(row))
+        record = _jsonable(dict(row))
+        record["story_id"] = merged.get(record["story_id"], record["story_id"])
+        yield record
 
 
 def article_filters(query: Any, where: Filters) -> Any:

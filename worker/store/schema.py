@@ -88,6 +88,19 @@ articles = Table(
     Column("loose_fingerprint", String(64)),
     # Commit order, never reused (``counters``): export's cursor, the full-text row id.
     Column("seq", BigInteger),
+    # The story of this report (see store/stories.py); written once. NULL: not enriched.
+    Column("story_id", String(120)),
+    Column("story_vec", LargeBinary),  # title and lead embedded, float16
+    Column("story_evidence", Json),  # names, numbers, place, moment, title, language
+)
+
+story_merges = Table(
+    "story_merges",
+    metadata,
+    # Two stories found to be one: readers report ``into_id`` for ``merged_id``.
+    Column("merged_id", String(120), primary_key=True),
+    Column("into_id", String(120), nullable=False, index=True),
+    Column("merged_at", Stamp, nullable=False),
 )
 
 counters = Table(
@@ -204,3 +217,4 @@ watched_files = Table(
 Index("ix_articles_created_at", articles.c.created_at)
 Index("ix_articles_external_id", articles.c.external_id)
 Index("ix_articles_seq", articles.c.seq, unique=True)
+Index("ix_articles_story_id", articles.c.story_id)
