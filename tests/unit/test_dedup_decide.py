@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from worker.pipeline.dedup import STORE, Candidate, Decision, Incoming, decide, same_article
-from worker.pipeline.identity import loose_fingerprint
 from worker.pipeline.neardup import DEFAULT_PARAMS, NearSig, near_signature
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
@@ -29,16 +28,14 @@ def sig(text: str) -> NearSig:
 
 
 def cand(article_id: str, hours: int, text: str | None, **fields: str | None) -> Candidate:
-    loose = loose_fingerprint(text) if text else None
     return Candidate(
-        article_id, T0 + timedelta(hours=hours), sig(text) if text else None, loose=loose,
+        article_id, T0 + timedelta(hours=hours), sig(text) if text else None, body=text,
         **fields,  # type: ignore[arg-type]
     )  # fmt: skip
 
 
 def new(text: str | None, **fields: str | None) -> Incoming:
-    loose = loose_fingerprint(text) if text else None
-    return Incoming(sig(text) if text else None, loose=loose, **fields)  # type: ignore[arg-type]
+    return Incoming(sig(text) if text else None, body=text, **fields)  # type: ignore[arg-type]
 
 
 def run(

@@ -103,7 +103,6 @@ class Article(BaseModel):
     language_confidence: float | None = None
     declared_language: str | None = None
     fingerprint: str = ""  # content key: the body's, or for a thin body also title and URL
-    loose_fingerprint: str = ""  # the body's words only (see pipeline/identity.py)
     thin: bool = False  # under 40 words: never a near-duplicate on its text alone
     extra: dict[str, Any] = Field(default_factory=dict)
     meta: dict[str, Any] = Field(default_factory=dict)

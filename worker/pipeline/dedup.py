@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from worker.pipeline.identity import loose_fingerprint
 from worker.pipeline.neardup import NearParams, NearSig, estimated_jaccard, similarity
 
 
@@ -22,7 +23,7 @@ class Candidate:
     source: str = ""
     external_id: str | None = None
     title: str = ""
-    loose: str | None = None
+    body: str | None = None  # held only where a same-article comparison may need it
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ class Incoming:
     external_id: str | None = None
     url: str | None = None
     title: str = ""
-    loose: str | None = None
+    body: str | None = None
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,7 @@ def _decide_same_article(new: Incoming, same: list[Candidate], params: NearParam
     """Same page again: a trivially different body is a duplicate, a changed one a revision
     that becomes current; a summary of the text held is a duplicate of it."""
     latest = max(same, key=_age_key)
-    if new.loose is not None and new.loose == latest.loose:
+    if _same_words(new.body, latest.body):
         return Decision("duplicate", latest.article_id, 1.0, "url")
     score = _similarity(new.near, latest.near)
     contained = _containment(new.near, latest.near)
@@ -107,6 +108,12 @@ def _decide_near(new: Incoming, candidates: list[Candidate], params: NearParams)
     if _size(new.near) > FULLER * _size(original.near):
         return Decision("stored", similarity=score, similar_to=original.article_id)
     return Decision("duplicate", original.article_id, score, "near")
+
+
+def _same_words(a: str | None, b: str | None) -> bool:
+    # Loose fingerprints are computed here, for the few items that meet their own URL or
+    # GUID again, rather than for every item on its way in.
+    return a is not None and b is not None and loose_fingerprint(a) == loose_fingerprint(b)
 
 
 def _containment(short: NearSig | None, long: NearSig | None) -> float:

@@ -14,7 +14,7 @@ from typing import Any
 from worker.core.errors import PermanentError, Reason
 from worker.core.models import Article, Outcome, Prepared, RawItem, base_language
 from worker.pipeline.articles import parse_item
-from worker.pipeline.identity import content_key, is_thin, loose_fingerprint
+from worker.pipeline.identity import content_key, is_thin
 from worker.pipeline.language import detect_language
 from worker.pipeline.neardup import (
     DEFAULT_PARAMS,
@@ -109,7 +109,6 @@ def normalise_article(article: Article, max_body_chars: int) -> Article:
             "body": body,
             "canonical_url": url,
             "fingerprint": key,
-            "loose_fingerprint": loose_fingerprint(body),
             "thin": thin,
             "language": language,
             "language_confidence": confidence,

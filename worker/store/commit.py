@@ -167,6 +167,10 @@ def _identity_key(article: Article) -> str | None:
     return f"url:{article.canonical_url}" if article.canonical_url else None
 
 
+def _band_key(row: tuple[int, str]) -> int:
+    return row[0]
+
+
 def _write(conn: Connection, writes: Writes, by_key: dict[str, RawItem], now: datetime) -> None:
     if writes.articles:
         first = sequence.reserve(conn, len(writes.articles))
@@ -177,7 +181,8 @@ def _write(conn: Connection, writes: Writes, by_key: dict[str, RawItem], now: da
         conn.execute(dedup_keys.insert(), writes.keys)
     if writes.bands:
         # In key order: the keys are random, and sorted inserts walk the index's pages once.
-        insert_plain_rows(conn, near_keys, ("band_key", "article_id"), sorted(writes.bands))
+        rows = sorted(writes.bands, key=_band_key)  # comparing ints only, not whole tuples
+        insert_plain_rows(conn, near_keys, ("band_key", "article_id"), rows)
     for older, newer in writes.superseded.items():
         conn.execute(update(articles).where(articles.c.id == older).values(superseded_by=newer))
     pairs = [(by_key[o.item_key], o) for o in writes.outcomes]
@@ -193,7 +198,7 @@ def article_row(
         include={
             "source", "kind", "external_id", "url", "canonical_url", "title", "body",
             "authors", "site_name", "language", "language_confidence", "declared_language",
-            "fingerprint", "loose_fingerprint", "extra", "meta", "enrichment",
+            "fingerprint", "extra", "meta", "enrichment",
         },
     )  # fmt: skip
     published = article.published_at.isoformat() if article.published_at else None

@@ -36,12 +36,12 @@ class Index:
     by_band: dict[int, set[str]] = field(default_factory=dict)
     candidates: dict[str, Candidate] = field(default_factory=dict)
 
+    # Bands that two or more items of this batch have: only through these can an item be a
+    # candidate of a later one, so only these are added as the batch is decided.
+    shared_bands: set[int] = field(default_factory=set)
+
     def near_candidates(self, bands: Iterable[int]) -> list[Candidate]:
-        ids: set[str] = set()
-        for band in bands:
-            members = self.by_band.get(band)
-            if members:
-                ids |= members
+        ids: set[str] = set().union(*map(self.by_band.__getitem__, self.by_band.keys() & bands))
         return [self.candidates[i] for i in sorted(ids) if i in self.candidates]
 
     def same_article(self, new: Incoming) -> list[Candidate]:
@@ -91,7 +91,7 @@ class Index:
         guid = _guid_of(article)
         if guid:
             self.by_guid[guid] = _replace(self.by_guid.get(guid, []), candidate, supersedes)
-        for band in bands:
+        for band in self.shared_bands.intersection(bands):
             self.by_band.setdefault(band, set()).add(article.item_key)
         self.candidates[article.item_key] = candidate
 
@@ -103,14 +103,14 @@ def _replace(held: list[Candidate], new: Candidate, supersedes: str | None) -> l
 def incoming(article: Article, near: NearSig | None) -> Incoming:
     return Incoming(
         near=near, source=article.source, external_id=article.external_id,
-        url=article.canonical_url, title=article.title, loose=article.loose_fingerprint or None,
+        url=article.canonical_url, title=article.title, body=article.body,
     )  # fmt: skip
 
 
 def held(article: Article, near: NearSig | None, now: datetime) -> Candidate:
     return Candidate(
         article.item_key, now, near, source=article.source, external_id=article.external_id,
-        title=article.title, loose=article.loose_fingerprint or None,
+        title=article.title, body=article.body,
     )  # fmt: skip
 
 
@@ -138,6 +138,7 @@ def load_index(
     by_id = current_by(conn, "external_id", ids)
     index.by_guid = _group_guids(by_id)
     index.by_band = band_members(conn, {b for keys in bands.values() for b in keys})
+    index.shared_bands = shared_bands(bands.values())
     near = passing_candidates(conn, todo, bands, index.by_band, params)
     index.candidates = candidates(conn, near | set(index.by_fp.values()))
     return index
@@ -168,7 +169,7 @@ def passing_candidates(
     pair_row: list[int] = []
     signed = [p for p in todo if p.near is not None and p.near.size > 0]
     for k, p in enumerate(signed):
-        selected = {m for band in bands[p.item.item_key] for m in members.get(band, ())}
+        selected = set().union(*map(members.__getitem__, members.keys() & bands[p.item.item_key]))
         at = [position[m] for m in selected if m in position]
         pair_item.extend([k] * len(at))
         pair_row.extend(at)
@@ -189,6 +190,16 @@ def passing_candidates(
 # Pairs compared in one array operation: two gathered copies of 512 bytes each per pair, so
 # a batch whose items share bands with many stored articles stays within tens of megabytes.
 _PAIRS_AT_ONCE = 16_384
+
+
+def shared_bands(per_item: Iterable[list[int]]) -> set[int]:
+    """Band keys that more than one of the lists holds."""
+    seen: set[int] = set()
+    shared: set[int] = set()
+    for keys in per_item:
+        shared.update(seen.intersection(keys))
+        seen.update(keys)
+    return shared
 
 
 def _group_guids(by_id: dict[str, list[Candidate]]) -> dict[tuple[str, str], list[Candidate]]:
@@ -215,15 +226,16 @@ def fingerprint_owners(conn: Connection, fingerprints: Sequence[str]) -> dict[st
     return {key[3:]: article_id for key, article_id in rows}
 
 
-_COLS = ("id", "created_at", "near_sig", "source", "external_id", "title", "loose_fingerprint")
+_COLS = ("id", "created_at", "near_sig", "source", "external_id", "title")
 
 
 def current_by(
     conn: Connection, column: str, values: Iterable[str | None]
 ) -> dict[str, list[Candidate]]:
-    """Current (not superseded) articles whose ``column`` is one of ``values``."""
+    """Current (not superseded) articles whose ``column`` is one of ``values``, with their
+    bodies: a new version at the same URL or GUID is compared with the text it would replace."""
     found: dict[str, list[Candidate]] = {}
-    cols = (column, "superseded_by", *_COLS)
+    cols = (column, "superseded_by", *_COLS, "body")
     wanted = {v for v in values if v}
     for key, superseded_by, *rest in rows_with(conn, articles, cols, column, wanted):
         if superseded_by is None:
@@ -251,13 +263,13 @@ def _candidate(
     source: str = "",
     external_id: str | None = None,
     title: str = "",
-    loose: str | None = None,
+    body: str | None = None,
 ) -> Candidate:
     # Through the driver, SQLite gives its text form of the timestamp (always UTC here).
     when = datetime.fromisoformat(created_at) if isinstance(created_at, str) else created_at
     return Candidate(
         article_id, aware(when), _signature(sig), source=source, external_id=external_id,
-        title=title or "", loose=loose,
+        title=title or "", body=body,
     )  # fmt: skip
 
 

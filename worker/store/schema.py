@@ -84,7 +84,8 @@ articles = Table(
     Column("superseded_by", String(120)),
     # A longer text stored at another URL links to the shorter one it contains.
     Column("similar_to", String(120)),
-    # The body's words only: versions that differ trivially have the same one.
+    # No longer written: the loose fingerprint is computed from the body where needed
+    # (pipeline/dedup.py). Kept so that stores migrated through r0002 need no table rewrite.
     Column("loose_fingerprint", String(64)),
     # Commit order, never reused (``counters``): export's cursor, the full-text row id.
     Column("seq", BigInteger),

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, or_, select, update
 
 from worker.core.models import Article
+from worker.pipeline.identity import loose_fingerprint
 from worker.pipeline.normalise import canonical_url
 from worker.store.records import articles_at, chain, resolve
 from worker.store.schema import articles, dedup_keys, items, near_keys, tombstones
@@ -48,7 +49,9 @@ def keys_of(fingerprint: str | None, loose: str | None, canonical: str | None,
 
 def buried(conn: Connection, incoming: Sequence[Article]) -> dict[str, Grave]:
     """Item key -> the tombstone of each incoming article that a deletion keeps out."""
-    wanted = {a.item_key: keys_of(a.fingerprint, a.loose_fingerprint, a.canonical_url,
+    if not incoming or conn.execute(select(tombstones.c.key).limit(1)).first() is None:
+        return {}  # nothing was ever deleted (the common case): no keys to compute
+    wanted = {a.item_key: keys_of(a.fingerprint, loose_fingerprint(a.body), a.canonical_url,
                                   a.source, a.external_id) for a in incoming}  # fmt: skip
     every = sorted({k for keys in wanted.values() for k in keys})
     graves: dict[str, Grave] = {}
@@ -86,7 +89,7 @@ def bury(conn: Connection, ident: str, now: datetime, by_url: bool = False) -> l
 def _add_tombstones(conn: Connection, rows: Iterable[Any], request: str, now: datetime) -> None:
     new: dict[str, dict[str, Any]] = {}
     for r in rows:
-        for key in keys_of(r.fingerprint, r.loose_fingerprint, r.canonical_url, r.source,
+        for key in keys_of(r.fingerprint, loose_fingerprint(r.body), r.canonical_url, r.source,
                            r.external_id):  # fmt: skip
             new.setdefault(key, {"key": key, "article_id": r.id, "request": request[:4000],
                                  "title": r.title, "deleted_at": now})  # fmt: skip
