@@ -7,12 +7,14 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 import pytest
+from sqlalchemy import update
 
 from tests.serving import (
     BRIDGE_URL,
@@ -27,6 +29,7 @@ from tests.serving import (
 from tests.support import fresh_pg_database, run_cli, wait_until
 from worker.store import Store
 from worker.store.reports import Filters
+from worker.store.schema import articles, story_merges
 
 pytestmark = pytest.mark.integration
 
@@ -245,6 +248,46 @@ def test_wide_bind_needs_a_token_and_checks_it(store_url: str) -> None:
     finally:
         assert served.stop() == 0
     assert "token=***" in served.log() and TOKEN not in served.log()  # access log masked
+
+
+def test_stories_and_the_story_filter_are_what_the_commands_give(
+    server: ApiServer, store: Store, store_url: str
+) -> None:
+    """The fill stores with enrichment off (no story): the three Kremlin seeds are given
+    two stories here, the younger merged into the older, as the store would record it."""
+    seeds = sorted(
+        (r for r in store.export() if "kremlin" in r["source"] or "33deb995" in r["source"]),
+        key=lambda r: r["seq"],
+    )
+    assert len(seeds) == 3
+    older, younger = "s-test-older", "s-test-younger"
+    chosen = {seeds[0]["id"]: older, seeds[1]["id"]: younger, seeds[2]["id"]: younger}
+    with store.engine.begin() as conn:
+        for article_id, story in chosen.items():
+            conn.execute(update(articles).where(articles.c.id == article_id)
+                         .values(story_id=story))  # fmt: skip
+        conn.execute(story_merges.insert().values(
+            merged_id=younger, into_id=older, merged_at=datetime.now(UTC)))  # fmt: skip
+
+    found = get(server, "/stories").json()["stories"]
+    assert found == store.stories(20)
+    assert [s["id"] for s in found] == [older]  # the survivor only
+    assert found[0]["articles"] == 3 and len(found[0]["languages"]) == 3
+    listed = run_cli(["stories", "--json", "--store", store_url], {})
+    assert [json.loads(line) for line in listed.stdout.splitlines()] == found
+
+    for asked in (older, younger):  # any of its ids
+        page = get(server, "/articles", story=asked).json()
+        assert [a["seq"] for a in page["articles"]] == [r["seq"] for r in seeds]
+        assert {a["story_id"] for a in page["articles"]} == {older}
+    assert get(server, "/articles", story="s-none").json()["articles"] == []
+    searched = get(server, "/articles", q="Kremlin", story=older).json()["articles"]
+    expected = store.search("Kremlin", Filters(limit=20, story=older))
+    assert [a["id"] for a in searched] == [a["id"] for a in expected]
+    assert set(chosen) >= {a["id"] for a in searched}
+    assert len(get(server, "/stories", limit=100).json()["stories"]) == 1
+    for bad in (101, 0, -1):
+        assert get(server, "/stories", limit=bad).status_code == 422, bad
 
 
 def _take(stream: Iterator[Any], count: int, wanted: Any) -> list[Any]:

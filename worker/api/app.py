@@ -1,6 +1,7 @@
 """The routes of ``ingest serve``, over the store functions of the commands that read it:
 ``/articles`` (``export --after``'s cursor, ``search`` for ``q``), ``/articles/{id}``
-(``show``), ``/stats`` (``stats``), ``/events`` (``events``), and the page at ``/``."""
+(``show``), ``/stories`` (``stories``), ``/stats`` (``stats``), ``/events`` (``events``),
+and the page at ``/``."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from worker.store import Store
 from worker.store.reports import Filters
 
 MAX_LIMIT = 200  # articles per page at most
+MAX_STORIES = 100  # stories per answer at most
 NEWEST = events.NEWEST
 
 
@@ -66,6 +68,8 @@ def _articles(store: Store, guard: Any) -> APIRouter:
         since: Annotated[datetime | None, Query(description="Stored at or after.")] = None,
         until: Annotated[datetime | None, Query(description="Stored before.")] = None,
         latest: Annotated[bool, Query(description="Current revisions only.")] = False,
+        story: Annotated[str | None, Query(min_length=1, max_length=120,
+                         description="One story's articles (any of its ids).")] = None,
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
         cursor: Annotated[int | None, Query(ge=0, description="A `next_cursor`.")] = None,
         order: Annotated[Literal["asc", "desc"] | None, Query(
@@ -75,8 +79,9 @@ def _articles(store: Store, guard: Any) -> APIRouter:
         """Stored articles, a page at a time in commit order (`cursor` is the `seq` of
         `ingest export --after`), or with `q` the best full-text matches."""
         where = Filters(
-            latest=latest, since=_utc(since), until=_utc(until), source=source, language=language
-        )
+            latest=latest, since=_utc(since), until=_utc(until), source=source,
+            language=language, story=story,
+        )  # fmt: skip
         if q is not None:
             if order is not None:
                 raise HTTPException(400, "order does not apply to q: matches come best first")
@@ -108,6 +113,15 @@ def _articles(store: Store, guard: Any) -> APIRouter:
             body = {"detail": f"{ident} was deleted", "deleted": graves}
             return JSONResponse(jsonable_encoder(body), status_code=410)
         raise HTTPException(404, f"no article {ident}")
+
+    @routes.get("/stories")
+    def recent_stories(
+        limit: Annotated[int, Query(ge=1, le=MAX_STORIES)] = 20,
+    ) -> dict[str, Any]:
+        """Recent stories, most recently active first, as `ingest stories --json` gives
+        them: id (the survivor of merges), first and last seen, languages, number of
+        articles, a title per language. `/articles?story=ID` lists a story's articles."""
+        return {"stories": store.stories(limit)}
 
     @routes.get("/stats")
     def stats() -> dict[str, Any]:

@@ -31,6 +31,7 @@ from worker.ingest.reenrich import Report, reenrich_ids
 
 log = logging.getLogger("worker.broker.reenrich")
 PROGRESS_TTL = 7 * 24 * 3600  # seconds a run's progress stays readable
+COUNTS = ("enriched", "current", "failed", "stories")  # a part's counts (a Report's)
 _client: redis.Redis | None = None
 
 
@@ -43,13 +44,13 @@ class Progress:
     """A run's counts over the parts the workers finished."""
 
     articles: int = 0  # articles of the finished messages (the progress bar's measure)
-    counts: Counter[str] = field(default_factory=Counter)  # enriched, current, failed
+    counts: Counter[str] = field(default_factory=Counter)  # enriched, current, failed, stories
     by_model: Counter[str] = field(default_factory=Counter)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "selected": self.articles,
-            **{k: self.counts[k] for k in ("enriched", "current", "failed")},
+            **{k: self.counts[k] for k in COUNTS},
             "by_model": dict(self.by_model.most_common()),
         }
 
@@ -62,7 +63,7 @@ def read_progress(client: redis.Redis, run_id: str) -> Progress:
         if "split" in record:
             continue
         progress.articles += int(record["articles"])
-        progress.counts.update({k: int(record[k]) for k in ("enriched", "current", "failed")})
+        progress.counts.update({k: int(record.get(k, 0)) for k in COUNTS})
         progress.by_model.update(record["by_model"])
     return progress
 

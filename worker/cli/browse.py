@@ -50,11 +50,13 @@ def show(ident: str) -> None:
 @click.option("--source", help="Only articles from this source.")
 @click.option("--language", help="Only articles in this language (ISO 639-1).")
 @click.option("--run", "run_id", help="Only this run.")
+@click.option("--story", help="Only the articles of this story (any of its ids).")
 @click.option("--limit", type=click.IntRange(1, 10_000), default=20, show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl")
 def search(
     query: str | None, reindex: bool, latest: bool, since: datetime | None, until: datetime | None,
-    source: str | None, language: str | None, run_id: str | None, limit: int, fmt: str,
+    source: str | None, language: str | None, run_id: str | None, story: str | None,
+    limit: int, fmt: str,
 ) -> None:  # fmt: skip
     """Full-text search of titles and bodies, best match first (one JSON line each).
 
@@ -66,7 +68,7 @@ def search(
         raise click.UsageError("give a QUERY (or --reindex)")
     where = Filters(
         latest=latest, since=_utc(since), until=_utc(until), source=source,
-        language=language, run_id=run_id, limit=limit,
+        language=language, run_id=run_id, limit=limit, story=story,
     )  # fmt: skip
     with local_runtime(_reading()) as runtime:
         indexed = runtime.store.index_search(_indexing, rebuild=reindex)

@@ -126,6 +126,7 @@ def print_report(report: dict[str, Any], title: str = "reenrich") -> None:
         table.add_row("", model, str(n))
     table.add_row("already current", "", str(report["current"]))
     table.add_row("failed (left as they were)", "", str(report["failed"]))
+    table.add_row("given a story", "", str(report.get("stories", 0)))
     out.print(table)
     if report["failed"]:
         err.print(f"{report['failed']} article(s) failed; the log names them")

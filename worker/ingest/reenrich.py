@@ -7,6 +7,12 @@ differ from what its language would get now (spaCy, model, enrichment code): nev
 configured, or by another model or code version. Only stale records are enriched unless
 ``force``; each page of ``INGEST_BATCH_SIZE`` articles is written in its own transaction, so an
 interrupted run is resumed by running it again: what was written is current by then.
+
+An article without a story (``story_id`` null: stored with enrichment off, or its encoder
+pass failed) gets one in the same transaction, current or not: its signature is made from
+its enrichment as the workers make it (``pipeline.story``), and the store decides its
+story as the commit does (``store.story_backfill``). Stories are written once: ``--all``
+re-enriches an article but leaves its story as it is.
 """
 
 from __future__ import annotations
@@ -20,10 +26,13 @@ from typing import Any
 
 from worker.core.keys import new_run_id
 from worker.core.messages import REENRICH_TASK
+from worker.core.story import StorySig
 from worker.ingest import nlp
+from worker.ingest.encoder import load_encoder
 from worker.ingest.publish import Send
 from worker.ingest.runtime import Runtime
 from worker.pipeline.enrich import EnrichInput, enrich_batch, model_language, model_versions
+from worker.pipeline.story import sign_batch
 from worker.store import reenrich as stored
 from worker.store.reenrich import Selection, StoredText
 
@@ -45,6 +54,7 @@ class Report:
     enriched: int = 0
     current: int = 0  # already enriched with today's versions: left as they were
     failed: int = 0  # the stage raised on the article: left as it was, logged
+    stories: int = 0  # articles that had no story and got one
     by_model: Counter[str] = field(default_factory=Counter)  # re-enriched records per model
 
     def as_dict(self) -> dict[str, Any]:
@@ -53,6 +63,7 @@ class Report:
             "enriched": self.enriched,
             "current": self.current,
             "failed": self.failed,
+            "stories": self.stories,
             "by_model": dict(self.by_model.most_common()),
         }
 
@@ -74,9 +85,9 @@ def reenrich(
     store = runtime.store
     report = Report(selected=stored.count(store, where))
     start(report.selected)
-    after: str | None = None
+    after: int | None = None
     while rows := stored.page(store, where, after, runtime.settings.batch_size):
-        after = rows[-1].id
+        after = rows[-1].seq
         _do_page(rows, models, runtime, force, report)
         tick(len(rows))
     return report
@@ -120,10 +131,10 @@ def publish_reenrich(
     send, settings = runtime.send, runtime.settings
     start(stored.count(runtime.store, where))
     outbox = _Outbox(send, new_run_id(), force, tick)
-    after: str | None = None
+    after: int | None = None
     while page := stored.sizes(runtime.store, where, after, ID_PAGE):
         after = page[-1][0]
-        for article_id, size in page:
+        for _, article_id, size in page:
             if outbox.ids and (
                 len(outbox.ids) >= settings.batch_size
                 or outbox.size + size > settings.batch_max_bytes
@@ -180,13 +191,37 @@ def _do_page(
     stale = [r for r in rows if force or r.enrichment.get("versions") != versions.of(r.language)]
     report.current += len(rows) - len(stale)
     done: list[tuple[str, Enrichment]] = []
+    failed: set[str] = set()
     for row, result in zip(stale, enrich_rows(stale, models), strict=True):
         if result is None:
             report.failed += 1
+            failed.add(row.id)
             continue
         done.append((row.id, merged(row.enrichment, result)))
         report.by_model[str(result["versions"].get("model") or NO_MODEL)] += 1
-    report.enriched += stored.write(runtime.store, done)
+    fresh = dict(done)
+    storyless = [r for r in rows if r.story_id is None and r.id not in failed]
+    signatures = sign_rows(storyless, [fresh.get(r.id, r.enrichment) for r in storyless])
+    enriched, storied = stored.write(runtime.store, done, signatures, datetime.now(UTC))
+    report.enriched += enriched
+    report.stories += storied
+
+
+def sign_rows(rows: Sequence[StoredText], enrichments: Sequence[Enrichment]) -> dict[str, StorySig]:
+    """Article id -> story signature, one encoder pass over the rows; none if it fails (the
+    articles keep no story: the next run tries again)."""
+    if not rows:
+        return {}
+    items = [
+        (r.title, r.body, r.language, e, r.published_at)
+        for r, e in zip(rows, enrichments, strict=True)
+    ]
+    try:
+        signatures = sign_batch(items, load_encoder())
+    except Exception:
+        log.exception("story signatures failed on %d article(s); left without a story", len(rows))
+        return {}
+    return {r.id: s for r, s in zip(rows, signatures, strict=True)}
 
 
 class _Versions:

@@ -1,23 +1,27 @@
 """Stored articles read back for enrichment again, and their new enrichment written.
 
-Pages are read in the order of the article id (keyset paging: ``id > last``), so a page
-costs the same at the end of a large store as at its start, and a record rewritten while
-the pages go on is never seen twice. Only ``enrichment`` is written, one transaction per
-page under the store's write lock: an interrupted run leaves whole pages done.
+Pages are read in commit order (keyset paging on ``seq``: ``seq > last``), so a page costs
+the same at the end of a large store as at its start, a record rewritten while the pages go
+on is never seen twice, and a page's articles were stored close together (the story window
+a backfill reads stays small). ``enrichment`` is written, and the story of an article that
+has none (``store.story_backfill``), one transaction per page under the store's write lock:
+an interrupted run leaves whole pages done.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import bindparam, func, select, update
 
+from worker.core.story import StorySig
 from worker.store import Store
 from worker.store.engine import read_connection, write_transaction
 from worker.store.schema import articles
+from worker.store.story_backfill import backfill
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,8 @@ class StoredText:
     language: str | None
     published_at: datetime | None
     enrichment: dict[str, Any]
+    story_id: str | None = None  # None: the article has no story yet
+    seq: int = 0  # commit order: the pages' cursor
 
 
 def count(store: Store, where: Selection) -> int:
@@ -49,44 +55,54 @@ def count(store: Store, where: Selection) -> int:
         return int(conn.execute(query).scalar_one())
 
 
-def page(store: Store, where: Selection, after: str | None, limit: int) -> list[StoredText]:
-    """Up to ``limit`` selected articles whose id comes after ``after``, in id order."""
+def page(store: Store, where: Selection, after: int | None, limit: int) -> list[StoredText]:
+    """Up to ``limit`` selected articles past the cursor ``after`` (a ``seq``), in commit
+    order."""
     store.ensure_schema()
     c = articles.c
     query = _filtered(_texts(), where)
     if after is not None:
-        query = query.where(c.id > after)
+        query = query.where(c.seq > after)
     with read_connection(store.engine) as conn:
-        rows = conn.execute(query.order_by(c.id).limit(limit)).all()
+        rows = conn.execute(query.order_by(c.seq).limit(limit)).all()
     return [_stored(*row) for row in rows]
 
 
-def sizes(store: Store, where: Selection, after: str | None, limit: int) -> list[tuple[str, int]]:
-    """(id, body length) of up to ``limit`` selected articles after ``after``, in id order:
-    what a producer needs to cut messages by size without reading the bodies."""
+def sizes(
+    store: Store, where: Selection, after: int | None, limit: int
+) -> list[tuple[int, str, int]]:
+    """(seq, id, body length) of up to ``limit`` selected articles past the cursor ``after``,
+    in commit order: what a producer needs to cut messages by size without reading bodies."""
     store.ensure_schema()
     c = articles.c
-    query = _filtered(select(c.id, func.length(c.body)), where)
+    query = _filtered(select(c.seq, c.id, func.length(c.body)), where)
     if after is not None:
-        query = query.where(c.id > after)
+        query = query.where(c.seq > after)
     with read_connection(store.engine) as conn:
-        rows = conn.execute(query.order_by(c.id).limit(limit)).all()
-    return [(str(i), int(n or 0)) for i, n in rows]
+        rows = conn.execute(query.order_by(c.seq).limit(limit)).all()
+    return [(int(q), str(i), int(n or 0)) for q, i, n in rows]
 
 
 def by_ids(store: Store, ids: Sequence[str]) -> list[StoredText]:
-    """The articles of ``ids`` that exist, in id order."""
+    """The articles of ``ids`` that exist, in commit order."""
     store.ensure_schema()
     c = articles.c
     with read_connection(store.engine) as conn:
-        rows = conn.execute(_texts().where(c.id.in_(list(ids))).order_by(c.id)).all()
+        rows = conn.execute(_texts().where(c.id.in_(list(ids))).order_by(c.seq)).all()
     return [_stored(*row) for row in rows]
 
 
-def write(store: Store, enrichments: Sequence[tuple[str, dict[str, Any]]]) -> int:
-    """Replace the enrichment of each (article id, enrichment), in one transaction."""
-    if not enrichments:
-        return 0
+def write(
+    store: Store,
+    enrichments: Sequence[tuple[str, dict[str, Any]]],
+    stories: Mapping[str, StorySig] | None = None,
+    now: datetime | None = None,
+) -> tuple[int, int]:
+    """Replace the enrichment of each (article id, enrichment) and give each article of
+    ``stories`` (id -> signature) that has none its story (at ``now``), in one transaction;
+    returns (enrichments written, stories written)."""
+    if not enrichments and not stories:
+        return 0, 0
     store.ensure_schema()
     statement = (
         update(articles)
@@ -95,14 +111,20 @@ def write(store: Store, enrichments: Sequence[tuple[str, dict[str, Any]]]) -> in
     )
     rows = [{"article_id": i, "new_enrichment": e} for i, e in enrichments]
     with write_transaction(store.engine) as conn:
-        conn.execute(statement, rows)
-    return len(rows)
+        if rows:
+            conn.execute(statement, rows)
+        if stories:
+            at = now if now is not None else datetime.now(UTC)
+            return len(rows), backfill(conn, stories, at, store.story_window_hours)
+    return len(rows), 0
 
 
 def _texts() -> Any:
     """The columns ``StoredText`` is made of, in its order."""
     c = articles.c
-    return select(c.id, c.title, c.body, c.language, c.published_at, c.enrichment)
+    return select(
+        c.id, c.title, c.body, c.language, c.published_at, c.enrichment, c.story_id, c.seq
+    )
 
 
 def _filtered(query: Any, where: Selection) -> Any:
@@ -117,7 +139,14 @@ def _filtered(query: Any, where: Selection) -> Any:
 
 
 def _stored(
-    id: str, title: str, body: str, language: str | None, published: str | None, enrichment: Any
+    id: str,
+    title: str,
+    body: str,
+    language: str | None,
+    published: str | None,
+    enrichment: Any,
+    story_id: str | None,
+    seq: int | None,
 ) -> StoredText:
     return StoredText(
         id=id,
@@ -126,6 +155,8 @@ def _stored(
         language=language,
         published_at=published_moment(published),
         enrichment=dict(enrichment or {}),
+        story_id=story_id,
+        seq=int(seq or 0),
     )
 
 

@@ -95,9 +95,17 @@ def export(conn: Connection, status: str, where: Filters | None = None) -> Itera
         yield from _export_articles(conn, chosen)
         return
     query = select(items).where(items.c.status == status)
+    merged: dict[str, str] = {}
+    if status == Status.DUPLICATE:  # a duplicate carries the story of the article it copies
+        on = articles.c.id == items.c.duplicate_of
+        query = query.add_columns(articles.c.story_id).outerjoin(articles, on)
+        merged = stories.survivors(conn)
     query = _ledger_filters(query, chosen).order_by(items.c.accepted_at, items.c.item_key)
     for row in conn.execute(query.limit(chosen.limit)).mappings():
-        yield _jsonable({k: v for k, v in row.items() if k != "payload" or status == "rejected"})
+        record = _jsonable({k: v for k, v in row.items() if k != "payload" or status == "rejected"})
+        if "story_id" in record:
+            record["story_id"] = merged.get(record["story_id"], record["story_id"])
+        yield record
 
 
 # Not exported: signatures and vectors (the story's evidence only feeds the assignment).
@@ -110,9 +118,7 @@ def _export_articles(conn: Connection, where: Filters) -> Iterator[dict[str, Any
     query = select(*cols, items.c.status, items.c.similarity).join(
         items, items.c.item_key == articles.c.id
     )
-    query = article_filters(query, where)
-    if where.story:
-        query = query.where(articles.c.story_id.in_(stories.members_of(conn, where.story)))
+    query = article_filters(query, where, conn)
     if where.before is not None:
         query = query.where(articles.c.seq < where.before)
     if where.after is not None:  # the cursor's order: commit order, never reused
@@ -127,13 +133,15 @@ def _export_articles(conn: Connection, where: Filters) -> Iterator[dict[str, Any
         yield record
 
 
-def article_filters(query: Any, where: Filters) -> Any:
+def article_filters(query: Any, where: Filters, conn: Connection) -> Any:
     """Export's filters on a query of articles joined to their ledger rows (not ``after``,
-    not ``limit``)."""
+    not ``limit``); ``conn`` resolves a story's merges."""
     if where.latest:
         query = query.where(articles.c.superseded_by.is_(None))
     if where.language:
         query = query.where(articles.c.language == where.language)
+    if where.story:  # any of its ids: the articles of every story merged into it too
+        query = query.where(articles.c.story_id.in_(stories.members_of(conn, where.story)))
     return _ledger_filters(query, where)
 
 

@@ -163,7 +163,7 @@ def _ranked(
         .order_by(score, articles.c.seq)
         .limit(where.limit)
     )
-    query = article_filters(query, where)
+    query = article_filters(query, where, conn)
     if where.after is not None:
         query = query.where(articles.c.seq > where.after)
     params = {"match": match} if match else {}
