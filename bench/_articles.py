@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import random
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,7 +38,12 @@ class Corpus:
 
 def load_corpus(path: Path) -> Corpus:
     truth = json.loads((path / "ground-truth.json").read_text(encoding="utf-8"))
-    bodies = [b for b in (row.get("articleBody") or "" for row in truth.values()) if b.strip()]
+    return corpus_of(row.get("articleBody") or "" for row in truth.values())
+
+
+def corpus_of(texts: Iterable[str]) -> Corpus:
+    """A corpus of any bodies (another language's pages, for a mixed stream)."""
+    bodies = [b for b in texts if b.strip()]
     sentences = [s.strip() for b in bodies for s in _SENTENCE.split(b) if len(s.strip()) > 30]
     return Corpus(bodies, sentences, [len(b) for b in bodies])
 
