@@ -139,6 +139,9 @@ class Prepared:
     story: StorySig | None = None  # set by enrichment: what the story assignment reads
     attempts: int = 1
     traceback: str | None = None  # the END of the failure's traceback, for `quarantine show`
+    # The body case-folded: its fingerprint and its near signature both start from it, and
+    # folding is a pass over every character. Dropped once the batch is signed.
+    folded: str | None = None
 
     def quarantine(
         self, exc: BaseException, attempts: int | None = None, reason: str = Reason.QUARANTINED

@@ -72,8 +72,14 @@ def near_signatures(texts: Sequence[str], params: NearParams = DEFAULT_PARAMS) -
     MinHash over the shingle hashes. Joining shingle strings and hashing them one text at a
     time cost about five times as much.
     """
+    return signatures_of_folded([text.casefold() for text in texts], params)
+
+
+def signatures_of_folded(folded: Sequence[str], params: NearParams) -> list[NearSig]:
+    """``near_signatures`` of texts already case-folded (``str.casefold``): the batch stage
+    folds each body once for its fingerprint and its signature."""
     signatures: list[NearSig] = []
-    for group in _groups(texts, _GROUP_CHARS):
+    for group in _groups(folded, _GROUP_CHARS):
         signatures.extend(_signatures(group, params))
     return signatures
 
@@ -97,11 +103,11 @@ def _groups(texts: Sequence[str], limit: int) -> list[Sequence[str]]:
     return groups
 
 
-def _signatures(texts: Sequence[str], params: NearParams) -> list[NearSig]:
-    words, owner = _word_hashes([text.casefold() for text in texts])
-    grams, gram_owner = _shingle_hashes(words, owner, len(texts), params.shingle)
-    offsets = np.zeros(len(texts) + 1, dtype=_U64)
-    np.cumsum(np.bincount(gram_owner, minlength=len(texts)), out=offsets[1:])
+def _signatures(folded: Sequence[str], params: NearParams) -> list[NearSig]:
+    words, owner = _word_hashes(list(folded))
+    grams, gram_owner = _shingle_hashes(words, owner, len(folded), params.shingle)
+    offsets = np.zeros(len(folded) + 1, dtype=_U64)
+    np.cumsum(np.bincount(gram_owner, minlength=len(folded)), out=offsets[1:])
     rows = RMinHash.digest_matrix_from_flat_token_hashes(
         grams, offsets, num_perm=params.num_perm, seed=MINHASH_SEED
     ).to_rows()

@@ -55,8 +55,12 @@ def fingerprint(body: str) -> str:
     and newlines, so folding the spacing is replacing the newlines (C speed, where splitting
     and re-joining every word cost half of this whole function).
     """
-    folded = body.casefold().replace("\n", " ")
-    return hashlib.sha256(folded.encode("utf-8")).hexdigest()
+    return fingerprint_of_folded(body.casefold())
+
+
+def fingerprint_of_folded(folded: str) -> str:
+    """``fingerprint`` of a body already case-folded (``str.casefold``)."""
+    return hashlib.sha256(folded.replace("\n", " ").encode("utf-8")).hexdigest()
 
 
 def canonical_url(url: str | None) -> str | None:

@@ -16,13 +16,13 @@ from worker.core.models import Article, Outcome, Prepared, RawItem, base_languag
 from worker.pipeline.articles import parse_item
 from worker.pipeline.identity import content_key, is_thin
 from worker.pipeline.language import detect_language
-from worker.pipeline.neardup import (
-    DEFAULT_PARAMS,
-    NearParams,
-    near_signature,
-    near_signatures,
+from worker.pipeline.neardup import DEFAULT_PARAMS, NearParams, near_signature, signatures_of_folded
+from worker.pipeline.normalise import (
+    canonical_url,
+    fingerprint_of_folded,
+    normalise_text,
+    normalise_title,
 )
-from worker.pipeline.normalise import canonical_url, fingerprint, normalise_text, normalise_title
 
 
 @dataclass(frozen=True)
@@ -46,11 +46,14 @@ def prepare_batch(items: Sequence[RawItem], deps: Deps, now: datetime) -> list[P
 def _sign(ready: list[Prepared], params: NearParams) -> None:
     """Near signatures for the whole batch in one pass (array work amortised over it)."""
     try:
-        signatures = near_signatures([_body(p) for p in ready], params)
+        signatures = signatures_of_folded([_folded(p) for p in ready], params)
     except Exception:  # find the item that breaks it; the others go on
         for p in ready:
             _sign_one(p, params)
         return
+    finally:
+        for p in ready:
+            p.folded = None
     for p, signature in zip(ready, signatures, strict=True):
         p.near = signature
 
@@ -67,6 +70,10 @@ def _body(p: Prepared) -> str:
     return p.article.body
 
 
+def _folded(p: Prepared) -> str:
+    return p.folded if p.folded is not None else _body(p).casefold()
+
+
 def enrich_prepared(
     prepared: list[Prepared], deps: Deps, skip: Collection[str] = frozenset()
 ) -> None:
@@ -81,16 +88,21 @@ def enrich_prepared(
 def _prepare(item: RawItem, deps: Deps, now: datetime) -> Prepared:
     """Parse and normalise one item; its near signature comes with the batch's."""
     try:
-        article = normalise_article(parse_item(item, now), deps.max_body_chars)
+        article, folded = _normalise(parse_item(item, now), deps.max_body_chars)
     except PermanentError as exc:
         return Prepared(item, rejection=Outcome.rejected(item.item_key, exc.reason, exc.message))
     except Exception as exc:  # a bug must cost one item, not the batch: quarantine it
         return Prepared(item).quarantine(exc)
-    return Prepared(item, article=article)
+    return Prepared(item, article=article, folded=folded)
 
 
 def normalise_article(article: Article, max_body_chars: int) -> Article:
     """Clean text, drop a repeated title line, fingerprint, canonical URL and language."""
+    return _normalise(article, max_body_chars)[0]
+
+
+def _normalise(article: Article, max_body_chars: int) -> tuple[Article, str]:
+    """``normalise_article``, and the body case-folded (for the near signature)."""
     title = normalise_title(article.title)
     body = _drop_title_line(normalise_text(article.body), title)
     if not body:
@@ -100,21 +112,21 @@ def normalise_article(article: Article, max_body_chars: int) -> Article:
     language, confidence = detect_language(f"{title}\n{body}")
     url = canonical_url(article.url)
     thin = is_thin(body)
-    key = fingerprint(body)
+    folded = body.casefold()
+    key = fingerprint_of_folded(folded)
     if thin:  # a teaser is not evidence on its own: its headline and address count too
         key = content_key(key, title, article.external_id or url)
-    return article.model_copy(
-        update={
-            "title": title,
-            "body": body,
-            "canonical_url": url,
-            "fingerprint": key,
-            "thin": thin,
-            "language": language,
-            "language_confidence": confidence,
-            "declared_language": base_language(article.declared_language),
-        }
-    )
+    update = {
+        "title": title,
+        "body": body,
+        "canonical_url": url,
+        "fingerprint": key,
+        "thin": thin,
+        "language": language,
+        "language_confidence": confidence,
+        "declared_language": base_language(article.declared_language),
+    }
+    return article.model_copy(update=update), folded
 
 
 def _drop_title_line(body: str, title: str) -> str:

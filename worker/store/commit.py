@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, update
@@ -167,10 +168,6 @@ def _identity_key(article: Article) -> str | None:
     return f"url:{article.canonical_url}" if article.canonical_url else None
 
 
-def _band_key(row: tuple[int, str]) -> int:
-    return row[0]
-
-
 def _write(conn: Connection, writes: Writes, by_key: dict[str, RawItem], now: datetime) -> None:
     if writes.articles:
         first = sequence.reserve(conn, len(writes.articles))
@@ -181,7 +178,7 @@ def _write(conn: Connection, writes: Writes, by_key: dict[str, RawItem], now: da
         conn.execute(dedup_keys.insert(), writes.keys)
     if writes.bands:
         # In key order: the keys are random, and sorted inserts walk the index's pages once.
-        rows = sorted(writes.bands, key=_band_key)  # comparing ints only, not whole tuples
+        rows = sorted(writes.bands, key=itemgetter(0))  # comparing ints only, not whole tuples
         insert_plain_rows(conn, near_keys, ("band_key", "article_id"), rows)
     for older, newer in writes.superseded.items():
         conn.execute(update(articles).where(articles.c.id == older).values(superseded_by=newer))
