@@ -49,3 +49,24 @@ def test_a_bom_is_dropped_also_mid_file(tmp_path: Path) -> None:
     line = json.dumps({"title": "t", "body": "fine"}).encode()
     path.write_bytes(b"\xef\xbb\xbf" + line + b"\n\xef\xbb\xbf" + line + b"\n")
     assert [f.kind for f in read_file(path, LIMITS)] == [Kind.RECORD, Kind.RECORD]
+
+
+def _reason(line: str) -> str | None:
+    from worker.readers.records import parse_line
+
+    found = parse_line(line, "s:1", 1 << 20)
+    return str(found.payload["reason"]) if found.kind == Kind.INVALID else None
+
+
+def test_strings_that_cannot_be_stored_are_refused_however_they_arrive() -> None:
+    body = "Ünïcödé body, “quoted” " * 50
+    assert _reason(json.dumps({"title": "T", "body": body}, ensure_ascii=False)) is None
+    assert _reason(json.dumps({"title": "T", "body": body})) is None  # \u escapes, all fine
+    # escaped: a lone surrogate (either half, any case) or NUL, in a value or a key
+    for escape in ("\\ud800", "\\uDFFF", "\\uDbff", "\\u0000"):
+        assert _reason('{"title": "T", "body": "' + body + " " + escape + '"}') == "bad_field"
+    assert _reason('{"title": "T", "body": "b", "k\\udc00": 1}') == "bad_field"
+    # raw: a surrogate in the line itself (a reader that let one through)
+    assert _reason('{"title": "T", "body": "' + body + ' \ud800"}') == "bad_field"
+    # an escaped backslash before "u0000" is the six characters \u0000, not NUL
+    assert _reason('{"title": "T", "body": "a \\\\u0000 b"}') is None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -57,22 +58,33 @@ def parse_line(line: str, source: str, max_line_bytes: int) -> Found:
         return invalid(source, Reason.TOO_LARGE, f"line over {max_line_bytes} bytes")
     if line == NOT_UTF8:
         return invalid(source, Reason.NOT_UTF8, "line is not UTF-8 text")
-    size = len(line.encode("utf-8", "surrogatepass"))
+    try:
+        size, plain = len(line.encode("utf-8")), True
+    except UnicodeEncodeError:  # a lone surrogate in the line itself
+        size, plain = len(line.encode("utf-8", "surrogatepass")), False
     if size > max_line_bytes:
         return invalid(source, Reason.TOO_LARGE, f"line of {size} bytes")
     try:
         value = _loads(line)
     except (ValueError, RecursionError) as exc:
         return invalid(source, Reason.INVALID_JSON, f"{type(exc).__name__}: {exc}"[:300])
-    return _record(value, source)
+    # The encode above has read every character: strings parsed from a line that has none
+    # of the escapes that make a surrogate or NUL cannot hold one, so they need no second
+    # pass (for an article record, that pass is a whole encode of its body).
+    return _record(value, source, strings=not plain or _SUSPECT_ESCAPE.search(line) is not None)
 
 
-def _record(value: Any, source: str) -> Found:
+# The JSON escapes that decode to a UTF-16 surrogate (U+D800-U+DFFF) or to U+0000; an
+# escaped backslash before them ("\\u0000") only makes a line checked needlessly.
+_SUSPECT_ESCAPE = re.compile(r"\\u(?:[dD][89a-fA-F]|0000)")
+
+
+def _record(value: Any, source: str, strings: bool = True) -> Found:
     if not isinstance(value, dict):
         return invalid(
             source, Reason.NOT_AN_OBJECT, f"expected a JSON object, got {type(value).__name__}"
         )
-    problem = unstorable(value)
+    problem = unstorable(value, strings)
     if problem is not None:
         return invalid(source, Reason.BAD_FIELD, problem)
     return Found(source, Kind.RECORD, {"record": value})
@@ -92,11 +104,13 @@ def _loads(text: str) -> Any:
     return json.loads(text, parse_constant=_refuse_constant)
 
 
-def unstorable(value: Any) -> str | None:
+def unstorable(value: Any, strings: bool = True) -> str | None:
     """Why a parsed record cannot go on the queue or into a store, or None.
 
     PostgreSQL text and JSONB refuse U+0000 and non-finite numbers; no encoder accepts a
     lone surrogate. Found here, they reject one item instead of failing a whole batch.
+    ``strings=False``: the caller knows no string can hold either (depth and numbers are
+    still checked).
     """
     stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
@@ -108,7 +122,7 @@ def unstorable(value: Any) -> str | None:
             stack.extend((v, depth + 1) for v in node.values())
         elif isinstance(node, list):
             stack.extend((v, depth + 1) for v in node)
-        elif isinstance(node, str) and (problem := _bad_string(node)):
+        elif strings and isinstance(node, str) and (problem := _bad_string(node)):
             return problem
         elif isinstance(node, float) and not math.isfinite(node):
             return f"number out of range: {node}"
