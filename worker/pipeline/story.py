@@ -7,13 +7,19 @@ encoder misses or blurs:
 
 - names, as spelling-free keys: transliterated to Latin (anyascii), case and accents
   dropped, then a consonant skeleton (``Putin``, ``Poutine`` and ``Путин`` are ``ptn``;
-  ``Sergei``, ``Sergueï`` and ``Sergey`` are ``srg``). From the entities enrichment found
-  and from the words written with a capital inside the lead's sentences (a language
-  without a NER model still has names);
-- numbers of the title and lead (thousands separators and decimal commas read), years and
-  numbers under 10 left out;
-- the dateline's place, as a key;
+  ``Sergei``, ``Sergueï`` and ``Sergey`` are ``srg``). From the entities enrichment found,
+  the words written with a capital inside the lead's sentences (a language without a NER
+  model still has names) and katakana runs (Japanese has no capitals); elided articles
+  and suffixes glued by an apostrophe dropped (``d'Oman``, ``NATO'ya``);
+- the keys of every other word of the title and lead, for a name another outlet writes
+  lower case or at the head of a sentence;
+- numbers of the title and lead (thousands separators and decimal commas read), years,
+  numbers under 10, days of the month and codes (``A320``) left out;
+- the dateline's place, as a key (kept apart from the names);
 - the moment (``published_at``), when the article has one.
+
+The lead skips fragments (a dateline cut at its full stops, "am 28." before "Juli") so
+that it still holds two sentences of the story.
 
 The scoring of two signatures lives in ``pipeline.story_score``.
 """
@@ -34,15 +40,33 @@ from worker.pipeline.enrich.calendar_words import MONTHS, WEEKDAYS, fold
 from worker.pipeline.enrich.dateline import find_dateline
 from worker.pipeline.enrich.stopwords import stop_words
 
-STORY_VERSION = "1"  # bump when the signature changes for the same input
+STORY_VERSION = "2"  # bump when the signature changes for the same input
 LEAD_SENTENCES = 2
+# Fewer words than this is a fragment, not a sentence: a dateline ("ПЕКИН, 16 мая.", "/ТАСС/.")
+# or the tail of a cut at an ordinal ("am 28. Juli").
+MIN_SENTENCE_WORDS = 4
 LEAD_CHARS = 400
 MAX_NAMES = 40
+MAX_WORDS = 120
+# Shorter keys of plain words collide too often (said, Suède and sud are all "sd").
+WORD_KEY_MIN = 4
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'»”’)]*\s+|\n+")
 _WORD = re.compile(r"[^\W\d_][^\W_]*(?:[-'’][^\W\d_]+)*")
 _NUMBER = re.compile(r"\d+(?:[ \u00a0\u202f.,]\d+)*")
+# Dates are not facts of the event: every report of the day shares them, and outlets write
+# the day differently (17 April, Rabu 17/4, 16 мая). "d/m[/y]" and a day beside a month word.
+_SLASH_DATE = re.compile(r"\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b")
+_WORD_BEFORE = re.compile(r"([^\W\d_]+)\.?,?\s*$")
+_WORD_AFTER = re.compile(r"^\.?\s*(?:de\s+)?([^\W\d_]+)")
 _OPENERS = "\"'«“‘(["
+# An elided article glued to the word it precedes (d'Oman, l'Otan, dell'Europa), and a
+# suffix glued to a name (NATO'ya, İsveç'in, Venezuela's).
+_ELISION = re.compile(r"^([^\W\d_]{1,4})['’](?=[^\W\d_])")
+_SUFFIX = re.compile(r"(?<=[^\W\d_]{2})['’]([^\W\d_]{1,5})$")
+# Japanese writes foreign names (people, places, companies) in katakana: a run of it is a
+# name candidate in a script without capitals.
+_KATAKANA = re.compile(r"[\u30a1-\u30fa\u30fc]{2,}")
 # Wire agencies name the outlet, not the event; months and weekdays name the calendar.
 AGENCIES = frozenset(
     {
@@ -58,8 +82,16 @@ class Encoder(Protocol):
 
 def lead(title: str, body: str) -> str:
     """The title and the first sentences of the body (the dateline kept: it names a place)."""
-    sentences = [s for s in _SENTENCE_END.split(body.strip(), maxsplit=LEAD_SENTENCES) if s]
-    text = " ".join(sentences[:LEAD_SENTENCES])
+    taken: list[str] = []
+    counted = 0
+    for sentence in _SENTENCE_END.split(body.strip()):
+        if not sentence:
+            continue
+        taken.append(sentence)
+        counted += len(sentence.split()) >= MIN_SENTENCE_WORDS
+        if counted >= LEAD_SENTENCES or sum(map(len, taken)) > LEAD_CHARS:
+            break
+    text = " ".join(taken)
     if len(text) > LEAD_CHARS:
         cut = text.rfind(" ", 0, LEAD_CHARS)
         text = text[: cut if cut > 0 else LEAD_CHARS]
@@ -71,7 +103,8 @@ def name_key(word: str) -> str | None:
     w = re.sub(r"[^a-z]", "", anyascii(word).lower())
     if len(w) < 3:
         return None
-    w = w.replace("ph", "f").replace("w", "v").replace("x", "s")
+    # German writes sch what English writes sh (Schweden, Sweden)
+    w = w.replace("sch", "sh").replace("ph", "f").replace("w", "v").replace("x", "s")
     w = re.sub(r"[cq]", "k", w)
     w = re.sub(r"([^aeiouy])h", r"\1", w)  # kh -> k, sh -> s, th -> t
     key = w[0] + re.sub(r"[aeiouy]", "", w[1:])
@@ -85,11 +118,12 @@ def names_of(text: str, entities: Sequence[dict[str, Any]], language: str | None
     stops = stop_words(base_language(language))
     words: list[str] = []
     for entity in entities:
-        words.extend(_WORD.findall(str(entity.get("text", ""))))
+        words.extend(bare(w) for w in _WORD.findall(str(entity.get("text", ""))))
+    words.extend(_KATAKANA.findall(text))
     for sentence in _SENTENCE_END.split(text):
         found = list(_WORD.finditer(sentence))
         for n, match in enumerate(found):
-            word = match.group()
+            word = bare(match.group())
             if n == 0 or not word[0].isupper() or word.lower() in stops:
                 continue
             if sentence[: match.start()].rstrip()[-1:] in _OPENERS and n == 1:
@@ -106,11 +140,40 @@ def names_of(text: str, entities: Sequence[dict[str, Any]], language: str | None
     return keys[:MAX_NAMES]
 
 
+def bare(word: str) -> str:
+    """``word`` without an elided article in front (``d'Oman`` is ``Oman``) or a case or
+    possessive suffix behind a name (``NATO'ya`` is ``NATO``)."""
+    front = _ELISION.match(word)
+    if front and (front.group(1).islower() or len(front.group(1)) == 1):
+        word = word[front.end() :]
+    back = _SUFFIX.search(word)
+    if back and back.group(1).islower() and word[:1].isupper():
+        word = word[: back.start()]
+    return word
+
+
+def word_keys(text: str, language: str | None) -> list[str]:
+    """Keys of every word of ``text`` that is not a stop word, whatever its case: another
+    outlet may write a name lower case (parliament / Parlement) or open a sentence with it."""
+    stops = stop_words(base_language(language))
+    keys: list[str] = []
+    for word in map(bare, _WORD.findall(text)):
+        if fold(word) in stops:
+            continue
+        key = name_key(word)
+        if key and len(key) >= WORD_KEY_MIN and key not in keys:
+            keys.append(key)
+    return keys[:MAX_WORDS]
+
+
 def numbers_of(text: str) -> list[str]:
     """Numbers as values (``40,000``, ``40.000`` and ``40 000`` are ``40000``; ``2,4`` is
     ``2.4``), without years and whole numbers under 10 (counts of everything)."""
     found: list[str] = []
+    text = _SLASH_DATE.sub(" ", text)
     for match in _NUMBER.finditer(text):
+        if is_date_or_code(text, match.start(), match.end()):
+            continue
         value = _value(match.group())
         whole = value is not None and value == int(value)
         if value is None or (whole and (value < 10 or 1900 <= value <= 2100)):
@@ -119,6 +182,18 @@ def numbers_of(text: str) -> list[str]:
         if shown not in found:
             found.append(shown)
     return found
+
+
+def is_date_or_code(text: str, start: int, end: int) -> bool:
+    """Whether the number at ``text[start:end]`` is a day of a month (beside a month word)
+    or part of a code glued to letters (A320, G7, Covid-19), which names a kind, not an event."""
+    before, after = text[max(0, start - 20) : start], text[end : end + 20]
+    if before[-1:].isalpha() or (before[-1:] == "-" and before[-2:-1].isalpha()):
+        return True
+    if after[:1].isalpha():
+        return True
+    word_before, word_after = _WORD_BEFORE.search(before), _WORD_AFTER.search(after)
+    return any(w is not None and fold(w.group(1)) in MONTHS for w in (word_before, word_after))
 
 
 def _value(raw: str) -> float | None:
@@ -143,14 +218,20 @@ def evidence(
     """The JSON-ready evidence of one article."""
     text = lead(title, body)
     dateline = enrichment.get("dateline") or find_dateline(body)
-    place = name_key(str(dateline["place"]).split(",")[0]) if dateline else None
+    city = str(dateline["place"]).split(",")[0] if dateline else ""
+    place = name_key(city) if city else None
     opening = lead("", body)  # names from the body: headlines capitalise every word
     entities = [e for e in enrichment.get("entities", []) if isinstance(e, dict)]
     early = [e for e in entities if int(e.get("offset", 0) or 0) < len(opening)]
+    # The dateline names where the outlet writes from (JAKARTA, WASHINGTON), shared by its
+    # reports of every event there: compared as the place, not as a name.
+    names = [k for k in names_of(opening, early, language) if k != place]
     return {
-        "names": names_of(opening, early, language),
+        "names": names,
+        "words": word_keys(text, language),
         "numbers": numbers_of(text),
         "place": place,
+        "place_words": [k for k in map(name_key, _WORD.findall(city)) if k],
         "at": published_at.isoformat() if published_at is not None else None,
         "language": base_language(language),
         "title": title[:300],
