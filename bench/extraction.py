@@ -115,31 +115,38 @@ def body_scores(
     return sets.snippet_summary(counts), per_page
 
 
-def report(name: str, pages: list[sets.Page], mine: Result, theirs: Result, worst: int) -> None:
+def report(name: str, pages: list[sets.Page], mine: Result, theirs: Result, worst: int) -> str:
+    """Print the set's scores and the pages ours loses most on; return its summary row."""
     print(f"\n== {name}: {len(pages)} pages")
     (p, r, f1), my_pages = body_scores(pages, mine)
     (tp, tr, tf1), their_pages = body_scores(pages, theirs)
     print(f"  body F1   ours {f1:.4f} (P {p:.4f} R {r:.4f})")
     print(f"            trafilatura {tf1:.4f} (P {tp:.4f} R {tr:.4f})   diff {f1 - tf1:+.4f}")
+    row = [name.split(" (")[0], f"{f1:.4f}", f"{tf1:.4f}", "-", "-"]
     titled = [pg for pg in pages if pg.title]
     if titled:
         a = sum(sets.same_title(pg.title or "", mine.titles[pg.key]) for pg in titled)
         b = sum(sets.same_title(pg.title or "", theirs.titles[pg.key]) for pg in titled)
         n = len(titled)
         print(f"  title exact  ours {a / n:.3f}  trafilatura {b / n:.3f}  ({n} pages)")
+        row[3] = f"{a / n:.3f} / {b / n:.3f}"
     dated = [pg for pg in pages if pg.date]
     if dated:
-        for name, result in (("ours", mine), ("trafilatura", theirs)):
+        days = []
+        for who, result in (("ours", mine), ("trafilatura", theirs)):
             right = sum(result.days.get(pg.key) == pg.date for pg in dated)
             found = sum(pg.key in result.days for pg in dated)
             print(
-                f"  date day   {name:<11} {right / len(dated):.3f} of {len(dated)} dated pages,"
+                f"  date day   {who:<11} {right / len(dated):.3f} of {len(dated)} dated pages,"
                 f" {right / max(1, found):.3f} of the {found} dated"
             )
+            days.append(f"{right / len(dated):.3f}")
+        row[4] = " / ".join(days)
     print(
         f"  time ratio ours/trafilatura {mine.seconds / theirs.seconds:.2f}x"
         f"  ({mine.seconds:.1f}s vs {theirs.seconds:.1f}s)"
     )
+    row.append(f"{mine.seconds / theirs.seconds:.2f}x")
     diff = {k: my_pages[k] - their_pages[k] for k in my_pages}
     labels = {pg.key: pg.label or pg.key for pg in pages}
     if worst:
@@ -147,6 +154,7 @@ def report(name: str, pages: list[sets.Page], mine: Result, theirs: Result, wors
         for key in sorted(diff, key=diff.__getitem__)[:worst]:
             if diff[key] < 0:
                 print(f"    {labels[key][:78]:<78} {my_pages[key]:.3f} vs {their_pages[key]:.3f}")
+    return "| " + " | ".join(row) + " |"
 
 
 # A page whose only date is an unparsable byline: htmldate then hands it to dateparser,
@@ -204,11 +212,16 @@ def main() -> None:
         )
     warm_up([page for _, pages, _ in loaded for page in pages[::WARM_UP_EVERY]])
     total_mine = total_theirs = 0.0
+    rows = []
     for name, pages, as_record in loaded:
         mine, theirs = run(pages, as_record)
-        report(name, pages, mine, theirs, args.worst)
+        rows.append(report(name, pages, mine, theirs, args.worst))
         total_mine, total_theirs = total_mine + mine.seconds, total_theirs + theirs.seconds
-    print(f"\ntime ratio over all pages: {total_mine / total_theirs:.2f}x")
+    print(f"\ntime ratio over all pages: {total_mine / total_theirs:.2f}x\n")
+    print("| set | body F1 ours | body F1 trafilatura | title exact ours / traf. |", end="")
+    print(" date day ours / traf. | time ours/traf. |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    print("\n".join(rows))
 
 
 if __name__ == "__main__":

@@ -265,6 +265,22 @@ def test_hidden_text_and_cards_are_not_body() -> None:
         assert unseen not in body
 
 
+def test_card_inside_a_span_wrapping_the_sentence_leaves_the_sentence() -> None:
+    # A hover card on a name sits in the span that styles the whole sentence: only the
+    # card goes, not the sentence around it.
+    html = (
+        "<html><body><article><p><span style='font-weight: 400'>A man threatened Rep. "
+        "<span class='rollover'><a href='/people/jane-doe'>Jane Doe</a><span class='block'>"
+        "<span><img src='j.jpg'><a href='/people/jane-doe'>Jane Doe</a>"
+        "<a href='/a'>Other story one</a><a href='/b'>Other story two</a></span></span>"
+        "</span> (D-Minn.), prosecutors said on Monday.</span> " + LONG + "</p>"
+        f"<p>{LONG}</p></article></body></html>"
+    )
+    body = extract_html(html).body
+    assert "A man threatened Rep. Jane Doe (D-Minn.), prosecutors said on Monday." in body
+    assert "Other story" not in body
+
+
 def _part(n: int) -> str:
     paragraphs = "".join(f"<p>Part {n} paragraph {i}. {LONG}</p>" for i in range(3))
     return f'<div class="body__container article__body">{paragraphs}</div>'

@@ -113,6 +113,20 @@ def test_site_name_from_domain_label(segment: str, expected: bool) -> None:
     assert is_site(segment, [["spiegel"]]) is expected
 
 
+def test_site_name_from_jsonld_publisher() -> None:
+    html = make_page("Harbour bridge reopens after repairs - Küstenbote").replace(
+        "</head>",
+        '<script type="application/ld+json">{"@type": "NewsArticle",'
+        ' "publisher": {"@type": "Organization", "name": "Küstenbote"}}</script></head>',
+    )
+    assert title_of(html) == "Harbour bridge reopens after repairs"
+
+
+def test_title_that_is_all_site_names_never_becomes_the_headline() -> None:
+    html = make_page("ICON • ICON Magazine", og_title="ICON Magazine", site_name="ICON Magazine")
+    assert title_of(html) == ""  # nothing but the site's name: no headline
+
+
 def test_site_name_compared_without_case_and_accents() -> None:
     assert strip_affixes(
         "Ein neuer Plan für die Stadt | SUDDEUTSCHE ZEITUNG", {"Süddeutsche Zeitung"}
@@ -181,3 +195,175 @@ def test_jsonld_headline_entities_decoded() -> None:
         ' "headline": "Record of the week: &#8216;Lift Off&#8217;"}</script></head>',
     )
     assert title_of(html) == "Record of the week: ‘Lift Off’"
+
+
+# --- headings with a kicker, section or dateline of their own -----------------------------
+
+
+def page_with(
+    title: str, *, h1s: tuple[str, ...] = (), og_title: str = "", headline: str = ""
+) -> str:
+    """A page whose h1s are given as raw HTML, with an optional JSON-LD headline."""
+    html = make_page(title, og_title=og_title).replace(
+        "<article>", "<article>" + "".join(f"<h1>{h}</h1>" for h in h1s)
+    )
+    if headline:
+        script = (
+            '<script type="application/ld+json">'
+            f'{{"@type": "NewsArticle", "headline": "{headline}"}}</script>'
+        )
+        html = html.replace("</head>", script + "</head>")
+    return html
+
+
+def test_kicker_span_the_titles_leave_out_is_dropped() -> None:
+    html = page_with(
+        "Große Aufgaben für die neue Regierung | Example",
+        h1s=("<span>Tunesien</span> <span>Große Aufgaben für die neue Regierung</span>",),
+    )
+    assert title_of(html) == "Große Aufgaben für die neue Regierung"
+
+
+def test_kicker_joined_by_a_colon_stays() -> None:
+    html = page_with(
+        "Marita Kramer verpasst Olympische Spiele in Peking - Example",
+        h1s=('<span>"Pure Leere":</span> <span>Marita Kramer verpasst Olympische Spiele</span>',),
+    )
+    assert title_of(html) == '"Pure Leere": Marita Kramer verpasst Olympische Spiele'
+
+
+def test_section_before_a_bar_in_the_h1_is_dropped() -> None:
+    html = page_with(
+        "Brothel busted in Boston after a long inquiry",
+        h1s=("Local News | Brothel busted in Boston after a long inquiry",),
+    )
+    assert title_of(html) == "Brothel busted in Boston after a long inquiry"
+
+
+def test_dateline_span_after_the_headline_is_dropped() -> None:
+    html = page_with(
+        "Haltet unsere Gewässer sauber! - Der Segelblog aus Berlin",
+        h1s=("<span>»Haltet unsere Gewässer sauber!«</span><small>23. Februar 2020</small>",),
+    )
+    assert title_of(html) == "»Haltet unsere Gewässer sauber!«"
+
+
+def test_slash_inside_the_h1_is_headline_text() -> None:
+    # The <title> cut at its slash gives "Dare to Play 3", which the h1 holds: still the
+    # whole h1 is the headline, a slash is no span.
+    html = page_with(
+        "Dare to Play 3 / October pack – Vortex Cannon Entertainment",
+        h1s=("Dare to Play 3 / October pack",),
+    )
+    assert title_of(html) == "Dare to Play 3 / October pack"
+
+
+def test_words_the_h1_adds_in_its_own_text_stay() -> None:
+    # No span sets "in Tennessee" apart: it is the displayed headline, the title is short.
+    html = page_with(
+        "Ultium Cells erhöht Gigafactory-Kapazität - Battery-News",
+        h1s=("Ultium Cells erhöht Gigafactory-Kapazität in Tennessee",),
+    )
+    assert title_of(html) == "Ultium Cells erhöht Gigafactory-Kapazität in Tennessee"
+
+
+def test_dash_lost_between_spans_comes_back_from_the_title() -> None:
+    html = page_with(
+        "Olympische Spiele in Paris - Getränke per Schiff ins Stadtzentrum - Lebensmittel",
+        h1s=(
+            "<span>Olympische Spiele in Paris</span>"
+            "<span>Getränke per Schiff ins Stadtzentrum</span>",
+        ),
+    )
+    assert title_of(html) == "Olympische Spiele in Paris - Getränke per Schiff ins Stadtzentrum"
+
+
+def test_h1_that_is_the_leading_segment_of_the_title() -> None:
+    # Nothing names "Evangelisches Jugendwerk ... - EJW" as the site; the h1 shows the story.
+    html = page_with(
+        "Faire Lieferketten - Evangelisches Jugendwerk in Württemberg (ejw) - EJW",
+        h1s=("Faire Lieferketten",),
+    )
+    assert title_of(html) == "Faire Lieferketten"
+
+
+def test_one_word_h1_is_no_segment_match() -> None:
+    # "News" is one end of the <title> too, but one word is as likely a section.
+    html = page_with("News - Eawag", og_title="Auf das erste Elektron kommt es an", h1s=("News",))
+    assert title_of(html, "https://eawag.example/news/auf-das-erste-elektron/") == (
+        "Auf das erste Elektron kommt es an"
+    )
+
+
+def test_of_two_h1s_at_the_ends_of_the_title_the_longer_is_the_headline() -> None:
+    html = page_with(
+        "Werkzeuge des Neandertalers und des Modernen Menschen | Steinzeit & Co",
+        h1s=("Steinzeit & Co", "Werkzeuge des Neandertalers und des Modernen Menschen"),
+    )
+    assert title_of(html) == "Werkzeuge des Neandertalers und des Modernen Menschen"
+
+
+def test_h1_rewording_beats_a_jsonld_headline_with_a_section_kicker() -> None:
+    html = page_with(
+        "Chronik: Lotte Tobisch ist tot - wien.ORF.at",
+        og_title="Chronik: Lotte Tobisch ist tot",
+        headline="Chronik: Lotte Tobisch ist tot",
+        h1s=("Lotte Tobisch ist tot",),
+    )
+    assert title_of(html, "https://wien.orf.at/stories/3017/") == "Lotte Tobisch ist tot"
+
+
+def test_full_h1_beats_a_cut_off_og_title() -> None:
+    html = page_with(
+        "Viele Studierende sind noch verzweifelt auf Wohnungssuche in...",
+        h1s=("Viele Studierende sind noch verzweifelt auf Wohnungssuche in Freiburg",),
+    )
+    assert title_of(html) == "Viele Studierende sind noch verzweifelt auf Wohnungssuche in Freiburg"
+
+
+def test_h1_confirmed_by_the_jsonld_headline_beats_the_seo_title() -> None:
+    html = page_with(
+        "Alaska Airlines to become full Oneworld member by spring",
+        headline="Alaska Airlines sets new date for full Oneworld membership",
+        h1s=("Alaska Airlines sets new date for full Oneworld membership",),
+    )
+    assert title_of(html) == "Alaska Airlines sets new date for full Oneworld membership"
+
+
+# --- the page's one h1 when no title confirms it ------------------------------------------
+
+
+def test_sole_h1_beats_an_seo_title_it_is_related_to() -> None:
+    html = page_with(
+        "Privatkredit-Zinsen: So ermitteln Sie Ihre Kosten | SMAVA",
+        h1s=("Wie hoch sind die Zinsen für einen Privatkredit?",),
+    )
+    assert title_of(html) == "Wie hoch sind die Zinsen für einen Privatkredit?"
+
+
+def test_sole_h1_related_through_the_url() -> None:
+    html = page_with("Ausflugtipps Niederrhein und Ruhrgebiet", h1s=("Essen-Westviertel",))
+    url = "https://ausflug.example/essen/essenwestviertel.html"
+    assert title_of(html, url) == "Essen-Westviertel"
+
+
+def test_sole_h1_that_links_to_a_section_is_not_the_headline() -> None:
+    html = page_with(
+        "Rathaus beschließt den Haushalt für die Politik des nächsten Jahres",
+        h1s=("<a href='/politik/'>Politik</a>",),
+    )
+    assert title_of(html) == "Rathaus beschließt den Haushalt für die Politik des nächsten Jahres"
+
+
+def test_h1_in_the_page_header_is_the_banner() -> None:
+    html = make_page("Militares enviaram 88 questões ao TSE sobre urnas").replace(
+        "<body>", "<body><header><h1>Brasília militares</h1></header>"
+    )
+    assert title_of(html) == "Militares enviaram 88 questões ao TSE sobre urnas"
+
+
+def test_screen_reader_h1_is_not_the_headline() -> None:
+    html = make_page("#RieslingBirthday Posts gewinnen").replace(
+        "<article>", "<article><h1 class='sr-only'>Details zum RieslingBirthday</h1>"
+    )
+    assert title_of(html) == "#RieslingBirthday Posts gewinnen"

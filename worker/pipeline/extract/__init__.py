@@ -2,8 +2,9 @@
 
 The body is trafilatura's (balanced mode, its own fallbacks) on the page as a reader sees
 it, completed when the article is split in same-class parts, then cleaned of boilerplate
-lines. The title is the displayed headline when the page's titles confirm it, without the
-site's name. Everything else comes from the page's declared metadata.
+lines. The title is the displayed headline when the page's titles confirm it (or the page's
+one h1 outside its banner), without the site's name. Everything else comes from the page's
+declared metadata.
 """
 
 from __future__ import annotations

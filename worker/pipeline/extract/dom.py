@@ -50,18 +50,22 @@ def parse_html(html: str) -> HtmlElement:
 
 # Elements a reader never sees: hover cards, pop-ups and newsletter forms shipped hidden,
 # screen-reader duplicates. Extractors read the markup, so they would keep the text.
-_LOWER = "translate(@style, ' ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
+# Only the compact spelling scripts write when they hide a pop-up: "display: none" typed
+# with a space mostly closes tabs and accordions a reader opens, whose text is the page's
+# (pruning the spaced form too lost text on trafilatura's set and gained nothing elsewhere).
 _HIDDEN = (
-    f"@hidden or @aria-hidden='true' or contains({_LOWER}, 'display:none')"
-    f" or contains({_LOWER}, 'visibility:hidden')"
+    "@hidden or @aria-hidden='true' or contains(@style, 'display:none')"
+    " or contains(@style, 'visibility:hidden')"
 )
 _KEPT = "self::html or self::body or self::head or self::main or self::article"
 # A hidden element holding this share of the page's text is the page itself, hidden until
 # a script shows it (anti-flicker, consent walls): it stays.
 MAX_HIDDEN_SHARE = 0.3
 # Inside a paragraph, an element holding a picture and several links is a card (a hover
-# card on a name, a related story, share tools), not part of the sentence around it.
-CARD_IN_PARAGRAPH = ".//p//*[self::span or self::div][.//img and count(.//a) >= 2]"
+# card on a name, a related story, share tools), not part of the sentence around it. The
+# innermost such element: a span wrapping the whole sentence holds the card too.
+_CARD = ".//img and count(.//a) >= 2"
+CARD_IN_PARAGRAPH = f".//p//*[self::span or self::div][{_CARD} and not(./*[{_CARD}])]"
 
 
 def unseen_xpath(tree: HtmlElement) -> str:

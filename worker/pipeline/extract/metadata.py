@@ -38,6 +38,8 @@ class PageMeta:
     h1: list[str] = field(default_factory=list)
     title_tag: str = ""
     logos: list[str] = field(default_factory=list)  # h1s that only link to the front page
+    h1_parts: list[list[str]] = field(default_factory=list)  # each h1 in its spans' pieces
+    banner: list[str] = field(default_factory=list)  # h1s that link away or head the page
 
 
 def _walk(node: Any) -> Iterator[dict[str, Any]]:
@@ -118,14 +120,31 @@ def _is_home_link(heading: HtmlElement) -> bool:
     return urlsplit(links[0].get("href", "").strip()).path.lower() in HOME_PATHS
 
 
+# Classes that hide an element from sight and keep it for screen readers (Bootstrap,
+# WordPress): such an h1 labels the page's region, the reader sees another headline.
+SCREEN_READER_RE = re.compile(r"\b(sr-only|screen-reader-text|visually-hidden)\b")
+
+
+def _in_banner(heading: HtmlElement) -> bool:
+    """An h1 holding a link (to a section, another site) or set in the page's own header,
+    outside any article or main element, belongs to the site's banner more often than
+    it is the story's headline."""
+    if heading.find(".//a[@href]") is not None or SCREEN_READER_RE.search(heading.get("class", "")):
+        return True
+    tags = {ancestor.tag for ancestor in heading.iterancestors()}
+    return "header" in tags and not tags & {"article", "main"}
+
+
 # Kicker and headline often sit in sibling spans with no space between them in the HTML.
 BREAKING_TAGS = {"br", "span", "div", "p", "small"}
 GAP = "\x00"  # a space we add, dropped again before punctuation ("Kicker" + ":")
 GAP_BEFORE_PUNCT_RE = re.compile(GAP + r"+(?=[:,.;!?])")
+MAX_HEADINGS = 5
 
 
-def _heading_text(heading: HtmlElement) -> str:
-    """The heading's text with a space where a span or line break separates two parts."""
+def heading_parts(heading: HtmlElement) -> list[str]:
+    """The heading's text in the pieces that a span or a line break sets apart (a kicker,
+    the headline, a dateline), punctuation kept with the piece it follows."""
     parts: list[str] = []
     # Iterative: a hostile page may nest elements deeper than Python's recursion limit.
     for event, el in etree.iterwalk(heading, events=("start", "end")):
@@ -134,27 +153,35 @@ def _heading_text(heading: HtmlElement) -> str:
             parts.extend([gap, el.text or "" if isinstance(el.tag, str) else ""])
         else:
             parts.extend([gap, el.tail or "" if el is not heading else ""])
-    text = GAP_BEFORE_PUNCT_RE.sub("", "".join(parts)).replace(GAP, " ")
-    return " ".join(text.split())
+    text = GAP_BEFORE_PUNCT_RE.sub("", "".join(parts))
+    pieces = (" ".join(piece.split()) for piece in text.split(GAP))
+    return [piece for piece in pieces if piece]
+
+
+def _headings(tree: HtmlElement, logos: bool) -> list[list[str]]:
+    found = (heading_parts(h) for h in tree.iterfind(".//h1") if _is_home_link(h) is logos)
+    return [parts for parts in found if parts][:MAX_HEADINGS]
 
 
 def headings(tree: HtmlElement, logos: bool = False) -> list[str]:
     """The texts of the page's h1 elements; with ``logos``, of those that are its logo."""
-    found = (_heading_text(h) for h in tree.iterfind(".//h1") if _is_home_link(h) is logos)
-    return [text for text in found if text][:5]
+    return [" ".join(parts) for parts in _headings(tree, logos)]
 
 
 def read_meta(tree: HtmlElement) -> PageMeta:
     meta = meta_tags(tree)
     title = tree.find(".//title")
+    h1_parts = _headings(tree, logos=False)
     return PageMeta(
         jsonld=article_jsonld(tree),
         meta=meta,
         html_lang=html_lang(tree),
         canonical_url=canonical_url(tree, meta),
-        h1=headings(tree),
+        h1=[" ".join(parts) for parts in h1_parts],
+        h1_parts=h1_parts,
         logos=headings(tree, logos=True),
         title_tag=_text(title) if title is not None else "",
+        banner=[" ".join(heading_parts(h)) for h in tree.iterfind(".//h1") if _in_banner(h)],
     )
 
 
