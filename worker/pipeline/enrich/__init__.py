@@ -32,7 +32,7 @@ from worker.pipeline.enrich.quotes import find_quotes
 from worker.pipeline.enrich.text import normalise_apostrophes, reading_time_minutes, word_count
 
 # Bump when any stage's output changes for the same input and model.
-ENRICH_VERSION = "1.1.0"
+ENRICH_VERSION = "1.2.0"
 KEYWORD_CHARS = 3000
 # Characters per ``nlp.pipe`` batch. spaCy's default of 1,000 texts held 2 GB for 300 short
 # articles and 3.7 GB for one 1.2 M-character body in 100,000-character chunks; batches of
@@ -166,7 +166,7 @@ def _enrich(
         else f"skipped (no model for {language or 'unknown'})",
         "keywords": extract_keywords(_lead(f"{item.title}\n{item.body}"), language),
         "dateline": find_dateline(item.body),
-        "quotes": find_quotes(item.body, mention_index(entities)),
+        "quotes": find_quotes(item.body, mention_index(entities), language),
         "dates": dates,
         "numbers": find_numbers(
             item.body, [(d["offset"], d["offset"] + len(d["text"])) for d in dates]

@@ -1,177 +1,83 @@
 """Quotations (« », » «, “ ”, „ “, ‘ ’, "…") with their speaker, in the languages of
-``speech_words``.
+``speech_verbs``.
 
-The speaker comes from the words around the quote ("», a déclaré Peskov", '," said X',
-"according to X", "X said: “"), from a pronoun ("a-t-il déclaré", "he said") that points
-back to the last named speaker, or, with no attribution at all, from the attributed quote
-it continues. Names are resolved to the merged person entity when there is one.
+The speaker comes from the words of the quote's own sentence: after it ('," said X',
+'," X said', '," Commerzbank analyst X said', "», a déclaré X", "according to X") or
+before it ("X said: “", "X said in a statement that “", "X, a lawyer, told"). A pronoun
+("he said", "a-t-il déclaré", "She added, “") stands for the person named first in the
+nearest sentence that names one; a quote with no attribution that opens its paragraph right
+after an attributed one continues it. Names are resolved to the merged person entity when
+there is one, and lose their titles ("Foreign Minister Sergei Lavrov" is "Sergei Lavrov").
+
+Sentences and clauses are read with every quotation blanked out, so the words inside a quote
+never name its speaker.
+
+The work is split by step: ``quote_marks`` finds the quoted spans, ``quote_reading`` blanks
+them and reads sentences and people, ``quote_attribution`` reads the words after and before
+a quote, ``quote_names`` tells who a name or subject is, and ``quote_pronouns`` resolves
+pronouns, roles and continued quotes. The word lists are ``speech_verbs``, ``speech_words``
+and ``name_words``, their regexes ``quote_patterns``.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
-from worker.pipeline.enrich.speech_words import (
-    ACCORDING,
-    AFTER_QUOTE,
-    AUXILIARIES,
-    BETWEEN,
-    NOT_NAMES,
-    PRONOUN_VERBS,
-    PRONOUNS,
-    QUOTATIVES,
-    all_verbs,
-)
+from worker.pipeline.enrich.quote_attribution import _WINDOW, _after, _any_verb_after, _before
+from worker.pipeline.enrich.quote_marks import QUOTE_RE, _Quote, _quote
+from worker.pipeline.enrich.quote_names import _UNNAMED, _Who
+from worker.pipeline.enrich.quote_patterns import _BARE_VERB
+from worker.pipeline.enrich.quote_pronouns import _back_fill, _continued, _pronoun, _role_referent
+from worker.pipeline.enrich.quote_reading import MentionRow, _read, _Text
 
-# (start, end, canonical text, label) of entity mentions, see entities.mention_index.
-MentionRow = tuple[int, int, str, str]
-
-# Guillemets both ways (« » French and Russian, » « German), English and German doubles,
-# single ‘ ’ (the closing one only before a non-letter, else it is an apostrophe) and ASCII.
-QUOTE_RE = re.compile(
-    r"«\s*([^«»]+?)\s*»|»\s*([^«»]+?)\s*«|“([^“”]+?)”|„([^„“”]+?)[“”]"
-    r"|‘([^‘\n]+?)’(?!\w)|\"([^\"\n]+?)\""
-)
-
-
-def _alternation(words: Sequence[str]) -> str:
-    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-
-
-_VERBS = _alternation(all_verbs())
-_AUX = rf"(?:(?:{_alternation([*AUXILIARIES, *QUOTATIVES])})\s+)?"
-_PRONOUNS = _alternation(PRONOUNS)
-_NOT_NAMES = frozenset(NOT_NAMES.split())
-# Capitals of every alphabet up to Cyrillic, so "Песков" and "İmamoğlu" start a name too.
-_UPPER = "".join(c for c in map(chr, range(0x41, 0x530)) if c.isupper() and c.isalpha())
-_WORD = rf"[{_UPPER}][\w'’\-]+"
-# Particles inside a name: "Ursula von der Leyen", "Luiz Inácio Lula da Silva".
-_PARTICLES = r"(?:(?:von|van|der|den|de|da|do|dos|del|di|du|la|le|bin|al|ter)\s+){0,2}"
-_NAME = rf"{_WORD}(?:\s+{_PARTICLES}{_WORD}){{0,3}}"
-_LEAD = r"\A[\s,.;:\-–—]*"
-_PRONOUN_AFTER = re.compile(
-    rf"{_LEAD}(?:(?:a|ont|avait|avaient)-t-(?:il|elle|ils|elles)\s+(?:{_VERBS})"
-    rf"|(?:{_VERBS})-(?:t-)?(?:il|elle|ils|elles)\b"
-    rf"|(?:{_PRONOUNS})\s+{_AUX}(?:{_VERBS})\b|{_AUX}(?:{_VERBS})\s+(?:{_PRONOUNS})\b"
-    rf"|(?:{_alternation(PRONOUN_VERBS)})\b)",
-    re.IGNORECASE,
-)
-_VERB_THEN_NAME = re.compile(
-    rf"{_LEAD}(?:{_AUX}(?:{_VERBS})|{_alternation(AFTER_QUOTE)})\s+(?P<rest>.+)", re.S
-)
-_BARE_VERB = re.compile(rf"{_LEAD}{_AUX}(?:{_VERBS})\s*\Z")
-_NAME_THEN_VERB = re.compile(rf"{_LEAD}(?P<name>{_NAME})\s+{_AUX}(?:{_VERBS})\b")
-_ACCORDING = re.compile(rf"(?i:{_alternation(ACCORDING)})\s+(?P<name>{_NAME})")
-# Turkish puts the speaker before "göre" with a case ending: "Erdoğan'a göre".
-_GORE = re.compile(rf"(?P<name>{_NAME})['’](?:[ae]|y[ae]|n[ae])\s+göre")
-# The speaker before the quote: "Smith said:", "Merkel sagte:", "Smith told reporters:",
-# "Erdoğan şunları söyledi:".
-_BEFORE = re.compile(
-    rf"(?P<name>{_NAME})(?:\s+(?:{_alternation(BETWEEN.split())})){{0,2}}\s+{_AUX}(?:{_VERBS})"
-    rf"(?:\s*[:,]?|(?:\s+[^\s:.!?]+){{1,3}}\s*:)\s*\Z"
-)
-# A name alone before the quote: "Merkel: „…“", or "Erdoğan, "…" dedi" with a bare verb after.
-_NAME_COLON = re.compile(rf"(?P<name>{_NAME})\s*:\s*\Z")
-_NAME_COMMA = re.compile(rf"(?:\A|[^\w\s]\s*|\s)(?P<name>{_NAME})\s*,\s*\Z")
-_SENTENCE_END = re.compile(r"[.!?](?=\s|\Z)|\n")
-_WINDOW = 160  # attribution sits in the same sentence, close to the quote
 _MIN_WORDS = 4  # shorter quoted bits are scare quotes or titles, not statements
+# German and Luxembourgish capitalise every noun: a capital says nothing of a name there.
+_NOUNS_CAPITALISED = frozenset({"de", "lb"})
 
 
-def find_quotes(body: str, mentions: Sequence[MentionRow]) -> list[dict[str, Any]]:
-    """``{text, speaker, offset, attribution}`` for each quotation in ``body``."""
-    quotes: list[dict[str, Any]] = []
-    for match in QUOTE_RE.finditer(body):
-        inner = next(g for g in match.groups() if g is not None)
-        if len(inner.split()) < _MIN_WORDS:
+def find_quotes(
+    body: str, mentions: Sequence[MentionRow], language: str | None = None
+) -> list[dict[str, Any]]:
+    """``{text, speaker, offset, attribution}`` for each quotation in ``body``; with no
+    ``mentions`` (no model), capitalised names stand for people, except in a language that
+    capitalises every noun."""
+    found = [_quote(m) for m in QUOTE_RE.finditer(body)]
+    text = _read(body, found, mentions, language in _NOUNS_CAPITALISED)
+    quotes: list[_Quote] = []
+    for quote in found:
+        if len(quote.text.split()) < _MIN_WORDS:
             continue
-        speaker, how = _attribute(body, match, mentions, quotes)
-        offset = match.start() + match[0].index(inner)
-        quotes.append({"text": inner, "speaker": speaker, "offset": offset, "attribution": how})
-    return quotes
+        who = _attribute(text, quote, quotes)
+        if who is not None:
+            quote.speaker, quote.label, quote.how = who.name, who.label, who.how
+        quotes.append(quote)
+    _back_fill(text, quotes)
+    return [
+        {
+            "text": q.text,
+            "speaker": q.speaker,
+            "offset": q.offset,
+            "attribution": None if q.how == _UNNAMED else q.how,
+        }
+        for q in quotes
+    ]
 
 
-def _attribute(
-    body: str, match: re.Match[str], mentions: Sequence[MentionRow], earlier: list[dict[str, Any]]
-) -> tuple[str | None, str | None]:
-    after_start = match.end()
-    after = _until_sentence_end(body[after_start : after_start + _WINDOW])
-    if _PRONOUN_AFTER.match(after):
-        return _previous_speaker(earlier), "pronoun"
-    bare = bool(_BARE_VERB.match(after))
-    named = _named_after(after, after_start, mentions) or _named_before(body, match, mentions, bare)
-    if named:
-        return named, "explicit"
-    if bare:  # "«…», dijo." with nobody named: the subject is the last speaker
-        return _previous_speaker(earlier), "pronoun"
-    if earlier and earlier[-1]["speaker"] and not _person_between(earlier[-1], match, mentions):
-        return earlier[-1]["speaker"], "continuation"
-    return None, None
-
-
-def _until_sentence_end(text: str) -> str:
-    end = _SENTENCE_END.search(text)
-    return text[: end.start()] if end else text
-
-
-def _previous_speaker(earlier: list[dict[str, Any]]) -> str | None:
-    return next((q["speaker"] for q in reversed(earlier) if q["speaker"]), None)
-
-
-def _named_after(after: str, base: int, mentions: Sequence[MentionRow]) -> str | None:
-    verb = _VERB_THEN_NAME.match(after)
-    if verb:
-        start = base + verb.start("rest")
-        return _person_at(start, start + 60, mentions) or _name_at_start(verb["rest"], mentions)
-    name = _NAME_THEN_VERB.match(after) or _ACCORDING.search(after) or _GORE.search(after)
-    return _resolve(name["name"], mentions) if name else None
-
-
-def _named_before(
-    body: str, match: re.Match[str], mentions: Sequence[MentionRow], bare_verb: bool
-) -> str | None:
-    before = body[max(0, match.start() - _WINDOW) : match.start()]
-    before = re.split(r"[.!?»«”“\"](?=\s)|\n", before)[-1]
-    name = (
-        _BEFORE.search(before)
-        or _ACCORDING.search(before)
-        or _GORE.search(before)
-        or _NAME_COLON.search(before)
-        or (_NAME_COMMA.search(before) if bare_verb else None)
+def _attribute(text: _Text, quote: _Quote, earlier: list[_Quote]) -> _Who | None:
+    index = text.sentence(quote.start)
+    start, end = text.sentences[index]
+    end = min(end, quote.end + _WINDOW)
+    who = (
+        _after(text, quote.end, end)
+        or _before(text, max(start, quote.start - _WINDOW), quote)
+        or (_any_verb_after(text, quote.end, end) if quote.text[-1:] in ",?!" else None)
     )
-    return _resolve(name["name"], mentions) if name else None
-
-
-def _person_at(start: int, end: int, mentions: Sequence[MentionRow]) -> str | None:
-    """The first person mention starting in [start, end)."""
-    return next((m[2] for m in mentions if start <= m[0] < end and m[3] == "PER"), None)
-
-
-def _name_at_start(rest: str, mentions: Sequence[MentionRow]) -> str | None:
-    name = re.match(_NAME, rest)
-    return _resolve(name[0], mentions) if name else None
-
-
-def _resolve(name: str, mentions: Sequence[MentionRow]) -> str | None:
-    """The merged entity a bare name belongs to (``Peskov`` -> ``Dmitri Peskov``); None for
-    a noun phrase ("The minister")."""
-    words = name.casefold().split()
-    if words[0] in _NOT_NAMES:
-        return None
-    # Longest tail first: "Prime Minister Keir Starmer" is the person "Keir Starmer".
-    for folded in (" ".join(words[k:]) for k in range(len(words))):
-        for _start, _end, canonical, label in mentions:
-            known = canonical.casefold()
-            if label == "PER" and folded in (known, known.split()[-1]):
-                return canonical
-    return name
-
-
-def _person_between(
-    previous: dict[str, Any], match: re.Match[str], mentions: Sequence[MentionRow]
-) -> bool:
-    """Another person named between two quotes breaks the continuation."""
-    start, speaker = previous["offset"], previous["speaker"]
-    return any(start < m[0] < match.start() and m[3] == "PER" and m[2] != speaker for m in mentions)
+    if who is not None and who.name is None and who.how == "pronoun":
+        titled = _role_referent(text, who.role, who.at) if who.role else None
+        return titled or _pronoun(text, who.at, earlier, who.label)
+    if who is not None:  # named, or said by someone the text does not name
+        return who if who.name else _Who(None, how=_UNNAMED)
+    if _BARE_VERB.match(text.masked[quote.end : end]):
+        return _pronoun(text, quote.start, earlier, "PER")
+    return _continued(text, quote, earlier)

@@ -1,191 +1,11 @@
-"""Words that attribute a quotation, per language: speech verbs, the auxiliaries of their
-compound tenses, subject pronouns and "according to".
+"""Words that attribute a quotation with a speech verb, per language: the auxiliaries of
+its compound tenses, subject pronouns, participles and "according to". The verbs themselves
+are in ``speech_verbs.py``, the words around a speaker's name in ``name_words.py``.
 
-Plain tables, joined into regex alternations by ``quotes.py``. A verb form is listed as it
-stands next to the speaker: the past of wire copy ("said", "sagte", "dijo", "сказал") and
-the present of features ("says", "sagt", "dice").
+Plain tables, joined into regex alternations by ``quote_patterns.py``.
 """
 
 from __future__ import annotations
-
-SPEECH_VERBS: dict[str, list[str]] = {
-    "en": [
-        "said",
-        "says",
-        "told",
-        "added",
-        "stated",
-        "explained",
-        "noted",
-        "wrote",
-        "insisted",
-        "warned",
-        "announced",
-        "declared",
-        "continued",
-        "replied",
-        "argued",
-        "claimed",
-        "tweeted",
-        "asked",
-        "urged",
-    ],
-    "fr": [
-        "déclaré",
-        "dit",
-        "ajouté",
-        "affirmé",
-        "indiqué",
-        "souligné",
-        "expliqué",
-        "estimé",
-        "précisé",
-        "assuré",
-        "poursuivi",
-        "conclu",
-        "répondu",
-        "annoncé",
-        "averti",
-        "insisté",
-        "martelé",
-        "lancé",
-        "confié",
-        "rappelé",
-        "noté",
-        "écrit",
-        "déclare",
-        "ajoute",
-        "affirme",
-        "indique",
-        "souligne",
-        "explique",
-        "estime",
-        "précise",
-        "assure",
-        "poursuit",
-        "conclut",
-        "répond",
-        "annonce",
-        "avertit",
-        "insiste",
-        "confie",
-        "rappelle",
-        "note",
-    ],
-    "de": [
-        "sagte",
-        "sagt",
-        "sagten",
-        "gesagt",
-        "erklärte",
-        "erklärt",
-        "erklärten",
-        "betonte",
-        "betont",
-        "meinte",
-        "meint",
-        "warnte",
-        "schrieb",
-        "ergänzte",
-        "fügte",
-        "kündigte",
-    ],
-    "es": [
-        "dijo",
-        "dice",
-        "dicho",
-        "afirmó",
-        "afirma",
-        "declaró",
-        "aseguró",
-        "asegura",
-        "señaló",
-        "señala",
-        "explicó",
-        "explica",
-        "indicó",
-        "añadió",
-        "agregó",
-        "advirtió",
-        "subrayó",
-        "sostuvo",
-        "manifestó",
-        "comentó",
-        "insistió",
-    ],
-    "it": [
-        "detto",
-        "dichiarato",
-        "affermato",
-        "spiegato",
-        "aggiunto",
-        "sottolineato",
-        "annunciato",
-        "precisato",
-        "dice",
-        "afferma",
-        "spiega",
-        "aggiunge",
-        "disse",
-        "dichiara",
-        "sottolinea",
-    ],
-    "pt": [
-        "disse",
-        "diz",
-        "afirmou",
-        "afirma",
-        "declarou",
-        "explicou",
-        "acrescentou",
-        "destacou",
-        "garantiu",
-        "ressaltou",
-        "salientou",
-    ],
-    "nl": [
-        "zei",
-        "zegt",
-        "zeiden",
-        "gezegd",
-        "verklaarde",
-        "stelde",
-        "meldde",
-        "benadrukte",
-        "schreef",
-    ],
-    "ru": [
-        "сказал",
-        "сказала",
-        "сказали",
-        "заявил",
-        "заявила",
-        "заявили",
-        "отметил",
-        "отметила",
-        "добавил",
-        "добавила",
-        "подчеркнул",
-        "подчеркнула",
-        "сообщил",
-        "сообщила",
-        "пояснил",
-        "пояснила",
-        "говорит",
-    ],
-    "id": [
-        "kata",
-        "ujar",
-        "tutur",
-        "ungkap",
-        "imbuh",
-        "tambah",
-        "mengatakan",
-        "menyatakan",
-        "menjelaskan",
-    ],
-    "tr": ["dedi", "söyledi", "açıkladı", "belirtti", "kaydetti", "vurguladı", "konuştu"],
-}
 
 # Between the speaker and the verb of a compound tense: "a déclaré", "ha detto", "hat gesagt".
 AUXILIARIES = [
@@ -238,7 +58,49 @@ PRONOUNS = [
 ]
 
 # Indonesian joins the pronoun to the verb: "katanya" is "he said".
-PRONOUN_VERBS = ["katanya", "ujarnya", "tuturnya", "ungkapnya", "imbuhnya", "tambahnya", "jelasnya"]
+PRONOUN_VERBS = [
+    "katanya",
+    "ujarnya",
+    "tuturnya",
+    "ungkapnya",
+    "imbuhnya",
+    "tambahnya",
+    "jelasnya",
+    "tegasnya",
+    "paparnya",
+    "sebutnya",
+    "lanjutnya",
+    "pungkasnya",
+]
+
+# A pronoun that stands for an organisation: "“…,” it said" is the company or ministry.
+THING_PRONOUNS = ("it",)
+
+# Participles and gerunds introduce a quote of the sentence's subject ("Smith left, saying
+# “…”"), but never name a speaker after a quote ("“…,” adding that Jones…" is not Jones).
+PARTICIPLES = {
+    "en": [
+        "saying",
+        "adding",
+        "telling",
+        "writing",
+        "noting",
+        "warning",
+        "explaining",
+        "stating",
+        "called",
+        "calling",
+        "described",
+        "describing",
+        "dubbed",
+    ],
+    "fr": ["déclarant", "ajoutant", "expliquant", "affirmant", "estimant", "soulignant"],
+    "de": ["sprach", "spricht", "nannte", "bezeichnete"],
+    "es": ["diciendo", "añadiendo", "afirmando", "explicando", "asegurando", "señalando"],
+    "it": ["dicendo", "aggiungendo", "spiegando", "affermando"],
+    "pt": ["dizendo", "afirmando", "acrescentando", "explicando"],
+    "nl": ["zeggend"],
+}
 
 # Right after a quote, these name the speaker without a verb: "„…“, so Merkel", "aldus Rutte".
 AFTER_QUOTE = ("so", "aldus")
@@ -258,21 +120,18 @@ ACCORDING = (
     "по словам",
 )
 
-
-def all_verbs() -> list[str]:
-    """Every speech verb of every language, longest first for the regex alternation."""
-    return sorted({v for verbs in SPEECH_VERBS.values() for v in verbs}, key=len, reverse=True)
-
-
 # Words that may stand between a speaker and the verb: "Smith also said:", Turkish
 # "Erdoğan şunları söyledi:" ("said the following").
 BETWEEN = (
     "also again then later auch noch aussi encore también anche também ook также juga şunları şöyle"
 )
 
-# A capitalised article or pronoun starts a common noun phrase, not a name: "The minister
-# said", "Die Ministerin sagte", "Il a déclaré". Not "le", "la", "de": "Le Pen", "De Luca".
-NOT_NAMES = (
-    "the a an this he she they we i it die der das ein eine er sie wir les un une il elle "
-    "ils nous on los las gli os as um uma het een hij zij wij"
-)
+
+def word_set(words: str) -> frozenset[str]:
+    """The words of a space-separated list."""
+    return frozenset(words.split())
+
+
+def all_participles() -> list[str]:
+    """Every participle of ``PARTICIPLES``, longest first."""
+    return sorted({v for verbs in PARTICIPLES.values() for v in verbs}, key=len, reverse=True)

@@ -1,0 +1,330 @@
+"""Quote speakers in the sentence patterns of wire copy, and the entity rules that feed them.
+
+Every sentence here is written for the test. Mentions are given the way a model tags them
+(``tagged``); without them the stage reads the capitalised names itself.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from worker.pipeline.enrich.entities import (
+    Mention,
+    mention_index,
+    mentions_from_doc,
+    merge_mentions,
+)
+from worker.pipeline.enrich.quotes import find_quotes
+
+
+def tagged(body: str, *names: tuple[str, str]) -> list[tuple[int, int, str, str]]:
+    """Mention rows of ``body``: each (name, label) wherever it occurs outside another."""
+    mentions: list[Mention] = []
+    for name, label in names:
+        for match in re.finditer(re.escape(name), body):
+            if not any(m.start <= match.start() < m.end for m in mentions):
+                mentions.append(Mention(match.start(), match.end(), name, label))
+    return mention_index(merge_mentions(sorted(mentions, key=lambda m: m.start)))
+
+
+def speakers(body: str, *names: tuple[str, str], language: str | None = "en") -> list[str | None]:
+    return [q["speaker"] for q in find_quotes(body, tagged(body, *names), language)]
+
+
+# --- English wire patterns -------------------------------------------------------------------
+
+
+def test_name_after_a_descriptor_before_the_verb() -> None:
+    body = "“Markets will stay nervous for weeks,” Acme Bank economist Laura Finch said."
+    assert speakers(body, ("Acme Bank", "ORG"), ("Laura Finch", "PER")) == ["Laura Finch"]
+
+
+def test_inverted_verb_with_apposition() -> None:
+    body = "“The plan is dead on arrival,” said Tom Reyes, a spokesman for the city council."
+    assert speakers(body, ("Tom Reyes", "PER")) == ["Tom Reyes"]
+
+
+def test_name_then_apposition_then_verb() -> None:
+    body = (
+        "“We have never seen a storm like this,” Ana Ortiz, director of the regional "
+        "weather service, told reporters."
+    )
+    assert speakers(body, ("Ana Ortiz", "PER")) == ["Ana Ortiz"]
+
+
+def test_title_before_the_name() -> None:
+    body = "Interior Minister Paul Varga said: “The border will stay closed until Friday.”"
+    assert speakers(body, ("Paul Varga", "PER")) == ["Paul Varga"]
+
+
+def test_title_is_dropped_without_a_model() -> None:
+    body = '"The border will stay closed until Friday," said Foreign Minister Paul Varga.'
+    assert speakers(body) == ["Paul Varga"]
+
+
+def test_pronoun_points_to_the_person_named_first_in_the_nearest_sentence() -> None:
+    body = (
+        "Nora Blake, the union's lawyer, met the mayor on Monday.\n\n"
+        "“We expect an answer by the end of the week,” she said."
+    )
+    assert speakers(body, ("Nora Blake", "PER")) == ["Nora Blake"]
+
+
+def test_pronoun_in_the_same_sentence_points_to_its_subject() -> None:
+    body = (
+        "Ken Hale was fined after a call to Ruth Moss, in which he said he would "
+        "“make her regret every single word.”"
+    )
+    assert speakers(body, ("Ken Hale", "PER"), ("Ruth Moss", "PER")) == ["Ken Hale"]
+
+
+def test_surname_resolves_to_the_full_name() -> None:
+    body = "Vera Lund chairs the panel. “Nothing is off the table yet,” Lund said."
+    assert speakers(body, ("Vera Lund", "PER"), ("Lund", "PER")) == ["Vera Lund"]
+
+
+def test_quote_continues_in_the_next_paragraph() -> None:
+    body = (
+        "“The fire spread faster than anyone expected,” fire chief Omar Dunn said.\n\n"
+        "“Crews worked through the night to save the school.”"
+    )
+    assert speakers(body, ("Omar Dunn", "PER")) == ["Omar Dunn", "Omar Dunn"]
+
+
+def test_quote_left_open_at_the_paragraph_end_continues() -> None:
+    body = (
+        "“We lost three homes on this street alone.\n\n"
+        "“Nobody here will forget this week,” resident Lea Quinn said."
+    )
+    assert speakers(body, ("Lea Quinn", "PER")) == ["Lea Quinn", "Lea Quinn"]
+
+
+def test_another_person_named_in_between_breaks_the_continuation() -> None:
+    body = (
+        "“Prices will keep rising this year,” said Ian Cole.\n\n"
+        "Dana Pike disagreed with that view.\n\n"
+        "“Inflation has already peaked, in my view.”"
+    )
+    found = speakers(body, ("Ian Cole", "PER"), ("Dana Pike", "PER"))
+    assert found[0] == "Ian Cole" and found[1] != "Ian Cole"
+
+
+def test_reported_speech_before_the_quote() -> None:
+    body = "Ravi Shah said the talks had stalled. “Neither side is ready to move an inch.”"
+    assert speakers(body, ("Ravi Shah", "PER")) == ["Ravi Shah"]
+
+
+def test_according_to_past_a_descriptor() -> None:
+    body = "“No meeting is planned for now,” according to Kremlin aide Yuri Sokol."
+    assert speakers(body, ("Kremlin", "ORG"), ("Yuri Sokol", "PER")) == ["Yuri Sokol"]
+
+
+def test_inverted_verb_after_a_clause() -> None:
+    body = (
+        "She often told staff “the budget is not my problem” while in office, said "
+        "a former colleague, ex-treasurer Mia Holt."
+    )
+    assert speakers(body, ("Mia Holt", "PER")) == ["Mia Holt"]
+
+
+def test_organisation_and_it() -> None:
+    body = (
+        "The Harbour Authority said in a statement that “all ferries will run as usual.” "
+        "It added that “no delays are expected this weekend.”"
+    )
+    assert speakers(body, ("Harbour Authority", "ORG")) == ["Harbour Authority"] * 2
+
+
+def test_unnamed_speaker_stays_unnamed() -> None:
+    body = (
+        "Mayor Joan Pratt opened the bridge. “It is a disgrace to waste money like this,” "
+        "said one resident who asked not to be named."
+    )
+    assert speakers(body, ("Joan Pratt", "PER")) == [None]
+
+
+def test_words_inside_a_quote_never_name_its_speaker() -> None:
+    body = "“I told Paul Varga to resign before the vote,” Eva Stone said."
+    assert speakers(body, ("Paul Varga", "PER"), ("Eva Stone", "PER")) == ["Eva Stone"]
+
+
+def test_mixed_and_doubled_quote_marks() -> None:
+    body = '"Where did the money go after that?” asked Hugo Lamb. “We will find out soon.’’'
+    found = find_quotes(body, tagged(body, ("Hugo Lamb", "PER")), "en")
+    assert [q["text"][:9] for q in found] == ["Where did", "We will f"]
+    assert [q["speaker"] for q in found] == ["Hugo Lamb", "Hugo Lamb"]
+
+
+def test_initials_and_abbreviations_do_not_end_the_sentence() -> None:
+    body = "“The deal is done,” said Lt. Col. John R. Avery Jr. of the U.S. Army."
+    assert speakers(body, ("John R. Avery Jr.", "PER")) == ["John R. Avery Jr."]
+
+
+# --- other languages -------------------------------------------------------------------------
+
+
+def test_german_inverted_and_pronoun() -> None:
+    body = (
+        "„Wir werden die Steuern nicht erhöhen“, sagte Finanzministerin Petra Kolb am "
+        "Montag. „Das wäre das falsche Signal“, fügte sie hinzu."
+    )
+    assert speakers(body, language="de") == ["Petra Kolb", "Petra Kolb"]
+
+
+def test_german_definite_noun_is_no_name() -> None:
+    body = (
+        "Petra Kolb sprach in Berlin. Kolb wirkte müde. „Das wäre das falsche Signal“, "
+        "sagte die Berliner Finanzministerin."
+    )
+    assert speakers(body, language="de") == ["Petra Kolb"]
+
+
+def test_german_acronym_after_the_article_speaks() -> None:
+    body = "„Wir lehnen den Vorschlag entschieden ab“, erklärte der ADAC am Dienstag."
+    assert speakers(body, language="de") == ["ADAC"]
+
+
+def test_french_inverted_pronoun_with_any_verb() -> None:
+    body = (
+        "« Nous irons jusqu'au bout de cette réforme », a déclaré Claire Marchand. "
+        "« Personne ne nous fera reculer », lance-t-elle."
+    )
+    found = speakers(body, ("Claire Marchand", "PER"), language="fr")
+    assert found == ["Claire Marchand", "Claire Marchand"]
+
+
+def test_french_selon_past_an_indefinite_is_unnamed() -> None:
+    body = (
+        "« Un vrai stratège de couloir », selon un proche de Marc Aubry, Luc Ferrand reste discret."
+    )
+    names = (("Marc Aubry", "PER"), ("Luc Ferrand", "PER"))
+    assert speakers(body, *names, language="fr") == [None]
+
+
+def test_spanish_descriptor_after_the_verb_without_a_model() -> None:
+    body = '"No habrá más recortes este año", dijo la ministra de Hacienda, Rosa Vidal.'
+    assert speakers(body, language="es") == ["Rosa Vidal"]
+
+
+def test_spanish_role_points_back_to_the_person_introduced_with_it() -> None:
+    body = (
+        "La alcaldesa Marta Gil visitó el barrio. Gil habló con los vecinos.\n"
+        '"Vamos a reconstruir cada casa", dijo Gil.\n'
+        '"Nadie se quedará sin ayuda", añadió la alcaldesa.'
+    )
+    assert speakers(body, language="es") == ["Marta Gil", "Marta Gil"]
+
+
+def test_spanish_dropped_subject_points_back() -> None:
+    body = (
+        "La ministra Rosa Vidal visitó la zona. Vidal se reunió con los alcaldes.\n"
+        'Al respecto, explicó que "la ayuda llegará antes del viernes".'
+    )
+    assert speakers(body, language="es") == ["Rosa Vidal"]
+
+
+def test_spanish_sentence_opening_word_is_not_a_first_name() -> None:
+    body = (
+        "Cuando Vidal llegó, cuando todos esperaban, la ministra Rosa Vidal afirmó: "
+        '"la ayuda llegará antes del viernes".'
+    )
+    assert speakers(body, language="es") == ["Rosa Vidal"]
+
+
+# --- entities ----------------------------------------------------------------------------------
+
+
+def test_the_full_form_votes_the_label() -> None:
+    mentions = [
+        Mention(0, 11, "Dora Kemper", "PER"),
+        *(Mention(20 * k, 20 * k + 6, "Kemper", "LOC") for k in range(1, 4)),
+    ]
+    (entity,) = merge_mentions(mentions)
+    assert (entity.text, entity.label, len(entity.spans)) == ("Dora Kemper", "PER", 4)
+
+
+def test_spellings_of_one_person_merge() -> None:
+    mentions = [
+        Mention(0, 20, "Robert Kline Jr.", "PER"),
+        Mention(30, 40, "Rob Kline", "PER"),
+        Mention(50, 65, "Robert T. Kline", "PER"),
+        Mention(70, 75, "Kline", "PER"),
+    ]
+    (entity,) = merge_mentions(mentions)
+    assert entity.text == "Robert Kline Jr." and len(entity.spans) == 4
+
+
+def test_a_lone_capitalised_sentence_opener_is_no_person() -> None:
+    kept = merge_mentions([Mention(0, 7, "Results", "PER", initial=True)])
+    assert kept == []
+    kept = merge_mentions([Mention(0, 5, "Lopez", "PER", initial=True, personal=True)])
+    assert [e.text for e in kept] == ["Lopez"]
+
+
+def test_one_word_person_joins_the_organisation_it_ends() -> None:
+    mentions = [Mention(0, 20, "Valley Gazette", "ORG"), Mention(40, 47, "Gazette", "PER")]
+    (entity,) = merge_mentions(mentions)
+    assert (entity.text, entity.label) == ("Valley Gazette", "ORG")
+
+
+class _Span:
+    def __init__(self, text: str, start: int, label: str) -> None:
+        self.text, self.start_char, self.label_ = text, start, label
+
+
+class _Doc:
+    """A Doc-like object: ``text`` and ``ents`` with text, start_char and label_."""
+
+    def __init__(self, text: str, *ents: tuple[str, str]) -> None:
+        self.text = text
+        self.ents = [_Span(name, text.index(name), label) for name, label in ents]
+
+
+def test_context_corrects_the_label_and_drops_junk() -> None:
+    doc = _Doc(
+        "He lives at 12 Maple Drive near Ash, Elm and Oak counties; @kline_rob posted "
+        "for the Office for the Eastern District of",
+        ("Maple Drive", "PERSON"),
+        ("Elm", "PERSON"),
+        ("@kline_rob", "ORG"),
+        ("Office for the Eastern District of", "ORG"),
+    )
+    assert [(m.text, m.label) for m in mentions_from_doc(doc)] == [
+        ("Maple Drive", "LOC"),
+        ("Elm", "LOC"),
+    ]
+
+
+def test_title_or_speech_verb_marks_a_person() -> None:
+    doc = _Doc("Results rose. Sen. Lopez said no.", ("Results", "PERSON"), ("Lopez", "PERSON"))
+    found = [(m.text, m.initial, m.personal) for m in mentions_from_doc(doc)]
+    assert found == [("Results", True, False), ("Lopez", False, True)]
+
+
+@pytest.mark.parametrize("body", ["“Short scare quote” only.", "No quote at all here."])
+def test_nothing_to_attribute(body: str) -> None:
+    assert find_quotes(body, [], "en") == []
+
+
+def test_home_town_possessive_institution_and_apposition_noun() -> None:
+    doc = _Doc(
+        "Amy Lott, 41, of Dover was held by the Kent County Sheriff's Office after the news "
+        "website Daily Ledger and talk show host Rita Vance named her.",
+        ("Dover", "PERSON"),
+        ("Kent County Sheriff's", "GPE"),
+        ("Daily Ledger", "PERSON"),
+        ("Rita Vance", "ORG"),
+    )
+    assert [(m.text, m.label) for m in mentions_from_doc(doc)] == [
+        ("Dover", "LOC"),
+        ("Kent County Sheriff's Office", "ORG"),
+        ("Daily Ledger", "ORG"),
+        ("Rita Vance", "PER"),
+    ]
+
+
+def test_a_place_that_speaks_speaks_as_an_organisation() -> None:
+    body = "Ridgefield said in a statement: “The club will appeal the ban this week.”"
+    assert speakers(body, ("Ridgefield", "LOC")) == ["Ridgefield"]

@@ -1,0 +1,125 @@
+"""Entity mentions from a spaCy ``Doc``: trimmed of punctuation, articles and possessives,
+cleaned of junk, labelled (``entity_labels``), and marked where a capital or a person's
+context says something of them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from worker.pipeline.enrich.entity_labels import DROPPED, LABELS, _relabel
+from worker.pipeline.enrich.name_words import TITLES
+from worker.pipeline.enrich.speech_verbs import all_verbs
+from worker.pipeline.enrich.speech_words import word_set
+
+_STRIP = " \t\n\"'’«»“”„()[]{},.;:!?-–—"
+# A small model sometimes tags a capitalised pronoun at a sentence start as a person.
+_PRONOUNS_BY_LANGUAGE = {
+    "en": "i you he she it we they me him her us them his its our their",
+    "fr": "je tu il elle on nous vous ils elles lui eux leur",
+    "de": "er sie es wir ihr ihn ihm",
+    "es": "yo él ella ellos ellas nosotros usted ustedes",
+    "it": "lei loro noi voi",
+    "pt": "ele eles elas nós",
+    "nl": "hij zij wij jullie",
+}
+PRONOUNS = frozenset(w for words in _PRONOUNS_BY_LANGUAGE.values() for w in words.split())
+# OntoNotes spans often take the article and the possessive along: "the White House's",
+# "The Canadian Red Cross" at a sentence start; "The Hague" (one word after it) keeps it.
+_LEADING = re.compile(r"^(?:the\s+|The\s+(?=\S+\s))")
+_POSSESSIVE = re.compile(r"['’]s$")
+_INITIALS = re.compile(r"(?:[A-Z]\.)+[A-Z]")
+# A span the model cut short ends on a function word ("Office for the Western District of").
+_FUNCTION_WORDS = word_set(
+    "of for the and or to at in on a an de du des la le les et d' von van der den zu y del "
+    "e da do das dos di della"
+)
+# "Bartholomew County Sheriff's Department": the model's span stops at the possessive
+# (it took the "'s" along), where an institution's name goes on.
+_POSSESSIVE_INSTITUTION = re.compile(
+    r"\A['’]s\s+(?:[A-Z][\w\-]*\s+){0,2}?(?:Department|Office|Bureau|Division|Unit|Service"
+    r"|Hospital|University|College|School|Party|Association|Council|Commission|Foundation"
+    r"|Fund|Church)\b"
+)
+# A sentence starts here: its first word is capitalised for that alone ("Story continues").
+_SENTENCE_START = re.compile(r"(?:\A|[.!?:;\n\"“”«»—–]|\s-)\s*\Z")
+_SPEECH_VERBS = frozenset(all_verbs())
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One occurrence of an entity in the body."""
+
+    start: int
+    end: int
+    text: str
+    label: str
+    initial: bool = False  # the first word of its sentence
+    personal: bool = False  # a title before it or a speech verb after it: said of a person
+
+
+def mentions_from_doc(doc: Any, offset: int = 0) -> list[Mention]:
+    """Entity spans of ``doc`` with a known label, trimmed and without junk; ``offset`` is
+    where the doc's text starts in the body (a chunk of a long body)."""
+    text = getattr(doc, "text", "")
+    found = (_mention(ent.text, ent.start_char, ent.label_, text, offset) for ent in doc.ents)
+    return [m for m in found if m is not None]
+
+
+def _mention(raw: str, start: int, label: str, doc_text: str, offset: int) -> Mention | None:
+    """``start`` is where ``raw`` starts in ``doc_text``, which starts at ``offset``."""
+    if label in DROPPED:
+        return None
+    text = _trim(raw)
+    if _is_junk(text):
+        return None
+    begin = start + raw.index(text)
+    kind = LABELS.get(label, "MISC")
+    institution = _POSSESSIVE_INSTITUTION.match(doc_text[begin + len(text) :][:60])
+    if institution and kind != "PER" and _POSSESSIVE.search(raw.rstrip()):
+        text, kind = doc_text[begin : begin + len(text) + institution.end()], "ORG"
+    before, after = doc_text[max(0, begin - 40) : begin], doc_text[begin + len(text) :][:80]
+    name = " ".join(text.split())
+    return Mention(
+        offset + begin,
+        offset + begin + len(text),
+        name,
+        _relabel(name, kind, before, after),
+        # "Sen. Lopez": the full stop is the title's, not a sentence's end
+        initial=bool(_SENTENCE_START.search(before)) and not _titled(before),
+        personal=_titled(before) or _speaks(after),
+    )
+
+
+def _titled(before: str) -> bool:
+    """A title right before the name: "President Trump", "Sen. Smith"."""
+    previous = before.split()[-1:] or [""]
+    return previous[0].casefold().rstrip(".") in TITLES
+
+
+def _speaks(after: str) -> bool:
+    """A speech verb right after the name: "Trump said"."""
+    following = after.split()[:1] or [""]
+    return following[0] in _SPEECH_VERBS
+
+
+def _trim(raw: str) -> str:
+    """Without surrounding punctuation and quote marks, a lower-case leading "the" and a
+    trailing possessive, so "the Pentagon's" and "Pentagon" are one entity."""
+    text = _POSSESSIVE.sub("", _LEADING.sub("", raw.strip(_STRIP))).strip(_STRIP)
+    if _INITIALS.fullmatch(text) and f"{text}." in raw:
+        text += "."  # U.S., U.N.: the stripped dot belongs to the name
+    return text
+
+
+def _is_junk(text: str) -> bool:
+    """Elided articles (``n’``, ``qu’``), pronouns, bare numbers, quote marks: spans with
+    fewer than two letters, a lone pronoun, or an all-lowercase single word."""
+    letters = [c for c in text if c.isalpha()]
+    if len(letters) < 2 or text.casefold() in PRONOUNS or text[0] in "@#":
+        return True  # @handles and #hashtags are not names either
+    words = text.split()
+    if len(words) > 1 and words[-1] in _FUNCTION_WORDS:
+        return True
+    return " " not in text and text.islower()

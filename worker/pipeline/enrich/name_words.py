@@ -1,0 +1,62 @@
+"""Words around a name, per language: the titles and roles before a person's name, the
+prepositions that make a name an object, and the capitalised words that never start a name.
+"""
+
+from __future__ import annotations
+
+from worker.pipeline.enrich.speech_words import word_set
+
+# A capitalised article or pronoun starts a common noun phrase, not a name: "The minister
+# said", "Die Ministerin sagte", "Il a déclaré". Not "le", "la", "de": "Le Pen", "De Luca".
+NOT_NAMES = (
+    "the a an this he she they we i it die der das ein eine er sie wir les un une il elle "
+    "ils nous on los las gli os as um uma het een hij zij wij"
+)
+
+# A person or organisation after one of these is its object, not the sentence's subject:
+# "a letter to Smith", "the lawyer for Acme", "à Moscou", "mit Scholz".
+PREPOSITIONS = word_set(
+    "to of for with by from in at on about against than into over under toward towards "
+    "à au aux de du des d' d’ avec par pour chez contre sur sans vers en "
+    "mit von vom zu zum zur für bei beim gegen über an am im aus nach "
+    "a al con por para contra sobre del desde hacia entre "
+    "ao do da dos das com pelo pela "
+    "di con per dal dalla della dello nel nella "
+    "met van voor door aan naar "
+    "с к о об у от для"
+)
+
+# Titles and functions before a name, dropped from a speaker's name when a name is left:
+# "Foreign Minister Sergei Lavrov" is "Sergei Lavrov", "Ms Reeves" is "Reeves".
+TITLES = word_set(
+    "mr mrs ms miss dr prof professor sir dame rev president prime minister foreign "
+    "secretary chancellor senator sen rep representative gov governor mayor judge justice "
+    "ambassador gen colonel col lt lieutenant sgt sergeant captain capt "
+    "commander admiral chief officer commissioner director chairman chairwoman chair ceo "
+    "interim acting deputy vice attorney police defense defence interior finance health "
+    "spokesman spokeswoman spokesperson minister-president "
+    "herr frau bundeskanzler bundeskanzlerin kanzler kanzlerin ministerin präsident "
+    "präsidentin bundespräsident ministerpräsident ministerpräsidentin "
+    "m mme mlle monsieur madame président présidente ministre premier première "
+    "señor señora sr sra don doña presidente presidenta ministro ministra senador senadora "
+    "diputado diputada alcalde alcaldesa gobernador gobernadora "
+    "senhor senhora deputado deputada governador governadora prefeito prefeita "
+    "signor signora onorevole sindaco "
+    "dhr mevr minister-president premier "
+    "bapak ibu pak bu "
+    "bay bayan"
+)
+
+# Role nouns that, after a definite article and with no name, point back to someone already
+# named ("», a ajouté le ministre", '," said the senator', "añadió el senador por Florida").
+ROLES = word_set(
+    "senator minister president spokesman spokeswoman spokesperson official prosecutor "
+    "lawyer attorney leader chief mayor governor envoy ambassador "
+    "ministre président présidente porte-parole avocat procureur maire dirigeant "
+    "minister ministerin präsident präsidentin sprecher sprecherin anwalt anwältin chef chefin "
+    "senador senadora ministro ministra presidente presidenta portavoz vocero vocera fiscal "
+    "abogado abogada mandatario mandataria alcalde alcaldesa líder secretaria secretario "
+    "porta-voz advogado advogada prefeito prefeita governador governadora "
+    "sindaco portavoce avvocato vicepresidente vicepresidenta vice-président vice-présidente "
+    "congressman congresswoman lawmaker representative secretary chancellor"
+)

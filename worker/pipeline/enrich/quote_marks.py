@@ -1,0 +1,38 @@
+"""Quotation marks (« », » «, “ ”, „ “, ‘ ’, "…") and the quoted spans they enclose."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Guillemets both ways (« » French and Russian, » « German), German „ “, English doubles
+# (closed by ” or by two apostrophes ’’, or left open at a paragraph end when the next
+# paragraph opens the quote again, as wire copy continues a long quote), ASCII doubles
+# (closed by either double), and single ‘ ’ (the closing one only before a non-letter,
+# else it is an apostrophe).
+QUOTE_RE = re.compile(
+    r"«\s*([^«»]+?)\s*»|»\s*([^«»]+?)\s*«|„([^„“”]+?)[“”]"
+    r"|“([^“”]+?)(?:”|’’|(?=\n\s*“))"
+    r"|\"([^“”\"\n]+?)(?:[”\"]|’’|''|(?=\n\s*[\"“]))"
+    r"|‘([^‘\n]+?)’(?!\w)"
+)
+_CLOSERS = "»«“”\"’'"
+
+
+@dataclass
+class _Quote:
+    start: int  # the opening mark
+    end: int  # after the closing mark
+    offset: int  # where the quoted text starts
+    text: str
+    open: bool  # left open at its paragraph's end: continued in the next paragraph
+    speaker: str | None = None
+    label: str = "PER"
+    how: str | None = None
+
+
+def _quote(match: re.Match[str]) -> _Quote:
+    inner = next(g for g in match.groups() if g is not None)
+    offset = match.start() + match[0].index(inner)
+    text = inner.rstrip()
+    return _Quote(match.start(), match.end(), offset, text, match[0][-1] not in _CLOSERS)

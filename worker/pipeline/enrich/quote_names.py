@@ -1,0 +1,116 @@
+"""Who a name or a clause's subject is: the person (else organisation) named, resolved to
+the merged entity, provided it is the subject of its clause and not the object of a
+preposition ("a letter to Smith") or a possessive ("Smith's lawyer"); and whether a pronoun
+stands for a person or an organisation.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from worker.pipeline.enrich.name_words import PREPOSITIONS
+from worker.pipeline.enrich.quote_patterns import (
+    _ARTICLES,
+    _NAME_APPOSITION,
+    _NAME_BEFORE_VERB,
+    _NOT_NAMES,
+    _THINGS,
+    _without_titles,
+)
+from worker.pipeline.enrich.quote_reading import _Text
+
+_LONGEST_MENTION = 200  # a mention overlapping a name starts at most this far before it
+_UNNAMED = "unnamed"  # attributed to someone the text does not name ('," said a source')
+
+
+@dataclass(frozen=True)
+class _Who:
+    """A speaker found, or a pronoun at ``at`` still to be resolved (``name`` None)."""
+
+    name: str | None
+    label: str = "PER"
+    how: str = "explicit"
+    at: int = -1
+    role: str | None = None  # "said the senator": the last person introduced as senator
+
+
+def _named_next(text: _Text, start: int, end: int, apposition: bool = True) -> _Who | None:
+    """After an inverted verb, the person (else organisation) named next to it, or set off
+    after a comma ('said another witness, former adviser Fiona Hill'); one further away is
+    not the speaker ("a ajouté un ténor de la droite sur … Jean-Paul Delevoye")."""
+    for wanted in ("PER", "ORG"):
+        for row in text.between(start, end):
+            if row[3] == wanted:
+                gap = text.masked[start : row[0]]
+                if "," in gap and not apposition:
+                    continue
+                between = gap.rsplit(",", 1)[-1].split()
+                near = len(between) <= 5 and not PREPOSITIONS.intersection(between)
+                if near and _is_subject(text.body, row[0], row[1]):
+                    return _Who(row[2], wanted)
+    return None
+
+
+def _subject(text: _Text, start: int, end: int, label: str | None = None) -> _Who | None:
+    """The first person (else organisation) named between ``start`` and ``end`` that is
+    neither the object of a preposition ("a letter to Smith") nor a possessive ("Smith’s
+    lawyer")."""
+    rows = [m for m in text.between(start, end) if m[1] <= end]
+    for wanted in (label,) if label else ("PER", "ORG"):
+        for row in rows:
+            if row[3] == wanted and _is_subject(text.body, row[0], row[1]):
+                return _Who(row[2], wanted)
+    return None
+
+
+def _is_subject(body: str, start: int, end: int) -> bool:
+    clause = re.split(r"[,;:(—–]", body[max(0, start - 30) : start])[-1].split()
+    last = [w.casefold() for w in clause[-2:]]
+    if last and last[-1] in PREPOSITIONS:
+        return False
+    if len(last) == 2 and last[0] in PREPOSITIONS and last[1] in _ARTICLES:
+        return False  # "of the Electoral Commission", "de la Mujer"
+    return not re.match(r"['’]s?(?!\w)", body[end : end + 2])
+
+
+def _name_before_verb(text: _Text, start: int, end: int) -> _Who | None:
+    clause = text.masked[start:end]
+    name = _NAME_BEFORE_VERB.search(clause) or _NAME_APPOSITION.match(clause)
+    if name and not _is_subject(text.body, start + name.start("name"), start + name.end("name")):
+        return None  # "la inocencia de Hernández aseguró": Hernández is not who spoke
+    return _name_at(text, start, name)
+
+
+def _name_at(text: _Text, base: int, match: re.Match[str] | None) -> _Who | None:
+    """The person a capitalised name found by a pattern is: the merged entity it belongs to,
+    or, with no model, the name itself without its titles. With a model, a name the model
+    calls an organisation or a place is that organisation or place."""
+    if match is None:
+        return None
+    group = "name" if "name" in match.re.groupindex else 0
+    start = base + match.start(group)
+    name = match[group].rstrip(".")
+    words = _without_titles(name.split())
+    if not words or words[0].casefold() in _NOT_NAMES:
+        return None
+    for row in text.between(start - _LONGEST_MENTION, start + len(name)):
+        if start < row[1] and row[3] != "PER":
+            # "Tottenham said", "China said": a club or a country read as a place speaks
+            # as an organisation; a name the model calls MISC (a nationality) does not
+            return _Who(row[2], "ORG") if row[3] in {"ORG", "LOC"} else None
+    return _Who(_resolve(" ".join(words), text.people))
+
+
+def _resolve(name: str, people: dict[str, str]) -> str:
+    """The merged person a bare name belongs to (``Peskov`` -> ``Dmitri Peskov``)."""
+    words = name.casefold().split()
+    # Longest tail first: "Interim Police Chief Ed Alvarez" is the person "Ed Alvarez".
+    for folded in (" ".join(words[k:]) for k in range(len(words))):
+        if folded in people:
+            return people[folded]
+    return name
+
+
+def _pronoun_label(pronoun: str | None) -> str:
+    return "ORG" if pronoun and pronoun.casefold() in _THINGS else "PER"

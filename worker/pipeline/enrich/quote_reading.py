@@ -1,0 +1,170 @@
+"""A body read for attribution: its sentences and paragraphs, the entity mentions and
+people it names, all with every quotation blanked out, so the words inside a quote never
+name its speaker. With no model, capitalised names stand for the mentions.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from worker.pipeline.enrich.name_words import PREPOSITIONS
+from worker.pipeline.enrich.quote_marks import _Quote
+from worker.pipeline.enrich.quote_patterns import _NAME, _NOT_NAMES, _without_titles
+from worker.pipeline.enrich.speech_words import ACCORDING
+
+# (start, end, canonical text, label) of entity mentions, see entity_merge.mention_index.
+MentionRow = tuple[int, int, str, str]
+
+# A sentence ends at . ! ? (and the closing quote marks after it) before a space, or at a
+# line break; not after an abbreviation or an initial ("Lt. Col.", "U.S.", "Sonya A.").
+_BOUNDARY = re.compile(r"[.!?…]+[”\"’»“)]*(?=\s)|\n")
+_ABBREVIATION = re.compile(
+    r"(?:\A|[\s(])(?:[A-Z]|(?:[A-Za-z]\.)+[A-Za-z]|Mr|Mrs|Ms|Dr|Jr|Sr|St|Lt|Col|Gen|Gov|Sen|Rep"
+    r"|Sgt|Capt|Prof|Rev|Mt|Ft|No|Nr|Inc|Co|Corp|Ltd|Jan|Feb|Mar|Apr|Aug|Sept?|Oct|Nov|Dec"
+    r"|M|Mme|Sra?|Dra?)\Z"
+)
+_PARAGRAPH = re.compile(r"\n\s*")
+
+
+@dataclass(frozen=True)
+class _Text:
+    """The body with every quotation blanked, its sentences, paragraphs and mentions."""
+
+    body: str
+    masked: str
+    sentences: list[tuple[int, int]]
+    starts: list[int]  # sentence starts, for bisect
+    paragraphs: list[int]  # where each paragraph after the first starts
+    mentions: list[MentionRow]  # outside quotations, in text order
+    nouns_capitalised: bool  # German: a capital says nothing of a name
+    mention_starts: list[int]  # for bisect: a long body has many mentions and quotes
+    people: dict[str, str]  # a person's full name or surname, folded -> the merged name
+
+    def sentence(self, pos: int) -> int:
+        return max(bisect_right(self.starts, pos) - 1, 0)
+
+    def between(self, start: int, end: int) -> list[MentionRow]:
+        """The mentions that start in [start, end)."""
+        first = bisect_left(self.mention_starts, start)
+        return self.mentions[first : bisect_left(self.mention_starts, end, first)]
+
+    def paragraph(self, pos: int) -> int:
+        return bisect_right(self.paragraphs, pos)
+
+
+def _read(
+    body: str, quotes: list[_Quote], mentions: Sequence[MentionRow], nouns_capitalised: bool
+) -> _Text:
+    masked = list(body)
+    for quote in quotes:
+        masked[quote.start : quote.end] = " " * (quote.end - quote.start)
+    blank = "".join(masked)
+    sentences = _sentences(blank, quotes)
+    quote_starts = [q.start for q in quotes]
+    rows = sorted(mentions) or _capitalised_names(blank)
+    outside = [m for m in rows if not _inside(m[0], quotes, quote_starts)]
+    return _Text(
+        body=body,
+        masked=blank,
+        sentences=sentences,
+        starts=[s for s, _ in sentences],
+        paragraphs=[m.end() for m in _PARAGRAPH.finditer(body)],
+        mentions=outside,
+        nouns_capitalised=nouns_capitalised,
+        mention_starts=[m[0] for m in outside],
+        people=_people(outside),
+    )
+
+
+def _inside(pos: int, quotes: list[_Quote], starts: list[int]) -> bool:
+    """Whether ``pos`` falls inside one of ``quotes`` (in text order, not overlapping)."""
+    index = bisect_right(starts, pos) - 1
+    return index >= 0 and pos < quotes[index].end
+
+
+def _people(mentions: list[MentionRow]) -> dict[str, str]:
+    """Each person's full name and surname, folded -> the merged name; the first person met
+    wins a shared surname."""
+    people: dict[str, str] = {}
+    for _start, _end, canonical, label in mentions:
+        if label == "PER":
+            known = canonical.casefold()
+            people.setdefault(known, canonical)
+            people.setdefault(known.split()[-1], canonical)
+    return people
+
+
+_OPENERS = _NOT_NAMES | PREPOSITIONS | {w for phrase in ACCORDING for w in phrase.split()}
+_NAME_ANYWHERE = re.compile(rf"(?<![\w'’\-]){_NAME}")
+_OPENING = re.compile(r"(?:\A|[.!?:;\n\"“”«»—–\-])\s*\Z")
+
+
+def _capitalised_names(masked: str) -> list[MentionRow]:
+    """With no model, the people of the text: capitalised names of two words or more whose
+    last word also stands alone elsewhere (a story names a person in full, then by the
+    surname), and those surnames, as the full name. Enough to find the subject of a speech
+    verb and whom a pronoun points back to; "Equidad de Género" is never cut short."""
+    found = [
+        (
+            m.start(),
+            m.end(),
+            m[0].split(),
+            bool(_OPENING.search(masked[max(0, m.start() - 3) : m.start()])),
+        )
+        for m in _NAME_ANYWHERE.finditer(masked)
+    ]
+    # A sentence's first word that the text also writes in lower case is an ordinary word,
+    # not a first name ("Cuando Hernández" but "Pedro Sánchez").
+    lower = set(re.findall(r"\b[^\W\d_]+\b", masked)) if found else set()
+    names: list[tuple[int, int, list[str]]] = []
+    for start, end, raw, opening in found:
+        words = _without_titles(raw)
+        while len(words) > 1 and (
+            words[0].casefold() in _OPENERS or (opening and words[0].lower() in lower)
+        ):
+            words, opening = words[1:], False  # "Menurut Sri Mulyani", "En Madrid"
+        if any(len(w) > 1 and w.isupper() for w in words):
+            continue  # acronyms and headlines in capitals: organisations, not people
+        names.append((start, end, words))
+    alone = {words[0] for _, _, words in names if len(words) == 1}
+    full = {words[-1]: " ".join(words) for _, _, words in names if len(words) > 1}
+    people = {surname: name for surname, name in full.items() if surname in alone}
+    return [
+        (start, end, people[words[-1]], "PER")
+        for start, end, words in names
+        if words[-1] in people and (len(words) > 1 or words[0] in people)
+    ]
+
+
+def _sentences(masked: str, quotes: list[_Quote]) -> list[tuple[int, int]]:
+    """(start, end) of each sentence of the blanked body: the punctuation inside a quote
+    never ends the sentence that holds it, but a quote that ends with a full stop and is
+    followed by a capital ends its sentence ("…election.’’ Critically, it …")."""
+    ends = [m.end() for m in _BOUNDARY.finditer(masked) if not _abbreviated(masked, m)]
+    ends += [q.end for q in quotes if q.text.endswith(".") and _capital_next(masked, q.end)]
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for end in sorted(set(ends)):
+        if end > start:
+            spans.append((start, end))
+            start = end
+    spans.append((start, len(masked)))
+    return spans
+
+
+def _abbreviated(masked: str, boundary: re.Match[str]) -> bool:
+    """A full stop after an abbreviation or an initial, or before a lower-case word."""
+    if boundary[0] == "\n" or boundary[0][0] != ".":
+        return False
+    following = masked[boundary.end() : boundary.end() + 3].lstrip()
+    if following[:1].islower():
+        return True
+    return bool(_ABBREVIATION.search(masked[max(0, boundary.start() - 12) : boundary.start()]))
+
+
+def _capital_next(masked: str, pos: int) -> bool:
+    following = masked[pos : pos + 40].lstrip(" \t")
+    return not following or following[0] == "\n" or following[0].isupper()
