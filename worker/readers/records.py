@@ -71,12 +71,17 @@ def parse_line(line: str, source: str, max_line_bytes: int) -> Found:
     # The encode above has read every character: strings parsed from a line that has none
     # of the escapes that make a surrogate or NUL cannot hold one, so they need no second
     # pass (for an article record, that pass is a whole encode of its body).
-    return _record(value, source, strings=not plain or _SUSPECT_ESCAPE.search(line) is not None)
+    return _record(value, source, strings=not plain or _suspect_escape(line))
 
 
 # The JSON escapes that decode to a UTF-16 surrogate (U+D800-U+DFFF) or to U+0000; an
 # escaped backslash before them ("\\u0000") only makes a line checked needlessly.
 _SUSPECT_ESCAPE = re.compile(r"\\u(?:[dD][89a-fA-F]|0000)")
+
+
+def _suspect_escape(line: str) -> bool:
+    # A substring test first: lines written without \u escapes skip the regex's scan.
+    return "\\u" in line and _SUSPECT_ESCAPE.search(line) is not None
 
 
 def _record(value: Any, source: str, strings: bool = True) -> Found:
