@@ -109,9 +109,11 @@ def test_junk_spans_are_dropped_in_every_language() -> None:
         ("$5 billion", "MONEY"),
         ("the Pentagon's", "ORG"),
         ("the U.S.", "GPE"),
+        ("harbour master", "PERSON"),  # a role the model tags: names have a capital
+        ("佐藤", "PERSON"),  # a script without case keeps its names
     )
     found = [(m.text, m.label) for m in mentions_from_doc(doc)]
-    assert found == [("Pentagon", "ORG"), ("U.S.", "LOC")]
+    assert found == [("Pentagon", "ORG"), ("U.S.", "LOC"), ("佐藤", "PER")]
 
 
 def test_trimmed_mention_keeps_its_offsets() -> None:

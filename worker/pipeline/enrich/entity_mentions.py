@@ -115,11 +115,12 @@ def _trim(raw: str) -> str:
 
 def _is_junk(text: str) -> bool:
     """Elided articles (``n’``, ``qu’``), pronouns, bare numbers, quote marks: spans with
-    fewer than two letters, a lone pronoun, or an all-lowercase single word."""
+    fewer than two letters, a lone pronoun, or all lower case in a script that has case
+    (a name has a capital; the model also tags roles: "harbour master Jane Holloway")."""
     letters = [c for c in text if c.isalpha()]
     if len(letters) < 2 or text.casefold() in PRONOUNS or text[0] in "@#":
         return True  # @handles and #hashtags are not names either
     words = text.split()
     if len(words) > 1 and words[-1] in _FUNCTION_WORDS:
         return True
-    return " " not in text and text.islower()
+    return text.islower()
