@@ -24,11 +24,12 @@ from pathlib import Path
 from typing import IO, Any
 
 import redis
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 
 from tests.netns import in_netns
 from tests.support import ROOT, run_cli, stop_group, wait_until
 from worker.store import Store
+from worker.store.schema import items
 
 # Early acknowledgement for the negative control: the same app with acks_late flipped before
 # the worker starts consuming.
@@ -235,7 +236,15 @@ def pending_keys(store: Store) -> set[str]:
 def in_redis(broker: redis.Redis) -> set[str]:
     """Item keys of every message still in Redis: queued, or taken but not acked."""
     raw = [json.loads(m) for m in broker.lrange("ingest", 0, -1)]
-    raw += [json.loads(v)[0] for v in broker.hvals("unacked")]
+    return keys_of(raw) | unacked_keys(broker)
+
+
+def unacked_keys(broker: redis.Redis) -> set[str]:
+    """Item keys of the messages taken by a worker and not acked (after a kill: its work)."""
+    return keys_of([json.loads(v)[0] for v in broker.hvals("unacked")])
+
+
+def keys_of(raw: list[dict[str, Any]]) -> set[str]:
     keys: set[str] = set()
     for message in raw:
         body = message["body"]
@@ -306,10 +315,14 @@ def all_done(store: Store, timeout: float) -> float | None:
     return None
 
 
-def last_outcome_after(store: Store, moment: float) -> float:
-    """Seconds from ``moment`` (time.time()) to the last outcome written."""
+def last_outcome_after(store: Store, moment: float, keys: set[str] | None = None) -> float:
+    """Seconds from ``moment`` (time.time()) to the last outcome written (of ``keys`` only
+    when given)."""
+    query = select(func.max(items.c.finished_at))
+    if keys is not None:
+        query = query.where(items.c.item_key.in_(sorted(keys)))
     with store.engine.connect() as conn:
-        latest = conn.execute(text("SELECT max(finished_at) FROM items")).scalar_one()
+        latest = conn.execute(query).scalar_one()
     if isinstance(latest, str):
         from datetime import datetime
 

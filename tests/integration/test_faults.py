@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
+import redis
 from sqlalchemy import text
 
 from tests.corpus import write_jsonl
@@ -32,6 +33,7 @@ from tests.faults import (
     report,
     resent_by_sweep,
     settle,
+    unacked_keys,
     wait_progress,
 )
 from tests.servers import private_postgres, private_redis
@@ -45,38 +47,50 @@ ITEMS = 5000
 
 def kill_three_times(
     env: dict[str, str], store: Store, path: Path, early_ack: bool
-) -> tuple[list[FaultWorker], float]:
+) -> tuple[list[FaultWorker], float, set[str]]:
     """SIGKILL the whole worker (main process and pool) three times mid-run, each time
-    starting a replacement at once; returns the workers and the time of the last kill."""
+    starting a replacement at once; returns the workers, the time of the last kill and the
+    items the dead workers held then (taken from Redis, not acked)."""
+    broker = redis.Redis.from_url(env["INGEST_BROKER_URL"])
     started: list[FaultWorker] = [FaultWorker(env, early_ack).wait_ready()]
     enqueue(env, path)
-    killed_at = 0.0
+    killed_at, held = 0.0, set()
     for fraction in (0.15, 0.40, 0.65):
         assert wait_until(lambda f=fraction: finished(store) >= f * ITEMS, 120, 0.05)
         started[-1].kill()
-        killed_at = time.time()
+        killed_at, held = time.time(), unacked_keys(broker)
         started.append(FaultWorker(env, early_ack).wait_ready())
-    return started, killed_at
+    broker.close()
+    return started, killed_at, held
 
 
 def test_whole_worker_sigkill_three_times_recovers_within_a_minute(tmp_path: Path) -> None:
+    """The dead worker's messages come back after the (default, 30 s) visibility timeout and
+    are done within a minute of the kill. The bound is on the work the dead worker held:
+    the rest of the queue is throughput, reported but not bounded."""
     path = write_jsonl(tmp_path / "items.jsonl", ITEMS)
     with private_redis() as server, fresh_pg_database() as url:
         env = base_env(server.url(), url, tmp_path)
         store = Store(url)
         store.ensure_schema()
         with fleet() as started:
-            workers, killed_at = kill_three_times(env, store, path, early_ack=False)
+            workers, killed_at, held = kill_three_times(env, store, path, early_ack=False)
             started.extend(workers)
             done = all_done(store, 120)
+            held_tail = last_outcome_after(store, killed_at, held)
             tail = last_outcome_after(store, killed_at)
             resent = resent_by_sweep(*started)
         figures = accounting(store, ITEMS, ITEMS)
         store.close()
-    report("whole-worker SIGKILL x3", last_outcome_after_last_kill_s=tail, resent_by_sweep=resent,
-           stored_twice=figures["stored_twice"])  # fmt: skip
+    report("whole-worker SIGKILL x3", held_by_the_dead_worker=len(held),
+           its_last_outcome_after_the_kill_s=held_tail, last_outcome_after_last_kill_s=tail,
+           resent_by_sweep=resent, stored_twice=figures["stored_twice"])  # fmt: skip
     assert done is not None
-    assert tail < 60, "a replacement worker took more than 60 s to finish the dead one's work"
+    assert held, "the killed worker held no message: the kill proves nothing"
+    assert held_tail < 60, (
+        f"a replacement worker took {held_tail:.1f} s (> 60 s) to finish the dead one's work"
+        f" ({len(held)} items; last outcome of all {tail:.1f} s after the kill)"
+    )
 
 
 def test_negative_control_early_ack_needs_the_sweep(tmp_path: Path) -> None:
@@ -89,7 +103,7 @@ def test_negative_control_early_ack_needs_the_sweep(tmp_path: Path) -> None:
         store = Store(url)
         store.ensure_schema()
         with fleet() as started:
-            workers, _ = kill_three_times(env, store, path, early_ack=True)
+            workers, _, _ = kill_three_times(env, store, path, early_ack=True)
             started.extend(workers)
             done = all_done(store, 240)
             resent = resent_by_sweep(*started)
