@@ -12,7 +12,6 @@ from worker.pipeline.neardup import (
     DEFAULT_PARAMS,
     NearParams,
     NearSig,
-    _word_hashes,
     band_keys,
     is_near_duplicate,
     near_signature,
@@ -20,6 +19,7 @@ from worker.pipeline.neardup import (
     shingles,
     similarity,
     tokens,
+    word_hashes,
 )
 
 # A 300-word vocabulary: two articles drawn from it share few 4-word runs, like real ones.
@@ -246,8 +246,8 @@ MIXED = [
 @pytest.mark.parametrize("text", MIXED)
 def test_array_tokeniser_finds_the_reference_words(text: str) -> None:
     # near_signature finds words with array operations; `tokens` is the readable definition.
-    words, owner = _word_hashes([text.casefold()])
-    one_by_one = [_word_hashes([word])[0] for word in tokens(text)]
+    words, owner = word_hashes([text.casefold()])
+    one_by_one = [word_hashes([word])[0] for word in tokens(text)]
     assert list(words) == [int(w[0]) for w in one_by_one]
     assert set(owner.tolist()) <= {0}
 
@@ -279,7 +279,7 @@ def test_every_unicode_character_tokenises_like_the_reference() -> None:
     every = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000)
     for start in range(0, len(every), 50_000):
         chunk = every[start : start + 50_000]
-        words, _ = _word_hashes([chunk.casefold()])
+        words, _ = word_hashes([chunk.casefold()])
         assert len(words) == len(tokens(chunk)), start
 
 

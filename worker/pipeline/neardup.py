@@ -104,7 +104,7 @@ def _groups(texts: Sequence[str], limit: int) -> list[Sequence[str]]:
 
 
 def _signatures(folded: Sequence[str], params: NearParams) -> list[NearSig]:
-    words, owner = _word_hashes(list(folded))
+    words, owner = word_hashes(list(folded))
     grams, gram_owner = _shingle_hashes(words, owner, len(folded), params.shingle)
     offsets = np.zeros(len(folded) + 1, dtype=_U64)
     np.cumsum(np.bincount(gram_owner, minlength=len(folded)), out=offsets[1:])
@@ -145,7 +145,7 @@ def warm_up() -> None:
 _EMPTY = np.empty(0, dtype=_U64)
 
 
-def _word_hashes(folded: list[str]) -> tuple[np.ndarray, np.ndarray]:
+def word_hashes(folded: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """A 64-bit hash per word of every text, in order, and the index of the text it is in.
 
     The texts are joined by newlines (never part of a word) and processed as one array.

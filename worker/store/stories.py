@@ -89,7 +89,7 @@ def _story_of(
 ) -> str | None:
     older = row.get("revision_of")
     if older:  # a revision carries its article's story
-        inherited = _member_story(batch, older) or stored_story(conn, older)
+        inherited = member_story(batch, older) or stored_story(conn, older)
         if inherited:
             return inherited
     if sig is None:
@@ -99,7 +99,7 @@ def _story_of(
     if not found:
         return new_story_id(row["id"])
     survivors = sorted(
-        {_final(conn, s, merged) for s in found},
+        {surviving_story(conn, s, merged) for s in found},
         key=lambda s: (cache.first_seen.get(s, now), s),
     )
     for other in survivors[1:]:
@@ -107,7 +107,7 @@ def _story_of(
     return survivors[0]
 
 
-def _member_story(window: Window, article_id: str) -> str | None:
+def member_story(window: Window, article_id: str) -> str | None:
     return next((m.story_id for m in window.members if m.article_id == article_id), None)
 
 
@@ -117,7 +117,7 @@ def stored_story(conn: Connection, article_id: str) -> str | None:
     return str(found) if found else None
 
 
-def _final(conn: Connection, story: str, pending: dict[str, str]) -> str:
+def surviving_story(conn: Connection, story: str, pending: dict[str, str]) -> str:
     """The surviving id of ``story`` (merges recorded in the store or in this batch)."""
     seen = {story}
     while True:
@@ -148,7 +148,7 @@ def _refreshed(conn: Connection, now: datetime, window_hours: float) -> _Cache:
             .order_by(c.seq)
         )
         for article_id, story, vector, evidence, created in conn.execute(query):
-            when = _moment(created)
+            when = stored_moment(created)
             cache.window.add(Member(article_id, story, bytes(vector), dict(evidence or {}), when))
             cache.first_seen.setdefault(story, when)
         cache.last_seq = last
@@ -159,7 +159,7 @@ def _refreshed(conn: Connection, now: datetime, window_hours: float) -> _Cache:
     return cache
 
 
-def _moment(value: datetime | str) -> datetime:
+def stored_moment(value: datetime | str) -> datetime:
     return aware(datetime.fromisoformat(value) if isinstance(value, str) else value)
 
 
@@ -202,7 +202,7 @@ def recent(conn: Connection, limit: int = 20, scan: int = 5000) -> list[dict[str
     merged = survivors(conn)
     found: dict[str, dict[str, Any]] = {}
     for story, created, language, title in reversed(conn.execute(query).all()):
-        when = _moment(created)
+        when = stored_moment(created)
         entry = found.setdefault(
             merged.get(story, story),
             {"first_seen": when, "last_seen": when, "articles": 0, "titles": {}},

@@ -25,7 +25,13 @@ from sqlalchemy import Connection, bindparam, func, select, update
 from worker.core.story import StorySig
 from worker.pipeline.story_group import Member, Window
 from worker.store.schema import articles, story_merges
-from worker.store.stories import _final, _member_story, _moment, new_story_id, stored_story
+from worker.store.stories import (
+    member_story,
+    new_story_id,
+    stored_moment,
+    stored_story,
+    surviving_story,
+)
 
 _NEVER = datetime.max.replace(tzinfo=UTC)
 
@@ -43,7 +49,7 @@ def backfill(
         .where(c.id.in_(list(sigs)), c.story_id.is_(None))
         .order_by(c.seq)
     )
-    rows = [(i, _moment(created), older) for i, created, older in conn.execute(query)]
+    rows = [(i, stored_moment(created), older) for i, created, older in conn.execute(query)]
     if not rows:
         return 0
     times = [when for _, when, _ in rows]  # commit order is not always storage-time order
@@ -95,7 +101,7 @@ def _load(
     window = Window(window_hours)
     first_seen: dict[str, datetime] = {}
     for article_id, story, vector, evidence, created in conn.execute(query):
-        when = _moment(created)
+        when = stored_moment(created)
         window.add(Member(article_id, story, bytes(vector), dict(evidence or {}), when))
         first_seen[story] = min(first_seen.get(story, when), when)
     return window, first_seen
@@ -104,7 +110,7 @@ def _load(
 def _inherited(conn: Connection, window: Window, article_id: str, older: str | None) -> str | None:
     """The story of the article this one revises, else of a revision of this one."""
     if older:
-        found = _member_story(window, older) or stored_story(conn, older)
+        found = member_story(window, older) or stored_story(conn, older)
         if found:
             return found
     c = articles.c
@@ -125,7 +131,7 @@ def _joined(
     found = window.stories_for(sig.vector, sig.evidence)
     if not found:
         return new_story_id(article_id)
-    finals = {_final(conn, s, merged) for s in found}
+    finals = {surviving_story(conn, s, merged) for s in found}
     if len(finals) > 1:
         first_seen.update(_first_seen(conn, finals))
     survivors = sorted(finals, key=lambda s: (first_seen.get(s, _NEVER), s))
@@ -148,6 +154,6 @@ def _first_seen(conn: Connection, stories: set[str]) -> dict[str, datetime]:
     )
     found: dict[str, datetime] = {}
     for story, created in conn.execute(query):
-        final, when = owner[story], _moment(created)
+        final, when = owner[story], stored_moment(created)
         found[final] = min(found.get(final, when), when)
     return found

@@ -64,7 +64,7 @@ _PERSON_NOUNS = word_set(
 )
 
 
-def _relabel(name: str, label: str, before: str, after: str) -> str:
+def relabel(name: str, label: str, before: str, after: str) -> str:
     """Streets, home towns and listed places are places, and the common noun before a name
     says whether it is a person or an organisation, whatever the model read."""
     words = name.casefold().split()

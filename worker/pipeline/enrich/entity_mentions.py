@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from worker.pipeline.enrich.entity_labels import DROPPED, LABELS, _relabel
+from worker.pipeline.enrich.entity_labels import DROPPED, LABELS, relabel
 from worker.pipeline.enrich.name_words import TITLES
 from worker.pipeline.enrich.speech_verbs import all_verbs
 from worker.pipeline.enrich.speech_words import word_set
@@ -85,7 +85,7 @@ def _mention(raw: str, start: int, label: str, doc_text: str, offset: int) -> Me
         offset + begin,
         offset + begin + len(text),
         name,
-        _relabel(name, kind, before, after),
+        relabel(name, kind, before, after),
         # "Sen. Lopez": the full stop is the title's, not a sentence's end
         initial=bool(_SENTENCE_START.search(before)) and not _titled(before),
         personal=_titled(before) or _speaks(after),

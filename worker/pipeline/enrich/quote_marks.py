@@ -20,7 +20,7 @@ _CLOSERS = "»«“”\"’'"
 
 
 @dataclass
-class _Quote:
+class Quote:
     start: int  # the opening mark
     end: int  # after the closing mark
     offset: int  # where the quoted text starts
@@ -31,8 +31,8 @@ class _Quote:
     how: str | None = None
 
 
-def _quote(match: re.Match[str]) -> _Quote:
+def quote_from_match(match: re.Match[str]) -> Quote:
     inner = next(g for g in match.groups() if g is not None)
     offset = match.start() + match[0].index(inner)
     text = inner.rstrip()
-    return _Quote(match.start(), match.end(), offset, text, match[0][-1] not in _CLOSERS)
+    return Quote(match.start(), match.end(), offset, text, match[0][-1] not in _CLOSERS)

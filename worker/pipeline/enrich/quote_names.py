@@ -11,21 +11,21 @@ from dataclasses import dataclass
 
 from worker.pipeline.enrich.name_words import PREPOSITIONS
 from worker.pipeline.enrich.quote_patterns import (
-    _ARTICLES,
-    _NAME_APPOSITION,
-    _NAME_BEFORE_VERB,
-    _NOT_NAMES,
-    _THINGS,
-    _without_titles,
+    ARTICLE_WORDS,
+    NAME_APPOSITION,
+    NAME_BEFORE_VERB,
+    NOT_NAME_WORDS,
+    THING_WORDS,
+    without_titles,
 )
-from worker.pipeline.enrich.quote_reading import _Text
+from worker.pipeline.enrich.quote_reading import QuoteText
 
 _LONGEST_MENTION = 200  # a mention overlapping a name starts at most this far before it
-_UNNAMED = "unnamed"  # attributed to someone the text does not name ('," said a source')
+UNNAMED = "unnamed"  # attributed to someone the text does not name ('," said a source')
 
 
 @dataclass(frozen=True)
-class _Who:
+class Speaker:
     """A speaker found, or a pronoun at ``at`` still to be resolved (``name`` None)."""
 
     name: str | None
@@ -35,7 +35,7 @@ class _Who:
     role: str | None = None  # "said the senator": the last person introduced as senator
 
 
-def _named_next(text: _Text, start: int, end: int, apposition: bool = True) -> _Who | None:
+def named_next(text: QuoteText, start: int, end: int, apposition: bool = True) -> Speaker | None:
     """After an inverted verb, the person (else organisation) named next to it, or set off
     after a comma ('said another witness, former adviser Fiona Hill'); one further away is
     not the speaker ("a ajouté un ténor de la droite sur … Jean-Paul Delevoye")."""
@@ -48,11 +48,13 @@ def _named_next(text: _Text, start: int, end: int, apposition: bool = True) -> _
                 between = gap.rsplit(",", 1)[-1].split()
                 near = len(between) <= 5 and not PREPOSITIONS.intersection(between)
                 if near and _is_subject(text.body, row[0], row[1]):
-                    return _Who(row[2], wanted)
+                    return Speaker(row[2], wanted)
     return None
 
 
-def _subject(text: _Text, start: int, end: int, label: str | None = None) -> _Who | None:
+def named_subject(
+    text: QuoteText, start: int, end: int, label: str | None = None
+) -> Speaker | None:
     """The first person (else organisation) named between ``start`` and ``end`` that is
     neither the object of a preposition ("a letter to Smith") nor a possessive ("Smith’s
     lawyer")."""
@@ -60,7 +62,7 @@ def _subject(text: _Text, start: int, end: int, label: str | None = None) -> _Wh
     for wanted in (label,) if label else ("PER", "ORG"):
         for row in rows:
             if row[3] == wanted and _is_subject(text.body, row[0], row[1]):
-                return _Who(row[2], wanted)
+                return Speaker(row[2], wanted)
     return None
 
 
@@ -69,20 +71,20 @@ def _is_subject(body: str, start: int, end: int) -> bool:
     last = [w.casefold() for w in clause[-2:]]
     if last and last[-1] in PREPOSITIONS:
         return False
-    if len(last) == 2 and last[0] in PREPOSITIONS and last[1] in _ARTICLES:
+    if len(last) == 2 and last[0] in PREPOSITIONS and last[1] in ARTICLE_WORDS:
         return False  # "of the Electoral Commission", "de la Mujer"
     return not re.match(r"['’]s?(?!\w)", body[end : end + 2])
 
 
-def _name_before_verb(text: _Text, start: int, end: int) -> _Who | None:
+def name_before_verb(text: QuoteText, start: int, end: int) -> Speaker | None:
     clause = text.masked[start:end]
-    name = _NAME_BEFORE_VERB.search(clause) or _NAME_APPOSITION.match(clause)
+    name = NAME_BEFORE_VERB.search(clause) or NAME_APPOSITION.match(clause)
     if name and not _is_subject(text.body, start + name.start("name"), start + name.end("name")):
         return None  # "la inocencia de Hernández aseguró": Hernández is not who spoke
-    return _name_at(text, start, name)
+    return name_at(text, start, name)
 
 
-def _name_at(text: _Text, base: int, match: re.Match[str] | None) -> _Who | None:
+def name_at(text: QuoteText, base: int, match: re.Match[str] | None) -> Speaker | None:
     """The person a capitalised name found by a pattern is: the merged entity it belongs to,
     or, with no model, the name itself without its titles. With a model, a name the model
     calls an organisation or a place is that organisation or place."""
@@ -91,15 +93,15 @@ def _name_at(text: _Text, base: int, match: re.Match[str] | None) -> _Who | None
     group = "name" if "name" in match.re.groupindex else 0
     start = base + match.start(group)
     name = match[group].rstrip(".")
-    words = _without_titles(name.split())
-    if not words or words[0].casefold() in _NOT_NAMES:
+    words = without_titles(name.split())
+    if not words or words[0].casefold() in NOT_NAME_WORDS:
         return None
     for row in text.between(start - _LONGEST_MENTION, start + len(name)):
         if start < row[1] and row[3] != "PER":
             # "Tottenham said", "China said": a club or a country read as a place speaks
             # as an organisation; a name the model calls MISC (a nationality) does not
-            return _Who(row[2], "ORG") if row[3] in {"ORG", "LOC"} else None
-    return _Who(_resolve(" ".join(words), text.people))
+            return Speaker(row[2], "ORG") if row[3] in {"ORG", "LOC"} else None
+    return Speaker(_resolve(" ".join(words), text.people))
 
 
 def _resolve(name: str, people: dict[str, str]) -> str:
@@ -112,5 +114,5 @@ def _resolve(name: str, people: dict[str, str]) -> str:
     return name
 
 
-def _pronoun_label(pronoun: str | None) -> str:
-    return "ORG" if pronoun and pronoun.casefold() in _THINGS else "PER"
+def pronoun_label(pronoun: str | None) -> str:
+    return "ORG" if pronoun and pronoun.casefold() in THING_WORDS else "PER"

@@ -31,8 +31,8 @@ def _alternation(words: Sequence[str]) -> str:
 _VERBS = _alternation(all_verbs())
 _AUX = rf"(?:(?:{_alternation([*AUXILIARIES, *QUOTATIVES])})\s+)?"
 _PRONOUNS = _alternation(PRONOUNS)
-_THINGS = frozenset(THING_PRONOUNS)
-_NOT_NAMES = frozenset(NOT_NAMES.split())
+THING_WORDS = frozenset(THING_PRONOUNS)
+NOT_NAME_WORDS = frozenset(NOT_NAMES.split())
 _BETWEEN = _alternation(BETWEEN.split())
 # Capitals of every alphabet up to Cyrillic, so "Песков" and "İmamoğlu" start a name too.
 _UPPER = "".join(c for c in map(chr, range(0x41, 0x530)) if c.isupper() and c.isalpha())
@@ -42,9 +42,9 @@ _SHORT_TITLE = r"(?:Mr|Mrs|Ms|Dr|Lt|Col|Gen|Sen|Rep|Gov|Sgt|Capt|Prof|St|Jr|Sr)\
 _WORD = rf"(?:{_SHORT_TITLE}|[{_UPPER}]\.|[{_UPPER}][\w'’\-]+)"
 # Particles inside a name: "Ursula von der Leyen", "Luiz Inácio Lula da Silva".
 _PARTICLES = r"(?:(?:von|van|der|den|de|da|do|dos|del|di|du|la|le|bin|al|ter)\s+){0,2}"
-_NAME = rf"{_WORD}(?:\s+{_PARTICLES}{_WORD}){{0,4}}"
+NAME_PATTERN = rf"{_WORD}(?:\s+{_PARTICLES}{_WORD}){{0,4}}"
 _LEAD = r"\A[\s,.;:\-–—]*"
-_PRONOUN_AFTER = re.compile(
+PRONOUN_AFTER = re.compile(
     rf"{_LEAD}(?:(?:a|ont|avait|avaient)-t-(?:il|elle|ils|elles)\s+(?:{_VERBS})"
     rf"|[^\W\d_]+-(?:t-)?(?:il|elle|ils|elles)\b"
     rf"|(?P<p>{_PRONOUNS}|it)\s+(?:(?:{_BETWEEN})\s+)?{_AUX}(?:{_VERBS})\b"
@@ -52,10 +52,10 @@ _PRONOUN_AFTER = re.compile(
     rf"|(?:{_alternation(PRONOUN_VERBS)})\b)",
     re.IGNORECASE,
 )
-_VERB_FIRST = re.compile(
+VERB_FIRST = re.compile(
     rf"{_LEAD}(?:{_AUX}(?:{_VERBS})|{_alternation(AFTER_QUOTE)})(?!\w)\s*(?P<rest>.*)", re.S
 )
-_ARTICLES = word_set(
+ARTICLE_WORDS = word_set(
     "the a an le la les l' el los las il lo gli der die das dem den des o os as het"
 )
 _LOWER_WORD = rf"(?![{_UPPER}])[^\W\d_][\w\-]*"
@@ -63,54 +63,54 @@ _PREPOSITIONS = _alternation(sorted(PREPOSITIONS))
 # After an inverted verb, a few descriptive words may precede the name ("dijo el senador
 # republicano Rick Scott", "said former adviser Fiona Hill"), but no preposition: "dijo el
 # presidente de Estados Unidos" names a country, not the speaker.
-_DESCRIBED_NAME = re.compile(
-    rf"\A(?:(?!(?:{_PREPOSITIONS})\s){_LOWER_WORD}\s+){{0,4}}(?P<name>{_NAME})"
+DESCRIBED_NAME = re.compile(
+    rf"\A(?:(?!(?:{_PREPOSITIONS})\s){_LOWER_WORD}\s+){{0,4}}(?P<name>{NAME_PATTERN})"
 )
-_DESCRIBED_COMMA_NAME = re.compile(rf"\A{_LOWER_WORD}[^,.;:\n]{{0,60}},\s+(?P<name>{_NAME})")
+DESCRIBED_COMMA_NAME = re.compile(rf"\A{_LOWER_WORD}[^,.;:\n]{{0,60}},\s+(?P<name>{NAME_PATTERN})")
 # "said the senator", "a ajouté le ministre": a definite role with no name.
-_DEFINITE_ROLE = re.compile(
+DEFINITE_ROLE = re.compile(
     rf"\A(?:the|el|la|le|l'|der|die|il|o|a|lo|het|de)\s*(?:{_LOWER_WORD}\s+)?"
     rf"(?P<role>{_alternation(sorted(ROLES))})\b",
     re.IGNORECASE,
 )
-_PRONOUN_ANY_VERB = re.compile(
+PRONOUN_ANY_VERB = re.compile(
     rf"{_LEAD}(?P<p>{_PRONOUNS}|it)\s+(?P<verb>{_LOWER_WORD})(?!\w)", re.IGNORECASE
 )
-_NAME_ANY_VERB = re.compile(rf"{_LEAD}(?P<name>{_NAME})\s+(?P<verb>{_LOWER_WORD})(?!\w)")
-_ANY_VERB_NAME = re.compile(rf"{_LEAD}(?P<verb>{_LOWER_WORD})\s+(?P<name>{_NAME})")
+NAME_ANY_VERB = re.compile(rf"{_LEAD}(?P<name>{NAME_PATTERN})\s+(?P<verb>{_LOWER_WORD})(?!\w)")
+ANY_VERB_NAME = re.compile(rf"{_LEAD}(?P<verb>{_LOWER_WORD})\s+(?P<name>{NAME_PATTERN})")
 # Words ending like a verb that are not one ("“…,” unless Smith …").
-_NOT_VERBS = word_set(
+NOT_VERBS = word_set(
     "unless whereas always perhaps besides towards afterwards sometimes thus plus this "
     "these those yes less ours yours theirs hers its was has does is"
 )
-_DEFINITE_ACRONYM = re.compile(
+DEFINITE_ACRONYM = re.compile(
     r"\A(?:the|der|die|das|den|dem|le|la|les|el|los|las|il|lo|o|a|het|de)\s+"
     r"(?P<name>[A-Z][a-z]?[A-Z][A-Za-z]*)(?![\w\-])"
 )
-_DEFINITE_NOUN = re.compile(r"\A(?:der|die|das|den|dem)\s")
-_DEFINITE_NOUN_NAME = re.compile(
+DEFINITE_NOUN = re.compile(r"\A(?:der|die|das|den|dem)\s")
+DEFINITE_NOUN_NAME = re.compile(
     rf"\A(?:der|die|das|den|dem)\s+(?:{_LOWER_WORD}\s+)?{_WORD}\s+(?P<name>{_WORD}\s+{_WORD})"
 )
-_ANY_VERB = re.compile(rf"(?<![\w\-])(?:{_VERBS})(?![\w\-])")
-_ANY_VERB_OR_PARTICIPLE = re.compile(
+ANY_VERB = re.compile(rf"(?<![\w\-])(?:{_VERBS})(?![\w\-])")
+ANY_VERB_OR_PARTICIPLE = re.compile(
     rf"(?<![\w\-])(?:{_VERBS}|{_alternation(all_participles())})(?![\w\-])"
 )
 # The verb's subject is a pronoun: "she said", "il a déclaré", "he also told".
-_PRONOUN_SUBJECT = re.compile(
+PRONOUN_SUBJECT = re.compile(
     rf"(?:\A|[\s,;:—–\-])(?P<p>{_PRONOUNS}|it)\s+(?:(?:{_BETWEEN}|reportedly)\s+)?{_AUX}\Z",
     re.IGNORECASE,
 )
 # A name right before the verb ("Perez said", "Smith also told"), or opening the clause
 # before an apposition ("Will Moy, chief executive of Full Fact, told").
-_NAME_BEFORE_VERB = re.compile(rf"(?P<name>{_NAME})(?:\s+(?:{_BETWEEN})){{0,2}}\s+{_AUX}\Z")
-_NAME_APPOSITION = re.compile(rf"{_LEAD}(?P<name>{_NAME})\s*,[^,]+,\s*\Z")
-_ACCORDING = re.compile(rf"(?<!\w)(?i:{_alternation(ACCORDING)})\s+")
+NAME_BEFORE_VERB = re.compile(rf"(?P<name>{NAME_PATTERN})(?:\s+(?:{_BETWEEN})){{0,2}}\s+{_AUX}\Z")
+NAME_APPOSITION = re.compile(rf"{_LEAD}(?P<name>{NAME_PATTERN})\s*,[^,]+,\s*\Z")
+ACCORDING_RE = re.compile(rf"(?<!\w)(?i:{_alternation(ACCORDING)})\s+")
 # Turkish puts the speaker before "göre" with a case ending: "Erdoğan'a göre".
-_GORE = re.compile(rf"(?P<name>{_NAME})['’](?:[ae]|y[ae]|n[ae])\s+göre")
+NAME_GORE = re.compile(rf"(?P<name>{NAME_PATTERN})['’](?:[ae]|y[ae]|n[ae])\s+göre")
 # A name alone before the quote: "Merkel: „…“", or "Erdoğan, "…" dedi" with a bare verb after.
-_NAME_COLON = re.compile(rf"(?P<name>{_NAME})\s*:\s*\Z")
-_NAME_COMMA = re.compile(rf"(?:\A|[^\w\s]\s*|\s)(?P<name>{_NAME})\s*,\s*\Z")
-_BARE_VERB = re.compile(rf"{_LEAD}{_AUX}(?:{_VERBS})[\s.,;:!?]*\Z")
+NAME_COLON = re.compile(rf"(?P<name>{NAME_PATTERN})\s*:\s*\Z")
+NAME_COMMA = re.compile(rf"(?:\A|[^\w\s]\s*|\s)(?P<name>{NAME_PATTERN})\s*,\s*\Z")
+BARE_VERB = re.compile(rf"{_LEAD}{_AUX}(?:{_VERBS})[\s.,;:!?]*\Z")
 
 # German compounds end in the title: "Wirtschaftsminister", "CDU-Chef", "Regierungssprecher".
 _TITLE_ENDINGS = (
@@ -129,7 +129,7 @@ _TITLE_ENDINGS = (
 )
 
 
-def _without_titles(words: list[str]) -> list[str]:
+def without_titles(words: list[str]) -> list[str]:
     """ "Foreign Minister Sergei Lavrov" -> Sergei Lavrov; a title alone stays itself."""
     while len(words) > 1 and (
         words[0].casefold().rstrip(".") in TITLES or words[0].casefold().endswith(_TITLE_ENDINGS)

@@ -7,23 +7,23 @@ from __future__ import annotations
 
 from itertools import pairwise
 
-from worker.pipeline.enrich.quote_marks import _Quote
+from worker.pipeline.enrich.quote_marks import Quote
 from worker.pipeline.enrich.quote_names import (
-    _UNNAMED,
-    _name_before_verb,
-    _named_next,
-    _pronoun_label,
-    _subject,
-    _Who,
+    UNNAMED,
+    Speaker,
+    name_before_verb,
+    named_next,
+    named_subject,
+    pronoun_label,
 )
-from worker.pipeline.enrich.quote_patterns import _ANY_VERB, _PRONOUN_SUBJECT
-from worker.pipeline.enrich.quote_reading import _Text
+from worker.pipeline.enrich.quote_patterns import ANY_VERB, PRONOUN_SUBJECT
+from worker.pipeline.enrich.quote_reading import QuoteText
 
 _ROLE_REACH = 5000  # how far back "the senator" may point: a long article's earlier pages
 _LOOK_BACK = 4  # sentences a pronoun may reach back to find who it stands for
 
 
-def _pronoun(text: _Text, at: int, earlier: list[_Quote], label: str) -> _Who | None:
+def pronoun_referent(text: QuoteText, at: int, earlier: list[Quote], label: str) -> Speaker | None:
     """Who the pronoun at ``at`` stands for: the person (for "it", the organisation) named
     first in its own sentence before it, else in the nearest sentence before that names one
     (a quote's speaker counts as named where the quote starts), else the last speaker."""
@@ -36,53 +36,53 @@ def _pronoun(text: _Text, at: int, earlier: list[_Quote], label: str) -> _Who | 
         first, last = text.sentences[back]
         found = _first_named(text, first, last, earlier, label)
     if found:
-        return _Who(found.name, found.label, "pronoun") if found.name else None
+        return Speaker(found.name, found.label, "pronoun") if found.name else None
     previous = next((q for q in reversed(earlier) if q.speaker and q.label == label), None)
-    return _Who(previous.speaker, previous.label, "pronoun") if previous else None
+    return Speaker(previous.speaker, previous.label, "pronoun") if previous else None
 
 
 def _first_named(
-    text: _Text, start: int, end: int, earlier: list[_Quote], label: str
-) -> _Who | None:
+    text: QuoteText, start: int, end: int, earlier: list[Quote], label: str
+) -> Speaker | None:
     """Who the sentence from ``start`` to ``end`` is about: whoever it reports speaking
     ("…, sagte Dolzer"), else the first one it names."""
     # A quote said by "a source" counts too: "he" after it is that unnamed source.
-    named: list[tuple[int, _Who]] = []
+    named: list[tuple[int, Speaker]] = []
     for q in reversed(earlier):  # the latest first: stop at the sentence's start
         if q.start < start:
             break
-        if q.start < end and (q.how == _UNNAMED or (q.speaker and q.label == label)):
-            named.append((q.start, _Who(q.speaker, q.label)))
+        if q.start < end and (q.how == UNNAMED or (q.speaker and q.label == label)):
+            named.append((q.start, Speaker(q.speaker, q.label)))
     speaker = _says(text, start, end, label)
     if speaker:
         named.append((start - 1, speaker))
-    subject = _subject(text, start, end, label)
+    subject = named_subject(text, start, end, label)
     if subject:
         row = next(m for m in text.between(start, end) if m[2] == subject.name)
         named.append((row[0], subject))
     return min(named, key=lambda pair: pair[0])[1] if named else None
 
 
-def _says(text: _Text, start: int, end: int, label: str) -> _Who | None:
+def _says(text: QuoteText, start: int, end: int, label: str) -> Speaker | None:
     """The subject of the first speech verb of a sentence that has one: named in the clause
     right before the verb (or, after an apposition, first in the sentence), or right after
     a verb that opens a clause ("…, sagte Dolzer")."""
-    for verb in _ANY_VERB.finditer(text.masked, start, end):
+    for verb in ANY_VERB.finditer(text.masked, start, end):
         clause = text.masked[start : verb.start()]
         segment = clause.rsplit(",", 1)[-1]
         found = None
         if not segment.strip():  # "…, sagte Dolzer" / "Smith, a lawyer, said"
-            found = _named_next(text, verb.end(), end)
+            found = named_next(text, verb.end(), end)
             if not found or found.label != label:
-                found = _subject(text, start, verb.start(), label)
+                found = named_subject(text, start, verb.start(), label)
         else:
-            found = _subject(text, verb.start() - len(segment), verb.start(), label)
+            found = named_subject(text, verb.start() - len(segment), verb.start(), label)
         if found and found.label == label:
             return found
     return None
 
 
-def _role_referent(text: _Text, role: str, at: int) -> _Who | None:
+def role_referent(text: QuoteText, role: str, at: int) -> Speaker | None:
     """The last person before ``at`` introduced with ``role`` ("Foreign Minister Sergei
     Lavrov" for "the minister", "el senador republicano Rick Scott" for "el senador")."""
     for row in reversed(text.between(at - _ROLE_REACH, at)):
@@ -91,11 +91,11 @@ def _role_referent(text: _Text, role: str, at: int) -> _Who | None:
                 w.strip(".,;:").casefold() for w in text.body[max(0, row[0] - 40) : row[0]].split()
             ]
             if role in words[-3:]:
-                return _Who(row[2], "PER", "pronoun")
+                return Speaker(row[2], "PER", "pronoun")
     return None
 
 
-def _continued(text: _Text, quote: _Quote, earlier: list[_Quote]) -> _Who | None:
+def continued_speaker(text: QuoteText, quote: Quote, earlier: list[Quote]) -> Speaker | None:
     """An unattributed quote continues the previous one when it sits in the same paragraph,
     or opens the next one, and nobody else is named in between; else it quotes whoever the
     sentence before it reports ("Smith said the talks failed. “We tried everything.”")."""
@@ -115,10 +115,10 @@ def _continued(text: _Text, quote: _Quote, earlier: list[_Quote]) -> _Who | None
     ]
     if others:
         return _reported(text, quote, earlier)
-    return _Who(previous.speaker, previous.label, "continuation")
+    return Speaker(previous.speaker, previous.label, "continuation")
 
 
-def _reported(text: _Text, quote: _Quote, earlier: list[_Quote]) -> _Who | None:
+def _reported(text: QuoteText, quote: Quote, earlier: list[Quote]) -> Speaker | None:
     """The speaker of the sentence right before a quote that opens its own sentence, when
     that sentence reports speech ("Snegovaya said the talks were symbolic. “Both sides…”")."""
     index = text.sentence(quote.start)
@@ -128,22 +128,24 @@ def _reported(text: _Text, quote: _Quote, earlier: list[_Quote]) -> _Who | None:
     gap = text.paragraph(quote.start) - text.paragraph(start)
     if gap > 1 or (gap == 1 and not _opens_paragraph(text, quote.start)):
         return None
-    verb = _ANY_VERB.search(text.masked, start, end)
+    verb = ANY_VERB.search(text.masked, start, end)
     if verb is None:
         return None
-    pronoun = _PRONOUN_SUBJECT.search(text.masked[start : verb.start()])
+    pronoun = PRONOUN_SUBJECT.search(text.masked[start : verb.start()])
     if pronoun:
-        return _pronoun(text, start + pronoun.start("p"), earlier, _pronoun_label(pronoun["p"]))
-    found = _subject(text, start, verb.start()) or _name_before_verb(text, start, verb.start())
-    return _Who(found.name, found.label, "reported") if found else None
+        return pronoun_referent(
+            text, start + pronoun.start("p"), earlier, pronoun_label(pronoun["p"])
+        )
+    found = named_subject(text, start, verb.start()) or name_before_verb(text, start, verb.start())
+    return Speaker(found.name, found.label, "reported") if found else None
 
 
-def _opens_paragraph(text: _Text, pos: int) -> bool:
+def _opens_paragraph(text: QuoteText, pos: int) -> bool:
     line_start = text.body.rfind("\n", 0, pos) + 1
     return not text.body[line_start:pos].strip()
 
 
-def _back_fill(text: _Text, quotes: list[_Quote]) -> None:
+def back_fill(text: QuoteText, quotes: list[Quote]) -> None:
     """A quote left open at its paragraph's end is said by whoever says the paragraph that
     continues it."""
     for quote, following in reversed(list(pairwise(quotes))):

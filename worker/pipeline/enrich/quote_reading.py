@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from worker.pipeline.enrich.name_words import PREPOSITIONS
-from worker.pipeline.enrich.quote_marks import _Quote
-from worker.pipeline.enrich.quote_patterns import _NAME, _NOT_NAMES, _without_titles
+from worker.pipeline.enrich.quote_marks import Quote
+from worker.pipeline.enrich.quote_patterns import NAME_PATTERN, NOT_NAME_WORDS, without_titles
 from worker.pipeline.enrich.speech_words import ACCORDING
 
 # (start, end, canonical text, label) of entity mentions, see entity_merge.mention_index.
@@ -30,7 +30,7 @@ _PARAGRAPH = re.compile(r"\n\s*")
 
 
 @dataclass(frozen=True)
-class _Text:
+class QuoteText:
     """The body with every quotation blanked, its sentences, paragraphs and mentions."""
 
     body: str
@@ -55,9 +55,9 @@ class _Text:
         return bisect_right(self.paragraphs, pos)
 
 
-def _read(
-    body: str, quotes: list[_Quote], mentions: Sequence[MentionRow], nouns_capitalised: bool
-) -> _Text:
+def read_quotes(
+    body: str, quotes: list[Quote], mentions: Sequence[MentionRow], nouns_capitalised: bool
+) -> QuoteText:
     masked = list(body)
     for quote in quotes:
         masked[quote.start : quote.end] = " " * (quote.end - quote.start)
@@ -66,7 +66,7 @@ def _read(
     quote_starts = [q.start for q in quotes]
     rows = sorted(mentions) or _capitalised_names(blank)
     outside = [m for m in rows if not _inside(m[0], quotes, quote_starts)]
-    return _Text(
+    return QuoteText(
         body=body,
         masked=blank,
         sentences=sentences,
@@ -79,7 +79,7 @@ def _read(
     )
 
 
-def _inside(pos: int, quotes: list[_Quote], starts: list[int]) -> bool:
+def _inside(pos: int, quotes: list[Quote], starts: list[int]) -> bool:
     """Whether ``pos`` falls inside one of ``quotes`` (in text order, not overlapping)."""
     index = bisect_right(starts, pos) - 1
     return index >= 0 and pos < quotes[index].end
@@ -97,8 +97,8 @@ def _people(mentions: list[MentionRow]) -> dict[str, str]:
     return people
 
 
-_OPENERS = _NOT_NAMES | PREPOSITIONS | {w for phrase in ACCORDING for w in phrase.split()}
-_NAME_ANYWHERE = re.compile(rf"(?<![\w'’\-]){_NAME}")
+_OPENERS = NOT_NAME_WORDS | PREPOSITIONS | {w for phrase in ACCORDING for w in phrase.split()}
+_NAME_ANYWHERE = re.compile(rf"(?<![\w'’\-]){NAME_PATTERN}")
 _OPENING = re.compile(r"(?:\A|[.!?:;\n\"“”«»—–\-])\s*\Z")
 
 
@@ -121,7 +121,7 @@ def _capitalised_names(masked: str) -> list[MentionRow]:
     lower = set(re.findall(r"\b[^\W\d_]+\b", masked)) if found else set()
     names: list[tuple[int, int, list[str]]] = []
     for start, end, raw, opening in found:
-        words = _without_titles(raw)
+        words = without_titles(raw)
         while len(words) > 1 and (
             words[0].casefold() in _OPENERS or (opening and words[0].lower() in lower)
         ):
@@ -139,7 +139,7 @@ def _capitalised_names(masked: str) -> list[MentionRow]:
     ]
 
 
-def _sentences(masked: str, quotes: list[_Quote]) -> list[tuple[int, int]]:
+def _sentences(masked: str, quotes: list[Quote]) -> list[tuple[int, int]]:
     """(start, end) of each sentence of the blanked body: the punctuation inside a quote
     never ends the sentence that holds it, but a quote that ends with a full stop and is
     followed by a capital ends its sentence ("…election.’’ Critically, it …")."""

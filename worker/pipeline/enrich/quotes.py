@@ -24,12 +24,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from worker.pipeline.enrich.quote_attribution import _WINDOW, _after, _any_verb_after, _before
-from worker.pipeline.enrich.quote_marks import QUOTE_RE, _Quote, _quote
-from worker.pipeline.enrich.quote_names import _UNNAMED, _Who
-from worker.pipeline.enrich.quote_patterns import _BARE_VERB
-from worker.pipeline.enrich.quote_pronouns import _back_fill, _continued, _pronoun, _role_referent
-from worker.pipeline.enrich.quote_reading import MentionRow, _read, _Text
+from worker.pipeline.enrich.quote_attribution import (
+    ATTRIBUTION_WINDOW,
+    speaker_after,
+    speaker_after_any_verb,
+    speaker_before,
+)
+from worker.pipeline.enrich.quote_marks import QUOTE_RE, Quote, quote_from_match
+from worker.pipeline.enrich.quote_names import UNNAMED, Speaker
+from worker.pipeline.enrich.quote_patterns import BARE_VERB
+from worker.pipeline.enrich.quote_pronouns import (
+    back_fill,
+    continued_speaker,
+    pronoun_referent,
+    role_referent,
+)
+from worker.pipeline.enrich.quote_reading import MentionRow, QuoteText, read_quotes
 
 _MIN_WORDS = 4  # shorter quoted bits are scare quotes or titles, not statements
 # German and Luxembourgish capitalise every noun: a capital says nothing of a name there.
@@ -42,9 +52,9 @@ def find_quotes(
     """``{text, speaker, offset, attribution}`` for each quotation in ``body``; with no
     ``mentions`` (no model), capitalised names stand for people, except in a language that
     capitalises every noun."""
-    found = [_quote(m) for m in QUOTE_RE.finditer(body)]
-    text = _read(body, found, mentions, language in _NOUNS_CAPITALISED)
-    quotes: list[_Quote] = []
+    found = [quote_from_match(m) for m in QUOTE_RE.finditer(body)]
+    text = read_quotes(body, found, mentions, language in _NOUNS_CAPITALISED)
+    quotes: list[Quote] = []
     for quote in found:
         if len(quote.text.split()) < _MIN_WORDS:
             continue
@@ -52,32 +62,32 @@ def find_quotes(
         if who is not None:
             quote.speaker, quote.label, quote.how = who.name, who.label, who.how
         quotes.append(quote)
-    _back_fill(text, quotes)
+    back_fill(text, quotes)
     return [
         {
             "text": q.text,
             "speaker": q.speaker,
             "offset": q.offset,
-            "attribution": None if q.how == _UNNAMED else q.how,
+            "attribution": None if q.how == UNNAMED else q.how,
         }
         for q in quotes
     ]
 
 
-def _attribute(text: _Text, quote: _Quote, earlier: list[_Quote]) -> _Who | None:
+def _attribute(text: QuoteText, quote: Quote, earlier: list[Quote]) -> Speaker | None:
     index = text.sentence(quote.start)
     start, end = text.sentences[index]
-    end = min(end, quote.end + _WINDOW)
+    end = min(end, quote.end + ATTRIBUTION_WINDOW)
     who = (
-        _after(text, quote.end, end)
-        or _before(text, max(start, quote.start - _WINDOW), quote)
-        or (_any_verb_after(text, quote.end, end) if quote.text[-1:] in ",?!" else None)
+        speaker_after(text, quote.end, end)
+        or speaker_before(text, max(start, quote.start - ATTRIBUTION_WINDOW), quote)
+        or (speaker_after_any_verb(text, quote.end, end) if quote.text[-1:] in ",?!" else None)
     )
     if who is not None and who.name is None and who.how == "pronoun":
-        titled = _role_referent(text, who.role, who.at) if who.role else None
-        return titled or _pronoun(text, who.at, earlier, who.label)
+        titled = role_referent(text, who.role, who.at) if who.role else None
+        return titled or pronoun_referent(text, who.at, earlier, who.label)
     if who is not None:  # named, or said by someone the text does not name
-        return who if who.name else _Who(None, how=_UNNAMED)
-    if _BARE_VERB.match(text.masked[quote.end : end]):
-        return _pronoun(text, quote.start, earlier, "PER")
-    return _continued(text, quote, earlier)
+        return who if who.name else Speaker(None, how=UNNAMED)
+    if BARE_VERB.match(text.masked[quote.end : end]):
+        return pronoun_referent(text, quote.start, earlier, "PER")
+    return continued_speaker(text, quote, earlier)
