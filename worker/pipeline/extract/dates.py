@@ -1,15 +1,28 @@
-"""Publication date with time and offset, from the most explicit source the page offers."""
+"""Publication date with time and offset, from the most explicit source the page offers.
+
+Order of trust: JSON-LD ``datePublished``, the publication meta tags, the page's first
+``<time datetime>`` outside lists of other pages and comments, a bare ``date`` meta tag,
+JSON-LD ``dateCreated``; a page with none of them gets the day it shows in an element
+named for a date, else the day written after a word for "published", else htmldate's
+guess. The rules behind these steps are in ``date_rules``.
+"""
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from dateutil import parser as dateparser
 from htmldate import find_date
 from lxml.html import HtmlElement
 
+from worker.pipeline.extract.date_rules import (
+    labelled_date,
+    local_time,
+    loose_parse,
+    page_time_elements,
+    shown_clock,
+    shown_date,
+)
 from worker.pipeline.extract.metadata import PageMeta
 from worker.pipeline.normalise import implausible
 
@@ -24,9 +37,12 @@ META_KEYS = (
     "sailthru.date",
     "dc.date.issued",
     "dc.date",
-    "date",
 )
+# A bare "date" names no event: often the page's last change, so a <time> outranks it.
+GENERIC_META_KEYS = ("date",)
 
+# Meta tags with the page's modification time: not its date, but written in its offset.
+MODIFIED_KEYS = ("article:modified_time", "og:updated_time", "datemodified")
 
 # Zone abbreviations dateutil cannot resolve alone; ambiguous ones (IST, CST) take the
 # reading most common on English-language news pages.
@@ -66,12 +82,7 @@ def parse_date(raw: object) -> datetime | None:
         return datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
     except ValueError:
         pass
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return dateparser.parse(raw.strip(), tzinfos=TZINFOS)
-    except (ValueError, OverflowError, TypeError):
-        return None
+    return loose_parse(raw.strip(), TZINFOS)
 
 
 def _precision(value: datetime) -> int:
@@ -90,12 +101,34 @@ def declared_dates(tree: HtmlElement, meta: PageMeta) -> list[Dated]:
         value = parse_date(meta.meta.get(key))
         if value:
             found.append(Dated(value, f"meta:{key}"))
-    for el in tree.iterfind(".//time[@datetime]"):
+    for el in page_time_elements(tree):
         value = parse_date(el.get("datetime"))
         if value:
             found.append(Dated(value, "time"))
             break
+    for key in GENERIC_META_KEYS:
+        value = parse_date(meta.meta.get(key))
+        if value:
+            found.append(Dated(value, f"meta:{key}"))
+    # When JSON-LD has no datePublished, its dateCreated still dates the article.
+    found.extend(
+        Dated(d, "jsonld:dateCreated") for d in [parse_date(meta.jsonld.get("dateCreated"))] if d
+    )
     return found
+
+
+def _on_local_day(best: Dated, tree: HtmlElement, meta: PageMeta, declared: list[Dated]) -> Dated:
+    """``best`` at the page's own offset when it is in UTC (see ``date_rules.local_time``)."""
+    if best.value.utcoffset() != timedelta(0):
+        return best
+    times: list[datetime | None] = []
+    for el in page_time_elements(tree):
+        value = parse_date(el.get("datetime"))
+        times += [value, shown_clock(el, best.value) if value == best.value else None]
+    modified = [parse_date(meta.meta.get(key)) for key in MODIFIED_KEYS]
+    modified.append(parse_date(meta.jsonld.get("dateModified")))
+    others = [d.value for d in declared] + [v for v in times + modified if v]
+    return Dated(local_time(best.value, others), best.source)
 
 
 def _fallback(tree: HtmlElement, fetched_at: datetime | None) -> Dated | None:
@@ -109,7 +142,8 @@ def _fallback(tree: HtmlElement, fetched_at: datetime | None) -> Dated | None:
 
 def pick_date(tree: HtmlElement, meta: PageMeta, fetched_at: datetime | None) -> Dated | None:
     """The most trusted plausible date (see ``normalise.implausible``); when it gives only
-    the day, a later source with a time and offset for (about) that day refines it.
+    the day, a later source with a time and offset for (about) that day refines it. A
+    UTC timestamp is then shown at the page's own offset when the page writes one.
 
     A page that declares only implausible dates ("0001-01-01" from a CMS default) and has
     no other date gets its most trusted one back, so that the article stage drops it with
@@ -118,6 +152,10 @@ def pick_date(tree: HtmlElement, meta: PageMeta, fetched_at: datetime | None) ->
     declared = declared_dates(tree, meta)
     valid = [d for d in declared if _plausible(d.value, fetched_at)]
     if not valid:
+        for read, source in ((shown_date, "shown"), (labelled_date, "labelled")):
+            shown = read(tree)
+            if shown and _plausible(shown, fetched_at):
+                return Dated(shown, source)
         found = _fallback(tree, fetched_at)
         if found and _plausible(found.value, fetched_at):
             return found
@@ -129,4 +167,4 @@ def pick_date(tree: HtmlElement, meta: PageMeta, fetched_at: datetime | None) ->
         near = abs((other.value.date() - best.value.date()).days) <= 1
         if near and _precision(best.value) == 0 and _precision(other.value) > 0:
             best = other
-    return best
+    return _on_local_day(best, tree, meta, declared)
