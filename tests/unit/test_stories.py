@@ -20,9 +20,20 @@ from worker.ingest.nlp import models_for
 from worker.pipeline.enrich import EnrichInput, enrich_batch
 from worker.pipeline.language import detect_language
 from worker.pipeline.prepare import Deps
-from worker.pipeline.story import bare, lead, name_key, names_of, numbers_of, sign_batch, word_keys
+from worker.pipeline.story import (
+    bare,
+    days_of,
+    lead,
+    lead_span,
+    name_key,
+    names_of,
+    numbers_of,
+    sign_batch,
+    word_keys,
+)
 from worker.pipeline.story_score import (
     cosine,
+    days_clash,
     keys_match,
     name_sets,
     numbers_match,
@@ -198,6 +209,52 @@ def test_reports_published_together_score_higher_than_a_day_apart() -> None:
     assert score(0.6, a, later) < score(0.6, a, {"names": ["ptn"]})  # a day on: a follow-up
 
 
+def test_the_days_of_the_lead_leave_out_the_dateline_and_what_is_no_day() -> None:
+    body = "ПЕКИН, 14 марта. /ТАСС/. Пятнадцать человек погибли в среду вечером на шахте."
+    start, end = lead_span(body)
+    assert body[start:].startswith("Пятнадцать") and end == len(body)
+    dates = [
+        {"text": "14 марта", "offset": 7, "value": "2024-03-14", "resolved": True},
+        {
+            "text": "в среду",
+            "offset": body.index("в среду"),
+            "value": "2024-03-13",
+            "resolved": True,
+        },
+        {"text": "марта", "offset": body.index("шахте"), "value": "2024-03", "resolved": True},
+    ]
+    assert days_of(body, dates) == ["2024-03-13"]  # the dateline's day dates the report
+    tail = "Washington, 21 jul (EFE).- El presidente anunció este domingo que renuncia a todo."
+    dates = [
+        {"text": "21 jul", "offset": 12, "value": "2024-07-21", "resolved": True},
+        {
+            "text": "este domingo",
+            "offset": tail.index("este"),
+            "value": "2024-07-21",
+            "resolved": True,
+        },
+        {"text": "x", "offset": tail.index("renuncia"), "value": "2024-07-20", "resolved": False},
+    ]
+    assert days_of(tail, dates, after=27) == ["2024-07-21"]
+
+
+def test_different_days_named_are_a_clash_unless_adjacent_in_reports_of_one_hour() -> None:
+    assert days_clash(["2023-12-24"], ["2023-12-26"], 2.0, 12)  # two days apart: always
+    assert days_clash(["2024-07-21"], ["2024-07-22"], 22.0, 12)  # the next day's news
+    assert not days_clash(["2024-01-25"], ["2024-01-26"], 1.5, 12)  # around midnight
+    assert not days_clash(["2024-01-23", "2024-01-25"], ["2024-01-25"], 30.0, 12)  # one shared
+    assert not days_clash([], ["2024-01-25"], 30.0, 12)  # one side names no day
+
+
+def test_a_day_clash_lowers_the_score_and_a_shared_day_raises_it() -> None:
+    a = {"names": ["bdn", "hrs"], "days": ["2024-07-21"], "at": "2024-07-21T19:00:00+00:00"}
+    next_day = {**a, "days": ["2024-07-22"], "at": "2024-07-22T17:00:00+00:00"}
+    undated = {**next_day, "days": []}
+    assert score(0.7, a, next_day) < score(0.7, a, undated) - 0.2
+    same_day = {**a, "at": "2024-07-21T20:00:00+00:00"}
+    assert score(0.7, a, same_day) > score(0.7, a, {**same_day, "days": []})
+
+
 @cache
 def devset() -> dict[str, tuple[bytes, dict[str, Any]]]:
     rows = json.loads(DEVSET.read_text(encoding="utf-8"))
@@ -254,6 +311,9 @@ def same(a: str, b: str) -> bool:
         ("tutor-en", "verbena-en"),  # a second attack on a ship, days later
         ("pope-jakarta-en", "pope-png-en"),  # one trip, the next stop
         ("delhi-heat-en", "bihar-heat-en"),  # one heat wave, another state
+        ("biden-en", "pelosi-en"),  # a withdrawal, the endorsement the next day that names it
+        ("biden-es", "pelosi-en"),
+        ("smelter-morowali-fr", "smelter-weda-en"),  # a second smelter accident, two days on
     ],
 )
 def test_hard_negatives_stay_apart(a: str, b: str) -> None:
@@ -280,7 +340,9 @@ def test_hard_negatives_stay_apart(a: str, b: str) -> None:
         ("oman-flood-en", "oman-flood-fr"),  # d'Oman
         ("prabowo-en", "prabowo-ja"),  # names in katakana
         ("cbr-rate-en", "cbr-rate-ru"),
-        ("mine-shanxi-en", "mine-shanxi-ru"),
+        ("mine-shanxi-en", "mine-shanxi-ru"),  # Wednesday night / 14 March: adjacent days
+        ("erdogan-nato-de", "erdogan-nato-fr"),  # "Nacht zum Freitag" / "jeudi soir"
+        ("putin-xi-fr", "putin-xi-ru"),  # one day named by both
     ],
 )
 def test_reports_of_one_event_in_two_languages_join(a: str, b: str) -> None:

@@ -16,6 +16,9 @@ encoder misses or blurs:
 - numbers of the title and lead (thousands separators and decimal commas read), years,
   numbers under 10, days of the month and codes (``A320``) left out;
 - the dateline's place, as a key (kept apart from the names);
+- the days the lead names (the date stage's resolved mentions: "on Sunday", "21 июля"), the
+  dateline's date and the fragments before the first sentence left out (they date the
+  report, not the event);
 - the moment (``published_at``), when the article has one.
 
 The lead skips fragments (a dateline cut at its full stops, "am 28." before "Juli") so
@@ -40,7 +43,7 @@ from worker.pipeline.enrich.calendar_words import MONTHS, WEEKDAYS, fold
 from worker.pipeline.enrich.dateline import find_dateline
 from worker.pipeline.enrich.stopwords import stop_words
 
-STORY_VERSION = "2"  # bump when the signature changes for the same input
+STORY_VERSION = "3"  # bump when the signature changes for the same input
 LEAD_SENTENCES = 2
 # Fewer words than this is a fragment, not a sentence: a dateline ("ПЕКИН, 16 мая.", "/ТАСС/.")
 # or the tail of a cut at an ordinal ("am 28. Juli").
@@ -48,6 +51,7 @@ MIN_SENTENCE_WORDS = 4
 LEAD_CHARS = 400
 MAX_NAMES = 40
 MAX_WORDS = 120
+MAX_DAYS = 4
 # Shorter keys of plain words collide too often (said, Suède and sud are all "sd").
 WORD_KEY_MIN = 4
 
@@ -66,6 +70,7 @@ _ELISION = re.compile(r"^([^\W\d_]{1,4})['’](?=[^\W\d_])")
 _SUFFIX = re.compile(r"(?<=[^\W\d_]{2})['’]([^\W\d_]{1,5})$")
 # Japanese writes foreign names (people, places, companies) in katakana: a run of it is a
 # name candidate in a script without capitals.
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _KATAKANA = re.compile(r"[\u30a1-\u30fa\u30fc]{2,}")
 # Wire agencies name the outlet, not the event; months and weekdays name the calendar.
 AGENCIES = frozenset(
@@ -196,6 +201,40 @@ def is_date_or_code(text: str, start: int, end: int) -> bool:
     return any(w is not None and fold(w.group(1)) in MONTHS for w in (word_before, word_after))
 
 
+def lead_span(body: str) -> tuple[int, int]:
+    """Where, in ``body``, the sentences ``lead`` takes start and end: the fragments before
+    the first sentence (a dateline, "/ТАСС/.") left out."""
+    cuts = [x for match in _SENTENCE_END.finditer(body) for x in (match.start(), match.end())]
+    bounds = [0, *cuts, len(body)]
+    start: int | None = None
+    end = counted = 0
+    for begin, stop in zip(bounds[::2], bounds[1::2], strict=True):
+        words = len(body[begin:stop].split())
+        if start is None and words < MIN_SENTENCE_WORDS:
+            continue
+        start = begin if start is None else start
+        end = stop
+        counted += words >= MIN_SENTENCE_WORDS
+        if counted >= LEAD_SENTENCES or end - start > LEAD_CHARS:
+            break
+    return (start or 0), min(end, (start or 0) + LEAD_CHARS)
+
+
+def days_of(body: str, dates: Sequence[Any], after: int = 0) -> list[str]:
+    """The days (ISO) of the date stage's resolved mentions inside the lead of ``body`` and
+    past ``after`` (the dateline's end): the day the report says the event happened on."""
+    start, end = lead_span(body)
+    found: list[str] = []
+    for mention in dates:
+        value = str(mention.get("value") or "") if isinstance(mention, dict) else ""
+        offset = mention.get("offset") if value and mention.get("resolved") else None
+        if not isinstance(offset, int) or not max(start, after) <= offset < end:
+            continue
+        if _DAY.fullmatch(value) and value not in found:  # a month or a year is no day
+            found.append(value)
+    return found[:MAX_DAYS]
+
+
 def _value(raw: str) -> float | None:
     parts = re.split(r"[ \u00a0\u202f.,]", raw)
     try:
@@ -232,6 +271,9 @@ def evidence(
         "numbers": numbers_of(text),
         "place": place,
         "place_words": [k for k in map(name_key, _WORD.findall(city)) if k],
+        "days": days_of(
+            body, enrichment.get("dates") or [], int(dateline["end"]) if dateline else 0
+        ),
         "at": published_at.isoformat() if published_at is not None else None,
         "language": base_language(language),
         "title": title[:300],

@@ -6,7 +6,9 @@ of one kind (two bus accidents, one spokesman on two subjects). The evidence of
 its inflections and one-letter variants, and a plain word of the other side), names of one
 side missing on the other (another province, another subject) lower it, a shared number
 raises it (a rounded figure matches the exact one), two datelines of different places
-lower it, reports published within hours of each other raise it. ``same_story`` is the
+lower it, reports published within hours of each other raise it, and two reports that name
+different days for what they tell (Sunday's withdrawal, Monday's endorsement) are two events,
+a follow-up more than the event. ``same_story`` is the
 decision; the weights and the threshold were chosen on the splits of
 ``bench/stories_devset.json`` (see ``bench/stories.py``), in the middle of the range where
 every split keeps its precision.
@@ -17,7 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import numpy as np
@@ -37,12 +39,20 @@ class Weights:
     # spokesman on another subject, a second accident) are mostly another day.
     near: float = 0.14  # published together, falling to nothing at ``near_hours`` apart
     near_hours: float = 24
+    # The leads name different days: another day's event (a follow-up, a second accident).
+    day_clash: float = 0.25
+    # Reports published closer than this may name adjacent days for one event: the local day
+    # turns at different hours across time zones, and "Thursday night" is "the night to Friday".
+    adjacent_day_hours: float = 12
+    day_match: float = 0.05  # the leads name one day
 
 
 WEIGHTS = Weights()
 # Pairs under this cosine are not scored at all: all the evidence at its best (every name
 # shared, two numbers, one place, published together) would not lift them to the threshold.
-MAX_LIFT = 0.5 * WEIGHTS.names + 2 * WEIGHTS.number + WEIGHTS.same_place + WEIGHTS.near
+MAX_LIFT = (
+    0.5 * WEIGHTS.names + 2 * WEIGHTS.number + WEIGHTS.same_place + WEIGHTS.near + WEIGHTS.day_match
+)
 PREFILTER = THRESHOLD - MAX_LIFT
 
 
@@ -138,11 +148,30 @@ def score(
     if place_a and place_b:
         value += w.same_place if place_a == place_b else -w.other_place
     gap = hours_apart(a.get("at"), b.get("at"))
+    days_a, days_b = a.get("days") or (), b.get("days") or ()
+    if days_clash(days_a, days_b, gap, w.adjacent_day_hours):
+        value -= w.day_clash
+    elif set(days_a) & set(days_b):
+        value += w.day_match
     if gap is not None and window_hours > 0:
         value -= w.late * min(gap / window_hours, 1.0)
     if gap is not None and w.near_hours > 0:
         value += w.near * max(0.0, 1.0 - gap / w.near_hours)
     return value
+
+
+def days_clash(
+    a: Sequence[str], b: Sequence[str], gap: float | None, adjacent_hours: float
+) -> bool:
+    """Both leads name days (``story.days_of``) and none is shared: two days apart or more,
+    or adjacent days in reports published ``adjacent_hours`` apart or more."""
+    if not a or not b:
+        return False
+    try:
+        apart = min(abs((date.fromisoformat(x) - date.fromisoformat(y)).days) for x in a for y in b)
+    except ValueError:
+        return False
+    return apart >= 2 or (apart == 1 and (gap is None or gap >= adjacent_hours))
 
 
 # How far a rounded figure may be from the exact one, relative to it.
