@@ -2,7 +2,8 @@
 
 The displayed headline when the page's titles confirm it (``headline``); else the page's
 one h1 unless it belongs to the banner; else the title the page's other titles support
-most, stripped of the site's name (``sitename``).
+most, stripped of the site's name (``sitename``). The URL's slug, a kicker set apart in the
+h1 and the page's typographic spelling settle the rest (``title_rules``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,13 @@ from worker.pipeline.extract.sitename import (
     site_names,
     strip_affixes,
     strip_site,
+)
+from worker.pipeline.extract.title_rules import (
+    slug_segment,
+    strip_brand,
+    trim_separators,
+    typographic,
+    without_kicker,
 )
 
 __all__ = ["domain_label", "is_site", "pick_title", "strip_affixes"]
@@ -40,15 +48,21 @@ def pick_title(meta: PageMeta, site_name: str | None, url: str | None) -> str:
         meta.title_tag,
     ]
     folders = sections(url or meta.canonical_url)
-    titles = [strip_site(t, sites, folders) for t in raw if t and t.strip()]
+    label = domain_label(url or meta.canonical_url or meta.meta.get("og:url"))
+    titles = [strip_brand(strip_site(t, sites, folders), label) for t in raw if t and t.strip()]
     titles = [t for t in titles if t and not is_site(t, sites)]
     raw = [t for t in raw if t]
     context = [*raw, urlsplit(url or meta.canonical_url or "").path]
     shown = displayed(meta, sites, titles, raw) or sole_heading(meta, sites, context)
     if shown:
-        return shown
+        # A displayed headline keeps a clause the slug leaves out, not a kicker before it.
+        shown = slug_segment([shown], url or meta.canonical_url, ending=True) or shown
+        return without_kicker(shown, meta.h1, meta.h1_parts, titles)
+    slugged = slug_segment(raw, url or meta.canonical_url)
+    if slugged:
+        return trim_separators(slugged)
     if not titles:  # no title, or only the site's name (a home-page style <title>)
         headings = [jsonld_headline(meta), *meta.h1]
         return next((clean(h) for h in headings if h.strip() and not is_site(h, sites)), "")
     best = max(range(len(titles)), key=lambda i: (_support(titles[i], titles), -i))
-    return titles[best]
+    return trim_separators(typographic(titles[best], titles))
