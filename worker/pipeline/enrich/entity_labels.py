@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from worker.pipeline.enrich.entity_rules import ORG_NOUNS_ROMANCE, noun_before_list
 from worker.pipeline.enrich.speech_words import word_set
 
 # Every pipeline's labels onto the four of the French (WikiNER) scheme. OntoNotes (English)
@@ -40,7 +41,8 @@ _CAPITALISED = r"[A-Z][\w'’.\-]*(?:\s+[A-Z][\w'’.\-]*)*"
 _LIST_OF_PLACES = re.compile(
     rf"(?:(?:,|,?\s+(?:and|or))\s+{_CAPITALISED})*\s+"
     r"(?:count(?:y|ies)|provinces?|states?|regions?|districts?|cities|towns?|villages?"
-    r"|islands?|rivers?|municipalities|parishes|prefectures|oblasts?)\b"
+    r"|islands?|rivers?|municipalities|parishes|prefectures|oblasts?|prisons?|jails?"
+    r"|airports?|stadiums?|bridges?)\b"
 )
 # "John Smith, 45, of Franklin": where a person lives is a place.
 _HOME_TOWN = re.compile(r"\b\d{1,3},?\s+of\s*\Z")
@@ -75,7 +77,10 @@ def relabel(name: str, label: str, before: str, after: str) -> str:
     ):
         return "LOC"
     noun = before.split()[-1:] or [""]
-    if label == "PER" and noun[0] in _ORG_NOUNS:
+    if label in {"PER", "MISC"} and (
+        (label == "PER" and noun[0] in _ORG_NOUNS)
+        or noun_before_list(before) in _ORG_NOUNS | ORG_NOUNS_ROMANCE
+    ):
         return "ORG"
     if label == "ORG" and noun[0] in _PERSON_NOUNS and 1 < len(words) < 4:
         return "PER"

@@ -9,6 +9,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from worker.pipeline.enrich.entity_labels import DROPPED, LABELS, relabel
+from worker.pipeline.enrich.entity_rules import (
+    given_name,
+    institution_tail,
+    is_generic,
+    is_role_only,
+    label_by_noun,
+    organisation_after,
+    place_tail,
+    split_leading_noun,
+    strip_article,
+    strip_elision,
+)
 from worker.pipeline.enrich.name_words import TITLES
 from worker.pipeline.enrich.speech_verbs import all_verbs
 from worker.pipeline.enrich.speech_words import word_set
@@ -72,14 +84,25 @@ def _mention(raw: str, start: int, label: str, doc_text: str, offset: int) -> Me
     if label in DROPPED:
         return None
     text = _trim(raw)
-    if _is_junk(text):
+    if _is_junk(text) or is_role_only(text) or is_generic(text):
         return None
-    begin = start + raw.index(text)
     kind = LABELS.get(label, "MISC")
+    led = split_leading_noun(text)
+    if led:  # "tabloïd Blesk": the noun says what the name is
+        text, kind = led[1], label_by_noun(led[0], kind)
+    begin = start + raw.index(text)
     institution = _POSSESSIVE_INSTITUTION.match(doc_text[begin + len(text) :][:60])
     if institution and kind != "PER" and _POSSESSIVE.search(raw.rstrip()):
         text, kind = doc_text[begin : begin + len(text) + institution.end()], "ORG"
+    tail = doc_text[begin + len(text) :][:80]
+    extra = institution_tail(text, kind, tail) or place_tail(text, kind, tail)
+    if extra:  # "Conseil des ministres"
+        text = doc_text[begin : begin + len(text) + extra]
+    given = given_name(text, kind, doc_text[max(0, begin - 40) : begin])  # "Adolf Hitler"
+    if given:
+        begin, text = begin - given, doc_text[begin - given : begin + len(text)]
     before, after = doc_text[max(0, begin - 40) : begin], doc_text[begin + len(text) :][:80]
+    kind = "ORG" if organisation_after(kind, after) else kind
     name = " ".join(text.split())
     return Mention(
         offset + begin,
@@ -107,7 +130,8 @@ def _speaks(after: str) -> bool:
 def _trim(raw: str) -> str:
     """Without surrounding punctuation and quote marks, a lower-case leading "the" and a
     trailing possessive, so "the Pentagon's" and "Pentagon" are one entity."""
-    text = _POSSESSIVE.sub("", _LEADING.sub("", raw.strip(_STRIP))).strip(_STRIP)
+    text = strip_elision(raw.rstrip()).strip(_STRIP)
+    text = _POSSESSIVE.sub("", strip_article(_LEADING.sub("", text))).strip(_STRIP)
     if _INITIALS.fullmatch(text) and f"{text}." in raw:
         text += "."  # U.S., U.N.: the stripped dot belongs to the name
     return text

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from worker.pipeline.enrich.entity_mentions import Mention
+from worker.pipeline.enrich.entity_rules import PARTICLES, without_capital_article
 
 
 @dataclass
@@ -46,9 +47,13 @@ def merge_mentions(mentions: list[Mention]) -> list[Entity]:
     model read only where any capitalised word opens a sentence is dropped."""
     persons = _person_names(mentions)
     tails = _name_tails(mentions)
+    texts = {m.text for m in mentions}
     merged: dict[str, Entity] = {}
     for mention in mentions:
         key = _canonical(mention, persons, tails)
+        bare = without_capital_article(key)
+        if bare != key and bare in texts:  # "La Tunisie" at a sentence start, "Tunisie"
+            key = bare
         entity = merged.setdefault(key.casefold(), Entity(text=key))
         entity.labels[mention.label] += 1
         if mention.text == key:
@@ -83,13 +88,21 @@ def _core(name: str) -> tuple[str, ...]:
 
 
 def _same_person(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
-    """Same surname, and one first name the short form of the other ("Pat", "Patrick")."""
+    """Same surname, and one first name the short form of the other ("Pat", "Patrick"), or
+    the last part of a hyphenated one ("Paul", "Jean-Paul")."""
     return (
         len(a) > 1
         and len(b) > 1
         and a[-1] == b[-1]
-        and (a[0].startswith(b[0]) or b[0].startswith(a[0]))
+        and (a[0].startswith(b[0]) or b[0].startswith(a[0]) or _hyphen_part(a[0], b[0]))
     )
+
+
+def _hyphen_part(a: str, b: str) -> bool:
+    """One first name the last part of the other, hyphenated: "Paul", "Jean-Paul"."""
+    if a in PARTICLES or b in PARTICLES:  # "Locksley-von Moltke" is no "von Moltke"
+        return False
+    return a.endswith(f"-{b}") or b.endswith(f"-{a}")
 
 
 def _person_names(mentions: list[Mention]) -> dict[tuple[str, ...], set[str]]:

@@ -1,0 +1,127 @@
+"""General clean-up rules for entity spans (``entity_rules``), through ``mentions_from_doc``
+and ``merge_mentions`` on hand-made docs: no model needed."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from worker.pipeline.enrich.entity_mentions import mentions_from_doc
+from worker.pipeline.enrich.entity_merge import merge_mentions
+from worker.pipeline.enrich.entity_rules import (
+    is_generic,
+    is_role_only,
+    noun_before_list,
+    split_leading_noun,
+)
+
+
+def doc(text: str, *spans: tuple[str, str]) -> Any:
+    """A Doc-like object over ``text``; each span is found at its first occurrence."""
+    ents = [SimpleNamespace(text=s, start_char=text.index(s), label_=label) for s, label in spans]
+    return SimpleNamespace(text=text, ents=ents)
+
+
+def found(text: str, *spans: tuple[str, str]) -> list[tuple[str, str]]:
+    return [(m.text, m.label) for m in mentions_from_doc(doc(text, *spans))]
+
+
+def entities(text: str, *spans: tuple[str, str]) -> list[tuple[str, str]]:
+    return [(e.text, e.label) for e in merge_mentions(mentions_from_doc(doc(text, *spans)))]
+
+
+def test_a_lower_case_article_is_not_part_of_the_name() -> None:
+    assert found("relatif à l'égalité, la Tunisie est classée", ("la Tunisie", "LOC")) == [
+        ("Tunisie", "LOC")
+    ]
+
+
+def test_a_capitalised_article_joins_the_bare_name_met_elsewhere() -> None:
+    text = "La Tunisie a reculé. Pourtant la Tunisie s'est engagée."
+    spans = (("La Tunisie", "LOC"), ("la Tunisie", "LOC"))
+    assert entities(text, *spans) == [("Tunisie", "LOC")]
+    assert entities("Le Pen a dit.", ("Le Pen", "PER")) == [("Le Pen", "PER")]
+
+
+def test_a_trailing_elided_word_is_dropped() -> None:
+    assert found("les entreprises Lime et Bird n'ont pas", ("Bird n'", "PER")) == [("Bird", "ORG")]
+
+
+def test_a_noun_before_a_list_of_names_labels_each() -> None:
+    text = "les entreprises Lime et Bird n'ont pas"
+    assert found(text, ("Lime", "PER")) == [("Lime", "ORG")]
+    assert noun_before_list("les entreprises Lime et ") == "entreprises"
+    assert noun_before_list("Ambassador to the European Union ") == "Union"
+
+
+def test_a_leading_common_noun_is_cut_and_labels_the_name() -> None:
+    assert found("le tabloïd Blesk révèle", ("tabloïd Blesk", "PER")) == [("Blesk", "ORG")]
+    assert split_leading_noun("ministre de la Santé Roman Prymula") == (
+        "ministre",
+        "Roman Prymula",
+    )
+    text = "que le ministre de la Santé Roman Prymula s'est"
+    assert found(text, ("ministre de la Santé Roman Prymula", "ORG")) == [("Roman Prymula", "PER")]
+
+
+@pytest.mark.parametrize("text", ["de Gaulle", "van Gogh", "iPad Pro", "al-Assad Jr"])
+def test_particles_and_brand_names_are_not_common_nouns(text: str) -> None:
+    assert split_leading_noun(text) is None
+
+
+def test_a_role_without_a_name_is_no_entity() -> None:
+    assert is_role_only("ministre de la Santé")
+    assert is_role_only("ministre russe des Affaires étrangères")
+    assert not is_role_only("ministre de la Santé Roman Prymula")
+    text = "le ministre russe des Affaires étrangères Sergueï Lavrov"
+    spans = ("ministre russe des Affaires étrangères Sergueï Lavrov", "PER")
+    assert found(text, spans) == [("Sergueï Lavrov", "PER")]
+    role = "ministre des Affaires étrangères"
+    assert found(f"le {role} a dit", (role, "PER")) == []
+
+
+def test_a_generic_noun_alone_is_no_entity() -> None:
+    assert is_generic("Etat") and is_generic("États")
+    assert not is_generic("Etats-Unis")
+    assert found("le chef de l'Etat et", ("Etat", "LOC")) == []
+
+
+def test_an_institution_takes_its_lower_case_tail() -> None:
+    text = "présent dès lundi au Conseil des ministres »."
+    assert found(text, ("Conseil", "ORG")) == [("Conseil des ministres", "ORG")]
+    # a verb after it is not part of the name
+    text = "le Conseil des ministres a décidé."
+    assert found(text, ("Conseil", "ORG")) == [("Conseil", "ORG")]
+
+
+def test_a_compass_point_takes_the_place_after_it() -> None:
+    text = "les pays du Moyen Orient et le Nord de l'Afrique en 2018"
+    assert found(text, ("Nord", "LOC")) == [("Nord de l'Afrique", "LOC")]
+
+
+def test_a_first_name_before_a_one_word_person() -> None:
+    text = "The house where Adolf Hitler was born. Although Hitler was"
+    assert found(text, ("Hitler", "PER")) == [("Adolf Hitler", "PER")]
+    assert found("said President Biden", ("Biden", "PER")) == [("Biden", "PER")]
+    assert found("on Tuesday Smith said", ("Smith", "PER")) == [("Smith", "PER")]
+
+
+def test_an_account_is_an_organisations() -> None:
+    text = "saying the Twitter account was"
+    assert found(text, ("Twitter", "PER")) == [("Twitter", "ORG")]
+
+
+def test_a_name_before_a_prison_is_a_place() -> None:
+    text = "visit to the city's Hoa Lo prison, dubbed"
+    assert found(text, ("Hoa Lo", "PER")) == [("Hoa Lo", "LOC")]
+
+
+def test_a_hyphenated_first_names_last_part_is_the_same_person() -> None:
+    text = "Jean-Paul Delevoye a dit à Paul Delevoye."
+    spans = (("Jean-Paul Delevoye", "PER"), ("Paul Delevoye", "PER"))
+    assert entities(text, *spans) == [("Jean-Paul Delevoye", "PER")]
+    text = "Jakob von Moltke and Kathryn Locksley-von Moltke"
+    spans = (("Jakob von Moltke", "PER"), ("Locksley-von Moltke", "PER"))
+    assert len(entities(text, *spans)) == 2
