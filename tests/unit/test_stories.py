@@ -434,3 +434,30 @@ def test_an_article_linking_two_stories_merges_them_ids_unchanged(store: Store) 
     assert written == {"a": "s-a", "b": "s-b", "c": "s-a"}  # never rewritten
     assert set(stories_of(store).values()) == {"s-a"}  # readers see the survivor
     assert sorted(stories_of(store, story="s-b")) == ["a", "b", "c"]
+
+
+def test_overlap_finds_what_a_scan_of_every_pair_of_names_finds() -> None:
+    """The first-letter index skips only pairs ``keys_match`` rejects: the same count as
+    comparing every name with every name, on short keys that hit every edit at the start."""
+    import random
+
+    from worker.pipeline.story_score import NAME_PRIOR, keys_match, overlap
+
+    def scan(a: list[str], b: list[str], words: list[str]) -> float | None:
+        small, large = sorted((sorted(set(a)), sorted(set(b))), key=len)
+        if not small:
+            return None
+        found = sum(k in words or any(keys_match(k, o) for o in large) for k in small)
+        return (found + NAME_PRIOR / 2) / (len(small) + NAME_PRIOR)
+
+    rng = random.Random(7)
+
+    def key() -> str:
+        return "".join(rng.choice("abé") for _ in range(rng.randint(0, 6)))
+
+    for _ in range(20_000):
+        a, b = [key() for _ in range(rng.randint(0, 5))], [key() for _ in range(rng.randint(1, 5))]
+        if len(set(a)) > len(set(b)):
+            a, b = b, a  # the words belong to the side with more names
+        words = [key() for _ in range(rng.randint(0, 2))]
+        assert overlap(a, b, (), words) == scan(a, b, words), (a, b, words)

@@ -77,19 +77,25 @@ def keys_match(a: str, b: str) -> bool:
     Electoral) once both are long enough for that to be a spelling, not another name."""
     if a == b:
         return True
-    short, long_ = sorted((a, b), key=len)
-    if len(short) < FUZZY_MIN - 1:
+    # Called for every pair of names of every scored pair: plain comparisons, no sorting.
+    short, long_ = (b, a) if len(a) > len(b) else (a, b)
+    n = len(short)
+    if n < FUZZY_MIN - 1:
         return False
     if long_.startswith(short):
-        return len(long_) - len(short) <= len(short)
-    return len(short) >= FUZZY_MIN and len(long_) - len(short) <= 1 and _one_edit(short, long_)
+        return len(long_) - n <= n
+    return n >= FUZZY_MIN and len(long_) - n <= 1 and _one_edit(short, long_)
 
 
 def _one_edit(a: str, b: str) -> bool:
     """``a`` becomes ``b`` by one substitution, insertion or deletion (``len(a) <= len(b)``)."""
     if len(a) == len(b):
         return sum(x != y for x, y in zip(a, b, strict=True)) == 1
-    return any(b[:n] + b[n + 1 :] == a for n in range(len(b)))
+    if len(b) != len(a) + 1:
+        return False
+    # The first difference is where the extra letter can go (if one place works, that does).
+    first = next((n for n, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), len(a))
+    return a[first:] == b[first + 1 :]
 
 
 def name_sets(a: dict[str, Any], b: dict[str, Any]) -> tuple[list[str], list[str]]:
@@ -122,9 +128,31 @@ def overlap(
     if not small:
         return None
     exact = set(large) | set(words)
+    near = _by_first_letter(large)
     # Set lookups first: the pairwise scan only for the keys that found no equal.
-    found = sum(k in exact or any(keys_match(k, other) for other in large) for k in small)
+    found = sum(k in exact or any(keys_match(k, o) for o in _could_match(k, near)) for k in small)
     return (found + NAME_PRIOR / 2) / (len(small) + NAME_PRIOR)
+
+
+def _by_first_letter(keys: list[str]) -> dict[str, list[str]]:
+    """Keys by their first letter, and by all but it (``"\x00" + rest``): a key can match
+    another (``keys_match``) only with the same first letter or, one edit apart at the
+    first letter, with the same rest, or one the other's rest."""
+    index: dict[str, list[str]] = {}
+    for key in keys:
+        index.setdefault(key[:1], []).append(key)
+        index.setdefault("\x00" + key[1:], []).append(key)
+    return index
+
+
+def _could_match(key: str, index: dict[str, list[str]]) -> list[str]:
+    """The keys of ``index`` that ``keys_match`` may accept for ``key``: the rest is never."""
+    rest = key[1:]
+    # Same first letter; a substitution at it (same rest); an extra first letter on the
+    # other (its rest is ``key``); or on ``key`` (the other is ``key``'s rest).
+    found = [*index.get(key[:1], ()), *index.get("\x00" + rest, ()), *index.get("\x00" + key, ())]
+    found += [k for k in index.get(rest[:1], ()) if k == rest]
+    return found
 
 
 def score(
