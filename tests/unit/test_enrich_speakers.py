@@ -233,6 +233,41 @@ def test_spanish_sentence_opening_word_is_not_a_first_name() -> None:
     assert speakers(body, language="es") == ["Rosa Vidal"]
 
 
+@pytest.mark.parametrize(
+    ("body", "language", "expected"),
+    [
+        (  # Indonesian puts whose spokesperson after the role, before the name
+            "Rusia menjaga komunikasi, kata juru bicara Kremlin Arkady Volkov. "
+            '"Kami sangat prihatin dengan situasi ini," kata Volkov kepada wartawan.',
+            "id",
+            ["Arkady Volkov"],
+        ),
+        (  # Italian, through a preposition
+            "Il portavoce del Cremlino Arkady Volkov parla ai giornalisti. "
+            '"Siamo molto preoccupati per la situazione", ha detto Volkov.',
+            "it",
+            ["Arkady Volkov"],
+        ),
+        (  # no role before it: a three-word name stays whole
+            "Na segunda-feira, Maria Clara Duarte visitou a cidade. "
+            '"Nós estamos muito preocupados com isso", disse Duarte.',
+            "pt",
+            ["Maria Clara Duarte"],
+        ),
+        (  # a two-word name after a role is the person
+            "Il portavoce Arkady Volkov parla ai giornalisti. "
+            '"Siamo molto preoccupati per la situazione", ha detto Volkov.',
+            "it",
+            ["Arkady Volkov"],
+        ),
+    ],
+)
+def test_whose_role_is_not_part_of_the_name_without_a_model(
+    body: str, language: str, expected: list[str]
+) -> None:
+    assert speakers(body, language=language) == expected
+
+
 # --- entities ----------------------------------------------------------------------------------
 
 

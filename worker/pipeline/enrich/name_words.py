@@ -58,5 +58,6 @@ ROLES = word_set(
     "abogado abogada mandatario mandataria alcalde alcaldesa líder secretaria secretario "
     "porta-voz advogado advogada prefeito prefeita governador governadora "
     "sindaco portavoce avvocato vicepresidente vicepresidenta vice-président vice-présidente "
-    "congressman congresswoman lawmaker representative secretary chancellor"
+    "congressman congresswoman lawmaker representative secretary chancellor "
+    "juru bicara menteri presiden ketua kepala direktur gubernur jaksa pengacara"
 )

@@ -10,7 +10,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from worker.pipeline.enrich.name_words import PREPOSITIONS
+from worker.pipeline.enrich.name_words import PREPOSITIONS, ROLES
 from worker.pipeline.enrich.quote_marks import Quote
 from worker.pipeline.enrich.quote_patterns import NAME_PATTERN, NOT_NAME_WORDS, without_titles
 from worker.pipeline.enrich.speech_words import ACCORDING
@@ -128,6 +128,8 @@ def _capitalised_names(masked: str) -> list[MentionRow]:
             words, opening = words[1:], False  # "Menurut Sri Mulyani", "En Madrid"
         if any(len(w) > 1 and w.isupper() for w in words):
             continue  # acronyms and headlines in capitals: organisations, not people
+        if len(words) > 2 and _after_role(masked[max(0, start - 40) : start]):
+            words = words[1:]  # "juru bicara Kremlin Dmitry Peskov": whose spokesman
         names.append((start, end, words))
     alone = {words[0] for _, _, words in names if len(words) == 1}
     full = {words[-1]: " ".join(words) for _, _, words in names if len(words) > 1}
@@ -137,6 +139,18 @@ def _capitalised_names(masked: str) -> list[MentionRow]:
         for start, end, words in names
         if words[-1] in people and (len(words) > 1 or words[0] in people)
     ]
+
+
+def _after_role(before: str) -> bool:
+    """Whether a capitalised name comes right after a role noun written in lower case,
+    directly or through a preposition ("juru bicara Kremlin Dmitry Peskov", "il portavoce
+    del Cremlino Dmitri Peskov"): its first word then says whose role it is. Where a role
+    and a full name meet with nothing between, the name is two words long in most news
+    ("spokesman Dmitry Peskov"), so only a longer name loses its first word."""
+    words = before.split()[-2:]
+    if words and words[-1] in PREPOSITIONS:
+        words = words[:-1]
+    return bool(words) and words[-1] in ROLES
 
 
 def _sentences(masked: str, quotes: list[Quote]) -> list[tuple[int, int]]:
