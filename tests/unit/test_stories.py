@@ -5,6 +5,7 @@ off, redelivery."""
 from __future__ import annotations
 
 import json
+import random
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -439,7 +440,6 @@ def test_an_article_linking_two_stories_merges_them_ids_unchanged(store: Store) 
 def test_overlap_finds_what_a_scan_of_every_pair_of_names_finds() -> None:
     """The first-letter index skips only pairs ``keys_match`` rejects: the same count as
     comparing every name with every name, on short keys that hit every edit at the start."""
-    import random
 
     from worker.pipeline.story_score import NAME_PRIOR, keys_match, overlap
 
@@ -461,3 +461,46 @@ def test_overlap_finds_what_a_scan_of_every_pair_of_names_finds() -> None:
             a, b = b, a  # the words belong to the side with more names
         words = [key() for _ in range(rng.randint(0, 2))]
         assert overlap(a, b, (), words) == scan(a, b, words), (a, b, words)
+
+
+def test_deciding_without_the_names_never_changes_a_decision() -> None:
+    """``same_story`` skips matching the names when they could not lift the pair to the
+    threshold; every decision must be the full score's. The pairs are random evidence
+    around the threshold, and the shortcut must be taken on some and not on others."""
+    from worker.pipeline import story_score
+    from worker.pipeline.story_score import THRESHOLD, hours_apart, same_story, score
+
+    rng = random.Random(11)
+
+    def evidence() -> dict[str, Any]:
+        keys = ["ptn", "pskv", "krml", "jkrt", "lvrv", "irn", "isrl", "tehrn"]
+        return {
+            "names": rng.sample(keys, rng.randint(0, 5)),
+            "words": rng.sample(keys, rng.randint(0, 2)),
+            "numbers": [str(rng.choice([3, 10, 12, 800, 838])) for _ in range(rng.randint(0, 2))],
+            "place": rng.choice([None, "jkrt", "mskv"]),
+            "place_words": ["jkrt"],
+            "days": rng.sample(["2024-04-16", "2024-04-17", "2024-04-19"], rng.randint(0, 1)),
+            "at": rng.choice([None, "2024-04-17T08:00:00+00:00", "2024-04-18T20:00:00+00:00"]),
+        }
+
+    full = story_score.names_lift
+    calls = 0
+
+    def counted(*args: Any) -> float:
+        nonlocal calls
+        calls += 1
+        return full(*args)
+
+    story_score.names_lift = counted  # type: ignore[assignment]
+    try:
+        pairs = 5_000
+        for _ in range(pairs):
+            a, b, cos = evidence(), evidence(), rng.uniform(-0.1, 1.0)
+            gap = hours_apart(a["at"], b["at"])
+            expected = (gap is None or gap <= 72) and score(cos, a, b) >= THRESHOLD
+            assert same_story(cos, a, b) == expected, (cos, a, b)
+    finally:
+        story_score.names_lift = full  # type: ignore[assignment]
+    # ``score`` calls names_lift once per pair; ``same_story`` only when the names matter
+    assert pairs < calls < 2 * pairs

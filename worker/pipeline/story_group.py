@@ -62,8 +62,10 @@ class Window:
             if c < PREFILTER:
                 break
             member = self.members[int(n)]
+            if member.story_id in found:
+                continue  # best cosine first: its story's best is already found
             if same_story(c, member.evidence, evidence, self.window_hours):
-                found[member.story_id] = max(c, found.get(member.story_id, -1.0))
+                found[member.story_id] = c
         return found
 
 

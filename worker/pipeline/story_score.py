@@ -163,10 +163,28 @@ def score(
     w: Weights = WEIGHTS,
 ) -> float:
     """The cosine moved by the evidence of ``a`` and ``b`` (``story.evidence`` dicts)."""
-    value = cos
-    names = overlap(*name_sets(a, b), a.get("words") or (), b.get("words") or ())
-    if names is not None:
-        value += w.names * (names - 0.5)
+    return cos + names_lift(name_sets(a, b), a, b, w) + other_lift(a, b, window_hours, w)
+
+
+def names_lift(
+    names: tuple[list[str], list[str]], a: dict[str, Any], b: dict[str, Any], w: Weights
+) -> float:
+    """What the names (``name_sets`` of ``a`` and ``b``) add to the cosine, or take off."""
+    found = overlap(*names, a.get("words") or (), b.get("words") or ())
+    return 0.0 if found is None else w.names * (found - 0.5)
+
+
+def most_names_lift(names: tuple[list[str], list[str]], w: Weights) -> float:
+    """The most ``names_lift`` can be: every name of the side with fewer found."""
+    fewer = min(len(set(names[0])), len(set(names[1])))
+    if not fewer:
+        return 0.0
+    return w.names * ((fewer + NAME_PRIOR / 2) / (fewer + NAME_PRIOR) - 0.5)
+
+
+def other_lift(a: dict[str, Any], b: dict[str, Any], window_hours: float, w: Weights) -> float:
+    """What the numbers, places, days and publication times add to the cosine, or take off."""
+    value = 0.0
     nums_a, nums_b = set(a.get("numbers") or []), set(b.get("numbers") or [])
     shared = shared_numbers(nums_a, nums_b)
     value += w.number * min(shared, 2)
@@ -232,12 +250,23 @@ def shared_numbers(a: set[str], b: set[str]) -> int:
     return sum(any(numbers_match(x, y) for y in large) for x in small)
 
 
+# Far below any score's rounding: a pair is decided without its names only when the names
+# could not change the decision by any margin a sum of a few floats can hide.
+_SLACK = 1e-9
+
+
 def same_story(cos: float, a: dict[str, Any], b: dict[str, Any], window_hours: float = 72) -> bool:
-    """Same event: the score passes and the two are at most the window apart."""
+    """Same event: the score passes and the two are at most the window apart. Matching the
+    names is most of a pair's cost, so the other evidence comes first: a pair the names
+    could not lift to the threshold even if every one were shared is decided without them."""
     gap = hours_apart(a.get("at"), b.get("at"))
     if gap is not None and gap > window_hours:
         return False
-    return score(cos, a, b, window_hours) >= THRESHOLD
+    names = name_sets(a, b)
+    without = cos + other_lift(a, b, window_hours, WEIGHTS)
+    if without + most_names_lift(names, WEIGHTS) < THRESHOLD - _SLACK:
+        return False
+    return without + names_lift(names, a, b, WEIGHTS) >= THRESHOLD
 
 
 def hours_apart(a: str | None, b: str | None) -> float | None:
