@@ -113,7 +113,7 @@ def test_store_written_before_migrations_is_stamped_and_kept(
         assert stats["items"] == 2
         assert stats["by_status"] == {Status.STORED: 1, Status.PENDING: 1}
         assert count(store, articles) == 1
-        assert store.revision() == head_revision() == "0004"
+        assert store.revision() == head_revision() == "0005"
     finally:
         store.close()
     capsys.readouterr()
@@ -173,7 +173,7 @@ def test_migrate_is_idempotent(store: Store) -> None:
     store.register([item("a-0000001")], NOW)
     first = store.migrate()
     second = store.migrate()
-    assert (first.before, first.after, first.changed) == ("0004", "0004", False)
+    assert (first.before, first.after, first.changed) == ("0005", "0005", False)
     assert second == first
     assert count(store, items) == 1
     with store.engine.connect() as conn:
