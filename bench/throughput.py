@@ -536,15 +536,11 @@ class Floors:
     def best(floors: Iterator[Floors]) -> Floors:
         """The highest rates and the fewest CPU seconds over rounds."""
         seen = list(floors)
-        return Floors(
-            *(
-                Floor(
-                    max(getattr(f, part).rate for f in seen),
-                    min(getattr(f, part).cpu for f in seen),
-                )
-                for part in ("both", "ner")
-            )
-        )
+        return Floors(best_floor([f.both for f in seen]), best_floor([f.ner for f in seen]))
+
+
+def best_floor(floors: list[Floor]) -> Floor:
+    return Floor(max(f.rate for f in floors), min(f.cpu for f in floors))
 
 
 def full_run(args: argparse.Namespace, tmp: Path, items: list[Any]) -> tuple[Run, set[str]]:

@@ -163,7 +163,8 @@ def score(
     w: Weights = WEIGHTS,
 ) -> float:
     """The cosine moved by the evidence of ``a`` and ``b`` (``story.evidence`` dicts)."""
-    return cos + names_lift(name_sets(a, b), a, b, w) + other_lift(a, b, window_hours, w)
+    gap = hours_apart(a.get("at"), b.get("at"))
+    return cos + names_lift(name_sets(a, b), a, b, w) + other_lift(a, b, gap, window_hours, w)
 
 
 def names_lift(
@@ -182,8 +183,11 @@ def most_names_lift(names: tuple[list[str], list[str]], w: Weights) -> float:
     return w.names * ((fewer + NAME_PRIOR / 2) / (fewer + NAME_PRIOR) - 0.5)
 
 
-def other_lift(a: dict[str, Any], b: dict[str, Any], window_hours: float, w: Weights) -> float:
-    """What the numbers, places, days and publication times add to the cosine, or take off."""
+def other_lift(
+    a: dict[str, Any], b: dict[str, Any], gap: float | None, window_hours: float, w: Weights
+) -> float:
+    """What the numbers, places, days and publication times (``gap``: hours apart, from
+    ``hours_apart``) add to the cosine, or take off."""
     value = 0.0
     nums_a, nums_b = set(a.get("numbers") or []), set(b.get("numbers") or [])
     shared = shared_numbers(nums_a, nums_b)
@@ -193,7 +197,6 @@ def other_lift(a: dict[str, Any], b: dict[str, Any], window_hours: float, w: Wei
     place_a, place_b = a.get("place"), b.get("place")
     if place_a and place_b:
         value += w.same_place if place_a == place_b else -w.other_place
-    gap = hours_apart(a.get("at"), b.get("at"))
     days_a, days_b = a.get("days") or (), b.get("days") or ()
     if days_clash(days_a, days_b, gap, w.adjacent_day_hours):
         value -= w.day_clash
@@ -263,7 +266,7 @@ def same_story(cos: float, a: dict[str, Any], b: dict[str, Any], window_hours: f
     if gap is not None and gap > window_hours:
         return False
     names = name_sets(a, b)
-    without = cos + other_lift(a, b, window_hours, WEIGHTS)
+    without = cos + other_lift(a, b, gap, window_hours, WEIGHTS)
     if without + most_names_lift(names, WEIGHTS) < THRESHOLD - _SLACK:
         return False
     return without + names_lift(names, a, b, WEIGHTS) >= THRESHOLD
