@@ -5,13 +5,16 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Table, insert, select
 
 from tests.stages import run_batch
 from worker.core.models import Kind, RawItem, Status
 from worker.pipeline.prepare import Deps
 from worker.store import Store
-from worker.store.schema import items
+from worker.store.commit import article_row
+from worker.store.driver import insert_rows
+from worker.store.ledger import ledger_row
+from worker.store.schema import articles, dedup_keys, items
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
 BODY = (
@@ -85,3 +88,63 @@ def test_dedup_window_reads_stored_timestamps(store_url: str) -> None:
         assert (outcome.status, outcome.duplicate_of) == (Status.DUPLICATE, copy.item_key)
     finally:
         store.close()
+
+
+def stored(store: Store, table: Table, key: str, values: list[str]) -> list[tuple[Any, ...]]:
+    """Rows as the driver returns them (stored text, not SQLAlchemy's reading of it), in the
+    order of ``values``, without the key column and those unique to a row."""
+    names = [c.name for c in table.c if c.name not in (key, "seq", "fingerprint")]
+    query = select(*(table.c[n] for n in names), table.c[key]).where(table.c[key].in_(values))
+    with store.engine.connect() as conn:
+        sql = str(query.compile(conn, compile_kwargs={"literal_binds": True}))
+        rows = {row[-1]: tuple(row[:-1]) for row in conn.exec_driver_sql(sql)}
+    return [rows[v] for v in values]
+
+
+def test_dict_rows_through_the_driver_store_what_sqlalchemy_stores(store: Store) -> None:
+    # Articles (JSON, text, float and timestamp columns, None in each), ledger rows (with
+    # and without a payload, ON CONFLICT) and dedup keys (a column named "key"): each set
+    # written through SQLAlchemy and through insert_rows, then compared as stored.
+    sent = [item("p-0000001", url="https://news.example.org/a", extra={"n": 1, "x": None})]
+    sent.append(item("p-0000002", body=BODY.replace("harbour", "port") + " Again."))
+    store.ensure_schema()
+    prepared = run_batch(sent, Deps(), NOW)
+    plain, fast = [], []
+    for n, p in enumerate(prepared):
+        assert p.article is not None
+        for rows, prefix in ((plain, "plain"), (fast, "fast")):
+            row = article_row(p.article, p.near, None, NOW)
+            row["fingerprint"] = prefix[0] + row["fingerprint"][1:]  # unique
+            rows.append(
+                {
+                    **row,
+                    "id": f"{prefix}-{n}",
+                    "similar_to": None,
+                    "seq": len(rows) * 2 + (prefix == "fast"),
+                }
+            )
+    ledger_rows = [ledger_row(i, NOW, keep_payload=n == 0) for n, i in enumerate(sent)]
+    plain_items = [{**r, "item_key": f"plain-{r['item_key']}"} for r in ledger_rows]
+    fast_items = [{**r, "item_key": f"fast-{r['item_key']}"} for r in ledger_rows]
+    with store.engine.begin() as conn:
+        conn.execute(insert(articles), plain)
+        insert_rows(conn, articles, fast)
+        conn.execute(insert(items), plain_items)
+        insert_rows(conn, items, fast_items, conflict=["item_key"])
+        insert_rows(conn, items, fast_items[:1], conflict=["item_key"])  # already there
+        conn.execute(insert(dedup_keys), [{"key": "fp:plain", "article_id": "plain-0"}])
+        insert_rows(conn, dedup_keys, [{"key": "fp:fast", "article_id": "fast-0"}])
+    ids = ["plain-0", "plain-1"], ["fast-0", "fast-1"]
+    assert stored(store, articles, "id", ids[0]) == stored(store, articles, "id", ids[1])
+    keys = [r["item_key"] for r in plain_items], [r["item_key"] for r in fast_items]
+    assert stored(store, items, "item_key", keys[0]) == stored(store, items, "item_key", keys[1])
+    assert stored(store, dedup_keys, "key", ["fp:fast"]) == [("fast-0",)]
+
+
+def test_dict_rows_missing_a_defaulted_column_get_its_default(store: Store) -> None:
+    # A row without `attempts` (a Python-side default) cannot take the driver's path as it is.
+    row = {k: v for k, v in ledger_row(item("d-0000001"), NOW).items() if k != "attempts"}
+    store.ensure_schema()
+    with store.engine.begin() as conn:
+        insert_rows(conn, items, [row])
+    assert ledger(store, ["d-0000001"])[0]["attempts"] == 0

@@ -45,7 +45,8 @@ def process_items(items: Iterable[RawItem], runtime: Runtime) -> int:
 def run_batch_here(batch: list[RawItem], runtime: Runtime) -> None:
     """What the producer and the workers do for one batch, in this process."""
     now = datetime.now(UTC)
-    runtime.store.register(batch, now)
+    # As the producer registers them: its JSON text goes straight to the ledger's payload.
+    runtime.store.register(batch, now, [item.model_dump_json() for item in batch])
     urls = [i for i in batch if i.kind is Kind.URL]
     ready = fetch_batch(urls, runtime, now) if urls else []
     process_batch([i for i in batch if i.kind is not Kind.URL] + ready, runtime, now)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import repeat
 from operator import itemgetter
 from typing import Any
 
@@ -15,7 +16,7 @@ from worker.core.models import Article, Outcome, Prepared, RawItem, Status
 from worker.pipeline.dedup import Decision
 from worker.pipeline.neardup import NearParams, NearSig
 from worker.store import ledger, quarantine, sequence, stories, tombstones
-from worker.store.driver import insert_plain_rows
+from worker.store.driver import insert_plain_rows, insert_rows
 from worker.store.index import Index, bands_of, load_index
 from worker.store.schema import articles, dedup_keys, near_keys
 
@@ -158,7 +159,7 @@ def _stage_article(
         writes.keys.append({"key": identity, "article_id": article.item_key})
     if decision.revision_of is not None:
         writes.superseded[decision.revision_of] = article.item_key
-    writes.bands.extend((band, article.item_key) for band in set(bands))
+    writes.bands.extend(zip(set(bands), repeat(article.item_key)))
 
 
 def _identity_key(article: Article) -> str | None:
@@ -173,9 +174,9 @@ def _write(conn: Connection, writes: Writes, by_key: dict[str, RawItem], now: da
         first = sequence.reserve(conn, len(writes.articles))
         for n, row in enumerate(writes.articles):
             row["seq"] = first + n
-        conn.execute(articles.insert(), writes.articles)
+        insert_rows(conn, articles, writes.articles)
     if writes.keys:
-        conn.execute(dedup_keys.insert(), writes.keys)
+        insert_rows(conn, dedup_keys, writes.keys)
     if writes.bands:
         # In key order: the keys are random, and sorted inserts walk the index's pages once.
         rows = sorted(writes.bands, key=itemgetter(0))  # comparing ints only, not whole tuples

@@ -7,8 +7,9 @@ here, with the dialect's own placeholders. Everything else uses SQLAlchemy Core.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
+from itertools import chain
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Table
@@ -18,6 +19,8 @@ from worker.core import fastjson
 
 T = TypeVar("T")
 _CHUNK = 500  # far below SQLite's and PostgreSQL's bound-parameter limits
+# Values per multi-row INSERT on SQLite: under 999, the bound-parameter limit before 3.32.
+_VALUES_PER_INSERT = 500
 
 
 def chunks(values: Iterable[T], size: int = _CHUNK) -> Iterator[list[T]]:
@@ -63,20 +66,66 @@ def insert_plain_rows(
     """Bulk INSERT of plain integers and strings, around SQLAlchemy's per-row processing
     (for the 40 band keys of every article it cost more than the insert itself).
 
-    SQLite takes all the rows as ONE parameter, a JSON array of rows unpacked by json_each,
-    in order: the driver's executemany binds and steps each row from Python (and hands the
-    GIL over and back for every step). PostgreSQL: the driver's executemany.
+    SQLite: multi-row VALUES, ``_VALUES_PER_INSERT`` values a statement (full ones are the same
+    text, so the driver's statement cache compiles them once). Both the driver's executemany
+    (which binds and steps each row from Python, handing the GIL over and back every step)
+    and one JSON array unpacked by json_each (which parses each row again per column) cost
+    more. PostgreSQL: the driver's executemany.
     """
+    if not rows:
+        return
     names = ", ".join(columns)
     if conn.dialect.name == "sqlite":
-        if not rows:
-            return
-        values = ", ".join(f"json_extract(value, '$[{n}]')" for n in range(len(columns)))
-        query = f"INSERT INTO {table.name} ({names}) SELECT {values} FROM json_each(?)"
-        conn.exec_driver_sql(query, (fastjson.dumps(list(rows)),))
+        one = f"({', '.join('?' * len(columns))})"
+        for part in chunks(rows, max(1, _VALUES_PER_INSERT // len(columns))):
+            marks = ", ".join([one] * len(part))
+            query = f"INSERT INTO {table.name} ({names}) VALUES {marks}"
+            conn.exec_driver_sql(query, tuple(chain.from_iterable(part)))
         return
     marks = ", ".join(["%s"] * len(columns))
     conn.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", list(rows))
+
+
+def insert_rows(
+    conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]], conflict: Sequence[str] = ()
+) -> None:
+    """Bulk INSERT of dict rows that share one set of keys (``conflict``: the unique columns of
+    an ON CONFLICT DO NOTHING), storing what SQLAlchemy's ``conn.execute(insert, rows)`` would.
+
+    SQLite: the driver's executemany, each column's bind processor mapped over that column
+    once; SQLAlchemy builds and processes a parameter dict per row, which cost more than the
+    insert of a ledger row or a dedup key. Rows with differing keys, or missing a column that
+    has a Python-side default, and PostgreSQL (whose SQLAlchemy path batches the rows into
+    multi-row VALUES) take SQLAlchemy's path.
+    """
+    if not rows:
+        return
+    names = list(rows[0])
+    if conn.dialect.name != "sqlite" or not _plain(table, names, rows):
+        stmt = insert_for(conn, table)
+        if conflict:
+            stmt = stmt.on_conflict_do_nothing(index_elements=list(conflict))
+        conn.execute(stmt, list(rows))
+        return
+    values = [_bound_column(conn, table.c[name], [row[name] for row in rows]) for name in names]
+    quoted = ", ".join(f'"{name}"' for name in names)
+    query = f'INSERT INTO "{table.name}" ({quoted}) VALUES ({", ".join("?" * len(names))})'
+    if conflict:
+        query += f" ON CONFLICT ({', '.join(conflict)}) DO NOTHING"
+    conn.exec_driver_sql(query, list(zip(*values, strict=True)))
+
+
+def _plain(table: Table, names: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> bool:
+    """Every row has exactly ``names``, and no column left out has a Python-side default."""
+    wanted = set(names)
+    if not wanted <= set(table.c.keys()) or any(row.keys() != wanted for row in rows):
+        return False
+    return all(c.default is None for c in table.c if c.key not in wanted)
+
+
+def _bound_column(conn: Connection, column: Any, values: list[Any]) -> list[Any]:
+    process = column.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+    return values if process is None else list(map(process, values))
 
 
 def insert_for(conn: Connection, table: Table) -> Any:

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, select, update
 from worker.core import fastjson
 from worker.core.keys import run_id_of
 from worker.core.models import Article, Outcome, RawItem, Status
-from worker.store.driver import bound, insert_for, rows_with
+from worker.store.driver import bound, insert_for, insert_rows, rows_with
 from worker.store.schema import items
 
 IDENTITY = ("external_id", "url", "title")
@@ -143,8 +143,7 @@ def _replace_pending(conn: Connection, rows: list[dict[str, Any]]) -> None:
     for row in rows:
         if row["item_key"] in kept:
             row.update(zip(_KEPT, kept[row["item_key"]], strict=True))
-    stmt = insert_for(conn, items).on_conflict_do_nothing(index_elements=["item_key"])
-    conn.execute(stmt, rows)
+    insert_rows(conn, items, rows, conflict=["item_key"])
 
 
 def _outcome_row(
