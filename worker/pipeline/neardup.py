@@ -120,6 +120,7 @@ def _signatures(folded: Sequence[str], params: NearParams) -> list[NearSig]:
 
 # Multipliers for the polynomial hashes (odd, so invertible modulo 2**64).
 _CHAR_BASE = 0x100000001B3
+_CHAR_INVERSE = pow(_CHAR_BASE, -1, 2**64)
 _WORD_BASE = 0x9E3779B97F4A7C15
 
 
@@ -152,25 +153,29 @@ def word_hashes(folded: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """
     joined = "\n".join(folded)
     points = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    kind = _char_classes()[points]
+    kind = np.take(_char_classes(), points, mode="clip")  # every code point is in the table
     inside = kind != 0
     alone = kind == 2
     starts_here = inside.copy()
     starts_here[1:] &= ~inside[:-1] | alone[1:] | alone[:-1]
-    at = np.flatnonzero(inside)
-    if at.size == 0:
+    ends_here = inside.copy()
+    ends_here[:-1] &= ~inside[1:] | alone[:-1] | alone[1:]
+    start = np.flatnonzero(starts_here)
+    if start.size == 0:
         return _EMPTY, np.empty(0, dtype=np.intp)
-    # Polynomial hash of each word: sum of (c + 1) * B**j over its characters, j counted from
-    # the word's start, so a word hashes the same wherever it stands. uint64 arithmetic
-    # wraps, i.e. works modulo 2**64.
-    begins = starts_here[at]
-    first = np.flatnonzero(begins)
-    offset = np.arange(at.size) - first[np.cumsum(begins) - 1]
-    powers = _powers(_CHAR_BASE, int(offset.max()) + 1)
-    weighted = (points[at].astype(_U64) + _U64(1)) * powers[offset]
+    end = np.flatnonzero(ends_here) + 1
+    # Polynomial hash of each word: sum of (c + 1) * B**j, j counted from the word's start (a
+    # word hashes the same wherever it stands), modulo 2**64 (uint64 wraps). As a difference
+    # of prefix sums of (c + 1) * B**p, brought back to B**0 by B**-start (B is odd).
+    terms = (points.astype(_U64) + _U64(1)) * inside * _powers(_CHAR_BASE, points.size)
+    prefix = np.zeros(points.size + 1, dtype=_U64)
+    np.cumsum(terms, out=prefix[1:])
+    hashes = (prefix[end] - prefix[start]) * _powers(_CHAR_INVERSE, points.size)[start]
+    # A text's words are those from the first word at or after its start to the next text's.
     text_starts = np.cumsum([0] + [len(f) + 1 for f in folded[:-1]])
-    owner = np.searchsorted(text_starts, at[first], side="right") - 1
-    return _mix(np.add.reduceat(weighted, first)), owner
+    bounds = np.append(np.searchsorted(start, text_starts), start.size)
+    owner = np.repeat(np.arange(len(folded)), np.diff(bounds))
+    return _mix(hashes), owner
 
 
 def _shingle_hashes(
