@@ -383,3 +383,20 @@ def test_export_keeps_record_fields(store: Store) -> None:
 def test_export_of_an_empty_store(store: Store) -> None:
     assert list(store.export()) == []
     assert store.stats()["items"] == 0
+
+
+def test_a_failure_while_fetching_plain_rows_is_wrapped_as_sqlalchemy_wraps_one(
+    store: Store,
+) -> None:
+    # The first row comes with the execute, the failing second one only with the fetch: the
+    # store's error handling (store_down, missing tables) reads SQLAlchemy's exception types.
+    from sqlalchemy.exc import DBAPIError
+
+    from worker.store.driver import plain_rows
+
+    store.ensure_schema()
+    query = "SELECT CASE WHEN value > 1 THEN json('not json') ELSE value END FROM json_each(?)"
+    with store.engine.connect() as conn:
+        assert plain_rows(conn, query, ("[1]",)) == [(1,)]
+        with pytest.raises(DBAPIError, match="malformed JSON"):
+            plain_rows(conn, query, ("[1, 2]",))

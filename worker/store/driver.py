@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Table
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 
 from worker.core import fastjson
 
@@ -55,9 +56,23 @@ def rows_with(
     if conn.dialect.name == "postgresql":
         array = "bigint[]" if isinstance(wanted[0], int) else "text[]"
         query = f"SELECT {names} FROM {table.name} WHERE {key} = ANY(%s::{array})"
-        return conn.exec_driver_sql(query, (wanted,)).fetchall()  # one C-level fetch
+        return plain_rows(conn, query, (wanted,))
     query = f"SELECT {names} FROM {table.name} WHERE {key} IN (SELECT value FROM json_each(?))"
-    return conn.exec_driver_sql(query, (fastjson.dumps(wanted),)).fetchall()
+    return plain_rows(conn, query, (fastjson.dumps(wanted),))
+
+
+def plain_rows(conn: Connection, query: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+    """The driver's own tuples, fetched in C: SQLAlchemy's Row objects cost more than the
+    lookups on the band-key and candidate queries (tens of thousands of rows a batch once
+    the store is large). A failure while fetching is wrapped as SQLAlchemy wraps one while
+    executing, so the store's error handling sees the same exceptions."""
+    result = conn.exec_driver_sql(query, params)
+    try:
+        return list(result.cursor.fetchall())
+    except conn.dialect.loaded_dbapi.Error as exc:
+        raise DBAPIError.instance(query, params, exc, conn.dialect.loaded_dbapi.Error) from exc
+    finally:
+        result.close()
 
 
 def insert_plain_rows(
