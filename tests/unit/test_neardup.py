@@ -307,3 +307,22 @@ def test_batch_verification_agrees_with_similarity() -> None:
     for sig in sigs:
         expected = [similarity(sig, other) for other in sigs]
         assert similarities(sig, values, sizes).tolist() == expected
+
+
+def test_signatures_of_one_length_are_read_as_the_loop_reads_them() -> None:
+    """The array reading of same-length blobs keeps what ``NearSig.decode`` can read and
+    leaves out a blob of another version or permutation count that happens to be as long."""
+    from worker.core.near import NearSig
+    from worker.pipeline.nearbatch import signature_matrix
+
+    sigs = neardup.near_signatures(["alpha beta gamma delta", "one two three four five", "x"])
+    blobs = [s.encode() for s in sigs]
+    other_version = bytes([blobs[0][0] + 1]) + blobs[0][1:]
+    other_count = NearSig(sigs[1].values[:-1] + (0,), sigs[1].size).encode()
+    other_count = other_count[:1] + (127).to_bytes(2, "little") + other_count[3:]
+    mixed = [blobs[0], other_version, blobs[1], other_count, blobs[2]]
+    kept, values, sizes = signature_matrix(mixed, 128)
+    assert kept == [0, 2, 4]
+    decoded = [NearSig.decode(mixed[i]) for i in kept]
+    assert values.tolist() == [list(d.values) for d in decoded]
+    assert sizes.tolist() == [float(d.size) for d in decoded]

@@ -21,6 +21,7 @@ MINHASH_SEED = 20240611
 _ENCODING_VERSION = 3
 _HEADER = struct.Struct("<BHI")  # version, num_perm, size
 HEADER_SIZE = _HEADER.size
+ENCODING_VERSION = _ENCODING_VERSION
 
 
 @dataclass(frozen=True)

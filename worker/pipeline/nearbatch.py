@@ -23,6 +23,9 @@ def signature_matrix(
     One array for a whole batch's candidates: decoding them one by one into tuples cost
     more than the store query that fetched them.
     """
+    width = near.HEADER_SIZE + 4 * num_perm
+    if blobs and all(len(blob) == width for blob in blobs):
+        return _uniform_matrix(blobs, num_perm)
     kept: list[int] = []
     sizes: list[int] = []
     parts: list[bytes] = []
@@ -34,6 +37,20 @@ def signature_matrix(
             parts.append(blob[near.HEADER_SIZE :])
     values = np.frombuffer(b"".join(parts), dtype="<u4").reshape(len(kept), num_perm)
     return kept, values, np.array(sizes, dtype=np.float64)
+
+
+def _uniform_matrix(
+    blobs: Sequence[bytes], num_perm: int
+) -> tuple[list[int], np.ndarray, np.ndarray]:
+    """``signature_matrix`` of blobs all as long as a current one: headers read as arrays
+    (the usual case; an older encoding or a missing signature takes the loop)."""
+    layout = np.dtype(
+        [("version", "u1"), ("n", "<u2"), ("size", "<u4"), ("values", "<u4", num_perm)]
+    )
+    rows = np.frombuffer(b"".join(blobs), dtype=layout)
+    ok = (rows["version"] == near.ENCODING_VERSION) & (rows["n"] == num_perm)
+    kept = np.flatnonzero(ok)
+    return kept.tolist(), rows["values"][kept], rows["size"][kept].astype(np.float64)
 
 
 def similarities(sig: NearSig, values: np.ndarray, sizes: np.ndarray) -> np.ndarray:
