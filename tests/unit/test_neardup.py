@@ -318,8 +318,7 @@ def test_signatures_of_one_length_are_read_as_the_loop_reads_them() -> None:
     sigs = neardup.near_signatures(["alpha beta gamma delta", "one two three four five", "x"])
     blobs = [s.encode() for s in sigs]
     other_version = bytes([blobs[0][0] + 1]) + blobs[0][1:]
-    other_count = NearSig(sigs[1].values[:-1] + (0,), sigs[1].size).encode()
-    other_count = other_count[:1] + (127).to_bytes(2, "little") + other_count[3:]
+    other_count = blobs[1][:1] + (127).to_bytes(2, "little") + blobs[1][3:]  # says 127 values
     mixed = [blobs[0], other_version, blobs[1], other_count, blobs[2]]
     kept, values, sizes = signature_matrix(mixed, 128)
     assert kept == [0, 2, 4]
