@@ -110,8 +110,7 @@ def insert_rows(
     SQLite: the driver's executemany, each column's bind processor mapped over that column
     once; SQLAlchemy builds and processes a parameter dict per row, which cost more than the
     insert of a ledger row or a dedup key. Rows with differing keys, or missing a column that
-    has a Python-side default, and PostgreSQL (whose SQLAlchemy path batches the rows into
-    multi-row VALUES) take SQLAlchemy's path.
+    has a Python-side default, and PostgreSQL (not measured here) take SQLAlchemy's path.
     """
     if not rows:
         return
