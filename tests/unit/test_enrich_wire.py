@@ -32,6 +32,11 @@ from worker.pipeline.enrich.quotes import find_quotes
         ("ISTANBUL (AA) - Cumhurbaşkanı Erdoğan", "Istanbul", "AA", None, "Cumhurbaşkanı"),
         ("AMSTERDAM (ANP) - Het kabinet wil", "Amsterdam", "ANP", None, "Het"),
         ("LYON - Emmanuel Macron a déclaré", "Lyon", None, None, "Emmanuel"),
+        ("Frankfurt/Main (dpa) - Für einen Roman", "Frankfurt/Main", "dpa", None, "Für"),
+        ("Washington.- El senador republicano", "Washington", None, None, "El"),
+        ("Düsseldorf -\nTierschützer laufen", "Düsseldorf", None, None, "Tierschützer"),
+        ("Brand in Russland\nROSTOW (dpa) - Bei einem", "Rostow", "dpa", None, "Bei"),
+        ("Ein Titel ohne Punkt\nMünchen.- Der Stadtrat", "München", None, None, "Der"),
     ],
 )
 def test_datelines_of_every_language(
@@ -45,6 +50,28 @@ def test_datelines_of_every_language(
 
 def test_prose_with_a_comma_and_dash_is_no_dateline() -> None:
     assert find_dateline("Rome, Italie - la ville éternelle") is None
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # The second line is read only after a headline: not after a sentence.
+        "Der Rat hat entschieden.\nBERLIN (dpa) - Die Regierung",
+        # Nor after a long paragraph, nor as the third line.
+        "x " * 120 + "\nBERLIN (dpa) - Die Regierung",
+        "Titel\nUntertitel\nBERLIN (dpa) - Die Regierung",
+        # A mixed-case word before a dash inside a line is prose.
+        "Titel\nParis - the city of light - was quiet.",
+    ],
+)
+def test_no_dateline_past_the_opening(body: str) -> None:
+    assert find_dateline(body) is None
+
+
+def test_a_dateline_after_a_headline_ends_where_its_text_starts() -> None:
+    body = "Sieben Menschen sterben\nRostow (Russland) - Bei einem Brand"
+    found = find_dateline(body)
+    assert found is not None and body[found["end"] :].startswith("Bei einem")
 
 
 @pytest.fixture(scope="module")

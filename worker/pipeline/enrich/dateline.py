@@ -1,6 +1,7 @@
 """The dateline at the opening of a body, in the wire styles of every language:
 ``PARIS (Reuters) -``, ``Londres, 3 mai (AFP) -``, ``HALIFAX, Nova Scotia (AP) —``,
-``MADRID, 5 (EFE).-``, ``ROMA, 12 MAR -``, ``JAKARTA, KOMPAS.com -``.
+``MADRID, 5 (EFE).-``, ``ROMA, 12 MAR -``, ``JAKARTA, KOMPAS.com -``, ``Frankfurt/Main (dpa) -``.
+It opens the body, or the line after a headline the page left at its top.
 
 Only recognised, never cut: the body keeps its text and the caller gets the place, the
 agency and where the dateline ends. The dateline ends at its dash, so the name after it
@@ -13,11 +14,21 @@ import re
 from typing import Any
 
 _DASH = r"(?:--|[-‐‑‒–—―])"
-_PLACE = r"(?P<place>[^\W\d_][^\W\d_'’.\- ]*(?:[ .'’\-]{1,2}[^\W\d_]+){0,3}\.?)"
+# A full stop right before the dash is the Spanish ".-", not the place's ("Washington.-").
+_PLACE = (
+    rf"(?P<place>[^\W\d_][^\W\d_'’.\-/ ]*(?:[ .'’\-/]{{1,2}}[^\W\d_]+){{0,3}}(?:\.(?!{_DASH}))?)"
+)
 _DATE = r"(?:,\s*(?P<date>[^\W_][\w. ]{0,24}?))?"
 _AGENCY = r"(?:\s*\((?P<agency>[^()\n]{2,40})\))?"
 # Spanish wire copy closes the agency with a full stop before the dash: "(EFE).-".
-DATELINE_RE = re.compile(rf"\A\s*{_PLACE}{_DATE}{_AGENCY}\s*\.?{_DASH}\s+")
+# Matched at a position (``match(body, pos)``), so no ``\A``. A full stop just before the
+# dash (the Spanish ".-") and a dash that ends its line (group ``eol``) are signals.
+DATELINE_RE = re.compile(
+    rf"[ \t]*{_PLACE}{_DATE}{_AGENCY}[ \t]*\.?(?P<dash>{_DASH})(?:(?P<eol>[ \t]*\n)|[ \t]+)\s*"
+)
+# A first line that ends without a sentence's punctuation and is short is a headline or a
+# deck the page kept ("Sieben Menschen sterben bei Brand in Russland"); the dateline follows.
+_HEADLINE = re.compile(r"\s*[^\n]{1,200}(?<![.!?:;…])\n")
 # An online outlet named after the comma ("KOMPAS.com", "detik.com") is the source.
 _SITE = re.compile(r"[^\W_][\w\-]*(?:\.[a-z]{2,})+", re.IGNORECASE)
 
@@ -51,14 +62,24 @@ def place_span(body: str) -> tuple[int, int, int] | None:
 
 
 def _match(body: str) -> re.Match[str] | None:
+    """At the opening, or on the line after a headline left at the top."""
+    start = len(body) - len(body.lstrip())
+    match = _signalled(DATELINE_RE.match(body, start))
+    headline = _HEADLINE.match(body, start) if match is None else None
+    return _signalled(DATELINE_RE.match(body, headline.end())) if headline else match
+
+
+def _signalled(match: re.Match[str] | None) -> re.Match[str] | None:
     """A plain capitalised word followed by a dash is prose ("Paris - the city ..."), so we
-    require a place in capitals (the wire style), an agency in parentheses or an outlet."""
-    match = DATELINE_RE.match(body)
+    require a place in capitals (the wire style), an agency in parentheses, an outlet, the
+    Spanish ".-" or a dash that ends its line ("Düsseldorf -")."""
     if match is None:
         return None
     extra = match["date"]
     site = bool(extra and _SITE.fullmatch(extra.strip()))
-    return match if match["agency"] or site or _is_capitals(match["place"].strip()) else None
+    stop = match.string[match.start("dash") - 1] == "."
+    signals = (match["agency"], site, stop, match["eol"])
+    return match if any(signals) or _is_capitals(match["place"].strip()) else None
 
 
 def _is_capitals(place: str) -> bool:
