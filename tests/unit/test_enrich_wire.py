@@ -339,3 +339,62 @@ def test_tomorrow_in_german_is_lower_case() -> None:
 def test_periods_at_the_end_of_the_calendar_stay_unresolved() -> None:
     found = find_dates("next year, next month", date(9999, 12, 31))
     assert [(d["value"], d["resolved"]) for d in found] == [(None, False), (None, False)]
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "value"),
+    [
+        ("Hill, who will testify Thursday, said", "en", "2024-04-18"),
+        ("Hill said Thursday that she will testify.", "en", "2024-04-11"),
+        ("The vote is scheduled for Tuesday.", "en", "2024-04-23"),
+        ("Il votera mardi à Paris.", "fr", "2024-04-23"),
+        ("Il a voté mardi à Paris.", "fr", "2024-04-16"),
+        ("El Senado votará el martes.", "es", "2024-04-23"),
+        ("La primera reunión fue el martes.", "es", "2024-04-16"),
+        ("Il governo deciderà martedì.", "it", "2024-04-23"),
+        ("Das Gericht wird am Dienstag entscheiden.", "de", "2024-04-23"),
+        # The future word must be in the mention's clause, just before it.
+        ("He will resign, he said on Tuesday.", "en", "2024-04-16"),
+        # A bare weekday after a future word may be the day itself.
+        ("The court will rule Wednesday.", "en", "2024-04-17"),
+    ],
+)
+def test_a_future_word_before_a_weekday_points_ahead(text: str, language: str, value: str) -> None:
+    (found,) = find_dates(text, WEDNESDAY, language)
+    assert found["value"] == value
+
+
+@pytest.mark.parametrize(
+    ("text", "published", "values"),
+    [
+        # Past unless within the quarter after publication, or announced.
+        ("arrested for a March 21 phone call", date(2019, 11, 19), ["2019-03-21"]),
+        ("as in the protests of 7 de Setembro", date(2022, 5, 4), ["2021-09-07"]),
+        ("the summit on January 15", date(2024, 12, 20), ["2025-01-15"]),
+        ("His sentencing is scheduled for Feb. 14", date(2019, 11, 19), ["2020-02-14"]),
+        ("the games will open on July 26", date(2024, 1, 10), ["2024-07-26"]),
+        # A weekday written with the day is one mention, in the year its calendar agrees with.
+        ("el próximo miércoles 18 de mayo", date(2022, 5, 7), ["2022-05-18"]),
+        ("on Wednesday, Nov. 20, at noon", date(2019, 11, 25), ["2019-11-20"]),
+        ("le lundi 6 mai", date(2024, 1, 10), ["2024-05-06"]),
+        ("mercoledì 19 febbraio", date(2020, 2, 19), ["2020-02-19"]),
+        # The Brazilian day in brackets, and ordinal days.
+        ("desapareceu na madrugada de sábado (23)", date(2022, 5, 3), ["2022-04-23"]),
+        ("as manifestações de 1º de Maio", date(2022, 5, 4), ["2022-05-01"]),
+        # A range's first day takes the year of its last.
+        (
+            "entre le 21 juin et le 15 novembre 2017",
+            date(2020, 2, 19),
+            ["2017-06-21", "2017-11-15"],
+        ),
+        ("from December 28 to January 3, 2025", date(2025, 3, 1), ["2024-12-28", "2025-01-03"]),
+        # Not across a clause: the first day keeps its own year.
+        (
+            "on June 21, then in a report of 15 November 2017",
+            date(2020, 2, 19),
+            ["2019-06-21", "2017-11-15"],
+        ),
+    ],
+)
+def test_days_without_a_year(text: str, published: date, values: list[str]) -> None:
+    assert [d["value"] for d in find_dates(text, published, "xx")] == values

@@ -157,7 +157,7 @@ def _enrich(
     language = model_language(item.language)
     entities = merge_mentions(mentions) if mentions is not None else []
     published = item.published_at.date() if item.published_at else None
-    dates = find_dates(item.body, published)
+    dates = find_dates(item.body, published, language)
     words = word_count(item.body)
     return {
         "entities": [e.as_dict() for e in entities],

@@ -193,6 +193,30 @@ NOT_DATES: dict[str, tuple[str, ...]] = {
     "nl": ("goede vrijdag", "witte donderdag", "paasmaandag"),
 }
 
+# Words that put what follows them in the future, within a few words of a weekday or a
+# year-less day ("who will testify Thursday", "scheduled for Feb. 14", "votará el martes"):
+# auxiliaries and plans, and the Romance future tense by its endings. Lower case, whole words.
+_FUTURE_WORDS = {
+    "en": "will 'll shall scheduled upcoming expected planned",
+    "fr": "va vont doit doivent prévu prévue prévus prévues",
+    "de": "wird werden soll sollen geplant",
+    "es": "va van prevista previsto previstas previstos",
+    "it": "previsto prevista previsti previste",
+    "pt": "vai vão prevista previsto previstas previstos",
+    "nl": "zal zullen gepland",
+}
+FUTURE_WORDS = frozenset(w for row in _FUTURE_WORDS.values() for w in row.split())
+# The simple future by its endings, per language, since an ending of one language is a noun
+# of another (Italian "sera" is an evening, Spanish "frontera" a border): French votera,
+# dira, viendra, pourra, auront; Spanish será, votarán, haré; Portuguese será, terão;
+# Italian sarà, saranno. Endings that end common words are left out ("estremos", "però").
+FUTURE_TENSE = {
+    "fr": re.compile(r"[a-zàâçéèêëîïôûù]+(?:era|ira|dra|rra|ront)"),
+    "es": re.compile(r"[a-záéíóúñü]+(?:rá|rán|ré)"),
+    "pt": re.compile(r"[a-záéíóúâêôãõç]+(?:rá|rão)"),
+    "it": re.compile(r"[a-zàèéìòù]+(?:rà|ranno)"),
+}
+
 # Day words that are also nouns: German capitalises the noun ("heute Morgen", "am Morgen"
 # are mornings), so only the lower-case word is the day after.
 LOWER_CASE_ONLY = frozenset({"morgen"})

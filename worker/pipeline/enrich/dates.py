@@ -5,6 +5,13 @@ Tuesday`` and ``la semaine prochaine`` after it, ``letzte Woche`` before it. A d
 to a date, a week to an ISO week (``2024-W17``), a month to ``YYYY-MM``, a year to ``YYYY``.
 Names that contain a date word ("Black Friday", "USA Today") are not dates.
 
+A day without a year is the last one before publication unless it falls within the quarter
+after it (news mostly reports what happened; what it announces is near), or unless a future
+word comes just before it ("scheduled for Feb. 14", "who will testify Thursday", "votará el
+martes"): then it is the coming one. A weekday written with the day ("miércoles 18 de mayo")
+picks the year whose calendar agrees, and the Brazilian "sábado (23)" is the 23rd. A
+range's first day takes the year its last day gives ("21 juin et le 15 novembre 2019").
+
 Without a publication date nothing is guessed: ``hier`` stays unresolved with its text and
 ``17 avril`` becomes the year-less ISO form ``--04-17``.
 """
@@ -17,6 +24,8 @@ from typing import Any
 
 from worker.pipeline.enrich.calendar_words import (
     DAY_WORDS,
+    FUTURE_TENSE,
+    FUTURE_WORDS,
     LOWER_CASE_ONLY,
     MONTHS,
     NOT_DATES,
@@ -31,7 +40,7 @@ from worker.pipeline.enrich.calendar_words import (
 
 # A dot after the month only when a number follows ("Jan. 5"), not a sentence's full stop.
 _M = rf"(?P<month>{alternation(MONTHS)})(?:\.(?=\s*\d))?"
-_D = r"(?P<day>[0-3]?\d)(?:er|st|nd|rd|th|\.)?"
+_D = r"(?P<day>[0-3]?\d)(?:er|st|nd|rd|th|º|ª|°|\.)?"
 # Spanish and Portuguese join day, month and year with "de": "12 de marzo de 2024".
 _Y = r"(?:,?\s+(?:de\s+)?(?P<year>(?:1[89]|20)\d\d))?"
 _W = rf"(?P<weekday>{alternation(WEEKDAYS)})"
@@ -39,10 +48,13 @@ _SHIFT = rf"(?P<shift>{alternation(SHIFTS_BEFORE)})"
 _AFTER = rf"(?P<after>{alternation(SHIFTS_AFTER)})"
 _P = rf"(?P<period>{alternation(PERIODS)})"
 _DAY_WORDS = alternation(DAY_WORDS).replace("'", "['’]")  # aujourd’hui, typographic or not
+# A weekday written before the day belongs to it ("Wednesday, Nov. 20", "mercoledì 19 febbraio").
+_ON = rf"(?:(?:{_SHIFT}\s+)?{_W},?\s+)?"
 _PATTERNS = [
     r"(?P<iso>(?P<iy>(?:1[89]|20)\d\d)-(?P<im>[01]\d)-(?P<id>[0-3]\d))",
-    rf"{_D}\s+(?:de\s+)?{_M}{_Y}",
-    rf"{_M}\s+{_D}{_Y}",
+    rf"{_ON}{_D}\s+(?:de\s+)?{_M}{_Y}",
+    rf"{_ON}{_M}\s+{_D}{_Y}",
+    rf"{_W}\s*\((?P<pday>[0-3]?\d)\)",
     rf"(?P<relday>{_DAY_WORDS})",
     rf"{_SHIFT}\s+{_W}",
     rf"{_SHIFT}\s+{_P}",
@@ -64,15 +76,33 @@ NOT_DATES_RE = re.compile(
 )
 
 
-def find_dates(text: str, published: date | None) -> list[dict[str, Any]]:
+# Clause breaks: a future word counts only in the mention's own clause.
+_CLAUSE_BREAK = re.compile(r"[.,;:!?\n«»\"“”()]")
+_CUE_WORDS = 5  # how many words before a mention may hold its future word
+_CUE_CHARS = 60
+_AHEAD = timedelta(days=92)  # a year-less day up to a quarter ahead is an announced one
+# Between a range's first day and its last ("21 juin et le 15 novembre 2019", "June 3 to
+# July 4, 2019"): a dash or one short connecting word and an article, no digits.
+_RANGE_GAP = re.compile(r"\s*(?:[-–—/]|[^\W\d_]{1,8}(?:\s+[^\W\d_]{1,3})?)\s*")
+
+
+def find_dates(
+    text: str, published: date | None, language: str | None = None
+) -> list[dict[str, Any]]:
     """Every date mention in ``text`` as ``{text, offset, kind, value, resolved}``."""
     names = [m.span() for m in NOT_DATES_RE.finditer(text)]
-    found = (
-        _mention(m, published)
-        for m in DATE_RE.finditer(text)
-        if not _is_name(m, names) and not _is_noun(m[0])
-    )
-    return [d for d in found if d is not None]
+    matches = [m for m in DATE_RE.finditer(text) if not _is_name(m, names) and not _is_noun(m[0])]
+    found = []
+    for n, match in enumerate(matches):
+        ahead = _has_future_word(text, match.start(), language)
+        mention = _mention(match, published, ahead)
+        if mention is None:
+            continue
+        following = matches[n + 1] if n + 1 < len(matches) else None
+        if following is not None and published is not None:
+            _take_the_range_year(mention, match, following)
+        found.append(mention)
+    return found
 
 
 def _is_name(match: re.Match[str], names: list[tuple[int, int]]) -> bool:
@@ -88,13 +118,27 @@ def _groups(match: re.Match[str]) -> dict[str, str]:
     return {k.rsplit("_", 1)[0]: v for k, v in match.groupdict().items() if v is not None}
 
 
-def _mention(match: re.Match[str], published: date | None) -> dict[str, Any] | None:
+def _has_future_word(text: str, start: int, language: str | None) -> bool:
+    """A future word among the few words before ``start``, in the same clause."""
+    clause = _CLAUSE_BREAK.split(text[max(0, start - _CUE_CHARS) : start])[-1]
+    words = clause.lower().replace("’", "'").split()[-_CUE_WORDS:]
+    tense = FUTURE_TENSE.get(language or "")
+    return any(
+        w in FUTURE_WORDS or w.endswith("'ll") or (tense is not None and tense.fullmatch(w))
+        for w in words
+    )
+
+
+def _mention(match: re.Match[str], published: date | None, ahead: bool) -> dict[str, Any] | None:
     groups = _groups(match)
     if "iso" in groups or "month" in groups:
-        value = _absolute(groups, published)
+        value = _absolute(groups, published, ahead)
         kind = "absolute"
+    elif "pday" in groups:
+        value = _day_of_month(groups, published)
+        kind = "relative"
     else:
-        value = _relative(groups, published)
+        value = _relative(groups, published, ahead)
         kind = "relative"
     if value is _INVALID:
         return None
@@ -108,10 +152,27 @@ def _mention(match: re.Match[str], published: date | None) -> dict[str, Any] | N
     }
 
 
+def _take_the_range_year(mention: dict[str, Any], match: re.Match[str], end: re.Match[str]) -> None:
+    """A year-less first day of a range takes the year of its last day, or the year before
+    when it falls later in the calendar ("December 28 to January 3, 2025")."""
+    first, last = _groups(match), _groups(end)
+    if "month" not in first or "year" in first or "year" not in last or "month" not in last:
+        return
+    if not _RANGE_GAP.fullmatch(match.string, match.end(), end.start()):
+        return
+    month, day = MONTHS[fold(first["month"])], int(first["day"])
+    year = int(last["year"])
+    if (month, day) > (MONTHS[fold(last["month"])], int(last["day"])):
+        year -= 1
+    value = _iso(year, month, day)
+    if value != _INVALID:
+        mention["value"] = value
+
+
 _INVALID = "invalid"
 
 
-def _absolute(groups: dict[str, str], published: date | None) -> str | None:
+def _absolute(groups: dict[str, str], published: date | None, ahead: bool) -> str | None:
     if "iso" in groups:
         return _iso(int(groups["iy"]), int(groups["im"]), int(groups["id"]))
     month, day = MONTHS[fold(groups["month"])], int(groups["day"])
@@ -119,7 +180,8 @@ def _absolute(groups: dict[str, str], published: date | None) -> str | None:
         return _iso(int(groups["year"]), month, day)
     if published is None:
         return f"--{month:02d}-{day:02d}" if _iso(2000, month, day) != _INVALID else _INVALID
-    return _nearest_year(month, day, published)
+    weekday = WEEKDAYS[fold(groups["weekday"])] if "weekday" in groups else None
+    return _year_less(month, day, published, weekday, ahead)
 
 
 def _iso(year: int, month: int, day: int) -> str:
@@ -129,16 +191,39 @@ def _iso(year: int, month: int, day: int) -> str:
         return _INVALID  # "31 février" is a typo or not a date; either way not a mention
 
 
-def _nearest_year(month: int, day: int, published: date) -> str:
-    """The year that puts the date closest to publication (December news about January)."""
+def _year_less(month: int, day: int, published: date, weekday: int | None, ahead: bool) -> str:
+    """The year of a day written without one: among the years around publication those
+    whose calendar puts the written weekday on that day, if any; then the coming day when
+    the words look ahead, else the last one before publication or within the quarter after
+    (December news about January)."""
     years = (published.year - 1, published.year, published.year + 1)
-    candidates = [d for d in (_iso(y, month, day) for y in years) if d != _INVALID]
-    if not candidates:
+    days = [date.fromisoformat(d) for d in (_iso(y, month, day) for y in years) if d != _INVALID]
+    if not days:
         return _INVALID
-    return min(candidates, key=lambda d: abs((date.fromisoformat(d) - published).days))
+    days = [d for d in days if d.weekday() == weekday] or days
+    if ahead:
+        coming = [d for d in days if d >= published]
+        return (coming[0] if coming else days[-1]).isoformat()
+    latest = published + _AHEAD if published <= date.max - _AHEAD else date.max
+    before = [d for d in days if d <= latest]
+    return (before[-1] if before else days[0]).isoformat()
 
 
-def _relative(groups: dict[str, str], published: date | None) -> str | None:
+def _day_of_month(groups: dict[str, str], published: date | None) -> str | None:
+    """``sábado (23)``: the 23rd nearest to publication in the months around it, one that
+    is a Saturday if the calendar has one."""
+    if published is None:
+        return None
+    weekday, day = WEEKDAYS[fold(groups["weekday"])], int(groups["pday"])
+    months = (published.year * 12 + published.month - 1 + k for k in (-1, 0, 1))
+    days = [d for d in (_iso(m // 12, m % 12 + 1, day) for m in months) if d != _INVALID]
+    if not days:
+        return _INVALID
+    near = sorted(days, key=lambda d: abs((date.fromisoformat(d) - published).days))
+    return next((d for d in near if date.fromisoformat(d).weekday() == weekday), near[0])
+
+
+def _relative(groups: dict[str, str], published: date | None, ahead: bool) -> str | None:
     """The day meant, or None (unresolved) without a publication date or when the day
     falls off the calendar ("yesterday" on 0001-01-01 is no date Python can hold)."""
     if published is None:
@@ -150,16 +235,20 @@ def _relative(groups: dict[str, str], published: date | None) -> str | None:
         shift = groups.get("shift") or groups.get("after")
         if "period" in groups:
             return _period(PERIODS[fold(groups["period"])], shift or "", published)
-        return _weekday(WEEKDAYS[fold(groups["weekday"])], shift, published).isoformat()
+        weekday = WEEKDAYS[fold(groups["weekday"])]
+        return _weekday(weekday, shift, published, ahead).isoformat()
     except OverflowError:
         return None
 
 
-def _weekday(weekday: int, shift: str | None, published: date) -> date:
+def _weekday(weekday: int, shift: str | None, published: date, ahead: bool) -> date:
     """``samedi dernier`` is the last Saturday before publication, a bare ``Saturday`` in a
-    news report the most recent one (the same day included), ``next Saturday`` the coming one.
+    news report the most recent one (the same day included), ``next Saturday`` the coming one
+    and so is a bare one after a future word ("will testify Thursday", the same day included).
     """
     direction = WEEKDAY_SHIFTS.get(fold(shift), 0) if shift else 0
+    if ahead and not shift:
+        return published + timedelta(days=(weekday - published.weekday()) % 7)
     if direction > 0:
         return published + timedelta(days=(weekday - published.weekday()) % 7 or 7)
     back = (published.weekday() - weekday) % 7
