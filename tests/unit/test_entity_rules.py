@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from worker.pipeline.enrich.entity_mentions import mentions_from_doc
+from worker.pipeline.enrich.entity_mentions import Mention, mentions_from_doc, without_common_words
 from worker.pipeline.enrich.entity_merge import merge_mentions
 from worker.pipeline.enrich.entity_rules import (
     is_generic,
@@ -125,3 +125,26 @@ def test_a_hyphenated_first_names_last_part_is_the_same_person() -> None:
     text = "Jakob von Moltke and Kathryn Locksley-von Moltke"
     spans = (("Jakob von Moltke", "PER"), ("Locksley-von Moltke", "PER"))
     assert len(entities(text, *spans)) == 2
+
+
+def _one_word_mentions(body: str, *names: tuple[str, str]) -> list[Mention]:
+    return [Mention(body.index(n), body.index(n) + len(n), n, label) for n, label in names]
+
+
+def test_a_capitalised_common_word_is_no_name() -> None:
+    body = "Céréales. Les céréales traitées au chlorothalonil ont été retirées par Syngenta."
+    mentions = _one_word_mentions(body, ("Céréales", "LOC"), ("Syngenta", "ORG"))
+    assert [m.text for m in without_common_words(body, mentions, "fr")] == ["Syngenta"]
+
+
+def test_a_word_in_an_address_is_not_the_text_writing_it() -> None:
+    body = "Twitter said so. pic.twitter.com/abc and @twitter and twitter-bots, NASA and nasa.gov"
+    mentions = _one_word_mentions(body, ("Twitter", "ORG"), ("NASA", "ORG"))
+    assert [m.text for m in without_common_words(body, mentions, "en")] == ["Twitter", "NASA"]
+
+
+def test_german_capitals_prove_nothing() -> None:
+    body = "Die Grünen stimmten zu. Die grünen Wiesen blieben."
+    mentions = _one_word_mentions(body, ("Grünen", "ORG"))
+    assert without_common_words(body, mentions, "de") == mentions
+    assert without_common_words(body, mentions, "fr") == []

@@ -25,6 +25,7 @@ from worker.pipeline.enrich.entities import (
     mentions_from_doc,
     merge_mentions,
     split_chunks,
+    without_common_words,
 )
 from worker.pipeline.enrich.keywords import extract_keywords
 from worker.pipeline.enrich.numbers import find_numbers
@@ -32,7 +33,7 @@ from worker.pipeline.enrich.quotes import find_quotes
 from worker.pipeline.enrich.text import normalise_apostrophes, reading_time_minutes, word_count
 
 # Bump when any stage's output changes for the same input and model.
-ENRICH_VERSION = "1.2.2"
+ENRICH_VERSION = "1.3.0"
 KEYWORD_CHARS = 3000
 # Characters per ``nlp.pipe`` batch. spaCy's default of 1,000 texts held 2 GB for 300 short
 # articles and 3.7 GB for one 1.2 M-character body in 100,000-character chunks; batches of
@@ -83,14 +84,15 @@ def _ner_mentions(
             by_language[language].append(i)
     found: dict[int, list[Mention]] = {}
     for language, indices in by_language.items():
-        found.update(_mentions(models[language], [(i, items[i].body) for i in indices]))
+        bodies = [(i, items[i].body) for i in indices]
+        found.update(_mentions(models[language], bodies, language))
     return found
 
 
 Job = tuple[int, int, str]  # item index, where the piece starts in its body, the piece
 
 
-def _mentions(nlp: Any, bodies: list[tuple[int, str]]) -> dict[int, list[Mention]]:
+def _mentions(nlp: Any, bodies: list[tuple[int, str]], language: str) -> dict[int, list[Mention]]:
     """NER over every body, long ones in chunks cut on paragraph ends (spaCy refuses a text
     over ``nlp.max_length``); a chunk's offsets are shifted by where it starts, so the
     mentions are those of the whole body."""
@@ -106,7 +108,10 @@ def _mentions(nlp: Any, bodies: list[tuple[int, str]]) -> dict[int, list[Mention
         docs = nlp.pipe([piece for _, _, piece in group], batch_size=len(group))
         for (i, start, _), doc in zip(group, docs, strict=True):
             found[i].extend(mentions_from_doc(doc, start))
-    return {i: _dateline_mentions(nlp, body, found[i]) for i, body in bodies}
+    return {
+        i: without_common_words(body, _dateline_mentions(nlp, body, found[i]), language)
+        for i, body in bodies
+    }
 
 
 def _dateline_mentions(nlp: Any, body: str, mentions: list[Mention]) -> list[Mention]:

@@ -8,7 +8,12 @@ merged (conservatively) in ``entity_merge``.
 from __future__ import annotations
 
 from worker.pipeline.enrich.entity_labels import DROPPED, LABELS
-from worker.pipeline.enrich.entity_mentions import PRONOUNS, Mention, mentions_from_doc
+from worker.pipeline.enrich.entity_mentions import (
+    PRONOUNS,
+    Mention,
+    mentions_from_doc,
+    without_common_words,
+)
 from worker.pipeline.enrich.entity_merge import Entity, mention_index, merge_mentions
 
 __all__ = [
@@ -22,6 +27,7 @@ __all__ = [
     "mentions_from_doc",
     "merge_mentions",
     "split_chunks",
+    "without_common_words",
 ]
 
 # spaCy refuses texts over ``nlp.max_length`` (E088, 1,000,000 by default), and its memory

@@ -13,15 +13,17 @@ from worker.pipeline.enrich.entity_rules import (
     given_name,
     institution_tail,
     is_generic,
+    is_one_capitalised_word,
     is_role_only,
     label_by_noun,
+    lower_case_words,
     organisation_after,
     place_tail,
     split_leading_noun,
     strip_article,
     strip_elision,
 )
-from worker.pipeline.enrich.name_words import TITLES
+from worker.pipeline.enrich.name_words import NOUNS_CAPITALISED, TITLES
 from worker.pipeline.enrich.speech_verbs import all_verbs
 from worker.pipeline.enrich.speech_words import word_set
 
@@ -148,3 +150,17 @@ def _is_junk(text: str) -> bool:
     if len(words) > 1 and words[-1] in _FUNCTION_WORDS:
         return True
     return text.islower()
+
+
+def without_common_words(body: str, mentions: list[Mention], language: str) -> list[Mention]:
+    """A one-word name the text also writes in lower case is a common word a sentence or a
+    heading capitalised ("Céréales", "the Moon" beside "the moon"), which a small model
+    tags; German capitalises every noun, so there the capital proves nothing either way."""
+    if language in NOUNS_CAPITALISED:
+        return mentions
+    single = [m for m in mentions if is_one_capitalised_word(m.text)]
+    if not single:
+        return mentions
+    lower = lower_case_words(body)
+    common = {m.text for m in single if m.text.lower() in lower}
+    return [m for m in mentions if m.text not in common] if common else mentions

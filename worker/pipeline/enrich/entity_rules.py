@@ -175,3 +175,17 @@ def organisation_after(label: str, after: str) -> bool:
     account"."""
     match = _ORG_AFTER.match(after)
     return label == "PER" and match is not None and match.group(1).casefold() in ORG_AFTER
+
+
+# A standalone word of the text, not a piece of an address, a handle or a URL
+# ("pic.twitter.com", "@givewell"): the lower-case words a text writes.
+_PLAIN_WORD = re.compile(r"(?<![\w'’./@\-])[^\W\d_]\w*(?![\w/@\-])(?!\.\w)")
+
+
+def lower_case_words(text: str) -> frozenset[str]:
+    return frozenset(w for w in _PLAIN_WORD.findall(text) if w.islower())
+
+
+def is_one_capitalised_word(name: str) -> bool:
+    """ "Moon", "Céréales": one word, capitalised, not an acronym."""
+    return name[:1].isupper() and not name.isupper() and _PLAIN_WORD.fullmatch(name) is not None

@@ -61,3 +61,6 @@ ROLES = word_set(
     "congressman congresswoman lawmaker representative secretary chancellor "
     "juru bicara menteri presiden ketua kepala direktur gubernur jaksa pengacara"
 )
+
+# Languages that capitalise every noun: there a capital says nothing of a name.
+NOUNS_CAPITALISED = frozenset({"de", "lb"})
