@@ -177,3 +177,8 @@ def same_title(truth: str, found: str | None) -> bool:
     """Exact match up to whitespace and soft hyphens (invisible in the page's display)."""
     clean = lambda t: _norm(t.replace("\u00ad", ""))  # noqa: E731
     return bool(found) and clean(truth) == clean(found or "")
+
+
+def same_title_any_case(truth: str, found: str | None) -> bool:
+    """``same_title`` blind to letter case: "DAS PATRIARCHAT ..." as CSS displays it."""
+    return same_title(truth.casefold(), (found or "").casefold())

@@ -129,6 +129,11 @@ def report(name: str, pages: list[sets.Page], mine: Result, theirs: Result, wors
         b = sum(sets.same_title(pg.title or "", theirs.titles[pg.key]) for pg in titled)
         n = len(titled)
         print(f"  title exact  ours {a / n:.3f}  trafilatura {b / n:.3f}  ({n} pages)")
+        # Some truths copy what CSS displays (text-transform: uppercase), not what the page
+        # writes: the same comparison blind to case, beside the exact one, never instead.
+        ca = sum(sets.same_title_any_case(pg.title or "", mine.titles[pg.key]) for pg in titled)
+        cb = sum(sets.same_title_any_case(pg.title or "", theirs.titles[pg.key]) for pg in titled)
+        print(f"  title, case aside  ours {ca / n:.3f}  trafilatura {cb / n:.3f}")
         row[3] = f"{a / n:.3f} / {b / n:.3f}"
     dated = [pg for pg in pages if pg.date]
     if dated:

@@ -8,6 +8,7 @@ from worker.pipeline.extract.title_rules import (
     strip_brand,
     trim_separators,
     typographic,
+    uncut,
     without_kicker,
 )
 
@@ -100,3 +101,14 @@ def test_bare_kicker_element_stays() -> None:
     parts = [["Nach Corona-Lockerungen", "Autohäuser rechnen mit Anlaufen"]]
     titles = ["Corona-Lockerungen: Autohäuser rechnen mit Anlaufen"]
     assert without_kicker(h1, [h1], parts, titles) == h1
+
+
+def test_a_title_cut_at_an_unescaped_quote_is_the_longer_one() -> None:
+    cut = "Senador republicano califica a Biden de "
+    whole = 'Senador republicano califica a Biden de "incapacitado"'
+    assert uncut([cut, cut, whole]) == [whole, whole, whole]
+    # A shorter title that another merely goes on from (a site's name after it) stays.
+    assert uncut(["Budget vote", "Budget vote - The Daily"]) == [
+        "Budget vote",
+        "Budget vote - The Daily",
+    ]

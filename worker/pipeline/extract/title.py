@@ -27,6 +27,7 @@ from worker.pipeline.extract.title_rules import (
     strip_brand,
     trim_separators,
     typographic,
+    uncut,
     without_kicker,
 )
 
@@ -42,11 +43,13 @@ def pick_title(meta: PageMeta, site_name: str | None, url: str | None) -> str:
     """The displayed headline when the page's titles confirm it, else the title that the
     page's other titles support most, stripped of the site's name."""
     sites = site_names(meta, site_name, url)
-    raw = [
-        meta.meta.get("og:title", ""),
-        meta.meta.get("twitter:title", ""),
-        meta.title_tag,
-    ]
+    raw = uncut(
+        [
+            meta.meta.get("og:title", ""),
+            meta.meta.get("twitter:title", ""),
+            meta.title_tag,
+        ]
+    )
     folders = sections(url or meta.canonical_url)
     label = domain_label(url or meta.canonical_url or meta.meta.get("og:url"))
     titles = [strip_brand(strip_site(t, sites, folders), label) for t in raw if t and t.strip()]

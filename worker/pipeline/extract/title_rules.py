@@ -9,6 +9,9 @@ spelling the domain's label, ASCII copies of typographic punctuation.
   myoos.de) is the site's name, when the rest of the title is longer.
 - Of titles differing only in dashes and quotes, the typographic spelling is the page's.
 - A separator left at either end (``» Headline`` after ``Site //``) is no part of it.
+- A title that another title continues with a quote mark was cut there: an unescaped quote
+  in ``content="... a Biden de "incapacitado""`` ends the attribute early, so the longer
+  title is the page's.
 - An h1 whose first element is a kicker shows the headline in the elements after it: when
   an element that is only a dash sets it apart, or when it ends in a colon and one of the
   page's titles says exactly what follows (else "Kicker: headline" is one headline).
@@ -33,6 +36,7 @@ MAX_KICKER_WORDS = 3  # as a section's name in ``sitename``
 MIN_LABEL_CHARS = 5
 MAX_BRAND_WORDS = 4
 TYPOGRAPHIC = set("–—‘’“”„«»‹›…")
+QUOTES = set('"“”„«»')
 FLAT = str.maketrans("–—‘’“”„«»‹›", '--\'\'"""""""')
 
 
@@ -135,3 +139,17 @@ def typographic(title: str, titles: list[str]) -> str:
     has ASCII ones: a CMS may flatten them in one of its copies, never the other way round."""
     same = [t for t in titles if _flat(t) == _flat(title)]
     return max([title, *same], key=lambda t: sum(ch in TYPOGRAPHIC for ch in t))
+
+
+def uncut(titles: list[str]) -> list[str]:
+    """Each title, or the longer one it begins when that one goes on with a quote mark."""
+
+    def longer(title: str) -> str:
+        head = title.rstrip()
+        for other in titles:
+            rest = other[len(head) :].lstrip()
+            if len(other) > len(title) and other.startswith(head) and rest[:1] in QUOTES:
+                return other
+        return title
+
+    return [longer(t) for t in titles]
