@@ -48,19 +48,20 @@ _SHIFT = rf"(?P<shift>{alternation(SHIFTS_BEFORE)})"
 _AFTER = rf"(?P<after>{alternation(SHIFTS_AFTER)})"
 _P = rf"(?P<period>{alternation(PERIODS)})"
 _DAY_WORDS = alternation(DAY_WORDS).replace("'", "['’]")  # aujourd’hui, typographic or not
-# A weekday written before the day belongs to it ("Wednesday, Nov. 20", "mercoledì 19 febbraio").
-_ON = rf"(?:(?:{_SHIFT}\s+)?{_W},?\s+)?"
 _PATTERNS = [
     r"(?P<iso>(?P<iy>(?:1[89]|20)\d\d)-(?P<im>[01]\d)-(?P<id>[0-3]\d))",
-    rf"{_ON}{_D}\s+(?:de\s+)?{_M}{_Y}",
-    rf"{_ON}{_M}\s+{_D}{_Y}",
-    rf"{_W}\s*\((?P<pday>[0-3]?\d)\)",
+    rf"{_D}\s+(?:de\s+)?{_M}{_Y}",
+    rf"{_M}\s+{_D}{_Y}",
     rf"(?P<relday>{_DAY_WORDS})",
     rf"{_SHIFT}\s+{_W}",
     rf"{_SHIFT}\s+{_P}",
     rf"{_P}\s+{_AFTER}",
-    rf"{_W}(?:\s+{_AFTER})?",
+    # The Brazilian day in brackets ("sábado (23)") shares the one weekday alternative: each
+    # alternative is tried at every word, so the regex keeps to one per form.
+    rf"{_W}(?:\s*\((?P<pday>[0-3]?\d)\)|\s+{_AFTER})?",
 ]
+# Between a weekday and the day it names ("Wednesday, Nov. 20", "mercoledì 19 febbraio").
+_DAY_AFTER_WEEKDAY = re.compile(r",?\s+")
 # One pass over the text: the forms are alternatives of one regex, longest forms first so
 # "samedi dernier" wins over "samedi". Python forbids a group name twice in a pattern, so
 # each form's groups get a numeric suffix that _groups() strips again.
@@ -94,8 +95,12 @@ def find_dates(
     matches = [m for m in DATE_RE.finditer(text) if not _is_name(m, names) and not _is_noun(m[0])]
     found = []
     for n, match in enumerate(matches):
-        ahead = _has_future_word(text, match.start(), language)
-        mention = _mention(match, published, ahead)
+        if n + 1 < len(matches) and _names_the_day_of(match, matches[n + 1]):
+            continue  # read with the day it names, as one mention
+        weekday = matches[n - 1] if n and _names_the_day_of(matches[n - 1], match) else None
+        start = (weekday or match).start()
+        ahead = _has_future_word(text, start, language)
+        mention = _mention(match, published, ahead, weekday)
         if mention is None:
             continue
         following = matches[n + 1] if n + 1 < len(matches) else None
@@ -118,6 +123,15 @@ def _groups(match: re.Match[str]) -> dict[str, str]:
     return {k.rsplit("_", 1)[0]: v for k, v in match.groupdict().items() if v is not None}
 
 
+def _names_the_day_of(weekday: re.Match[str], day: re.Match[str]) -> bool:
+    """A weekday (with its shift word: "el próximo miércoles") right before a day and month:
+    the weekday belongs to that date."""
+    before, after = _groups(weekday), _groups(day)
+    bare = "weekday" in before and "pday" not in before and "after" not in before
+    gap = _DAY_AFTER_WEEKDAY.fullmatch(day.string, weekday.end(), day.start())
+    return bare and "month" in after and gap is not None
+
+
 def _has_future_word(text: str, start: int, language: str | None) -> bool:
     """A future word among the few words before ``start``, in the same clause."""
     clause = _CLAUSE_BREAK.split(text[max(0, start - _CUE_CHARS) : start])[-1]
@@ -129,8 +143,13 @@ def _has_future_word(text: str, start: int, language: str | None) -> bool:
     )
 
 
-def _mention(match: re.Match[str], published: date | None, ahead: bool) -> dict[str, Any] | None:
+def _mention(
+    match: re.Match[str], published: date | None, ahead: bool, weekday: re.Match[str] | None
+) -> dict[str, Any] | None:
     groups = _groups(match)
+    if weekday is not None:
+        groups["weekday"] = _groups(weekday)["weekday"]
+    start = (weekday or match).start()
     if "iso" in groups or "month" in groups:
         value = _absolute(groups, published, ahead)
         kind = "absolute"
@@ -144,8 +163,8 @@ def _mention(match: re.Match[str], published: date | None, ahead: bool) -> dict[
         return None
     resolved = value is not None and not value.startswith("--")
     return {
-        "text": match[0],
-        "offset": match.start(),
+        "text": match.string[start : match.end()],
+        "offset": start,
         "kind": kind,
         "value": value,
         "resolved": resolved,
