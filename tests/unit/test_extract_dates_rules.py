@@ -206,3 +206,26 @@ def test_shown_day_outranks_a_labelled_one() -> None:
 def test_offset_at_the_end_of_the_calendar_keeps_the_value() -> None:
     last = datetime(9999, 12, 31, 23, 0, tzinfo=UTC)
     assert local_time(last, [datetime(2024, 1, 1, tzinfo=timezone(timedelta(hours=2)))]) == last
+
+
+@pytest.mark.parametrize(
+    ("published", "modified", "day"),
+    [
+        # Month first (dateutil's reading) would be 5 October, after the modification.
+        ("10/05/2022 05:22 pm", "2022/05/10 17:36:11", "2022-05-10"),
+        # Month first is right: 3 April, modified the same day.
+        ("04/03/2022", "2022-04-03T10:00:00Z", "2022-04-03"),
+        # Not ambiguous (a field over 12): read as written.
+        ("10/25/2022", "2022-10-26T10:00:00Z", "2022-10-25"),
+    ],
+)
+def test_a_slash_date_read_both_ways_takes_the_reading_its_modified_date_allows(
+    published: str, modified: str, day: str
+) -> None:
+    found = pick(jsonld(datePublished=published, dateModified=modified), BODY)
+    assert found is not None and found.value.date().isoformat() == day
+
+
+def test_a_slash_date_without_a_modified_date_reads_month_first() -> None:
+    found = pick(jsonld(datePublished="10/05/2022"), BODY)
+    assert found is not None and found.value.date().isoformat() == "2022-10-05"

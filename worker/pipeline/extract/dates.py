@@ -9,6 +9,7 @@ guess. The rules behind these steps are in ``date_rules``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -94,11 +95,42 @@ def _plausible(value: datetime, fetched_at: datetime | None) -> bool:
     return implausible(value, fetched_at) is None
 
 
+# Day and month both under 13 with slashes: "10/05/2022" is 5 October or 10 May.
+_AMBIGUOUS_SLASH = re.compile(r"\s*(\d{1,2})/(\d{1,2})/\d{4}\b")
+
+
+def _modified(meta: PageMeta) -> list[datetime]:
+    found = [parse_date(meta.meta.get(key)) for key in MODIFIED_KEYS]
+    found.append(parse_date(meta.jsonld.get("dateModified")))
+    return [d for d in found if d]
+
+
+def _published(raw: object, modified: list[datetime]) -> datetime | None:
+    """``raw`` read as a date; a slash date that reads both ways (month first, as dateutil
+    reads it, or day first) takes the reading the page's modified date allows: not after
+    it, and the nearer to it ("10/05/2022" modified "2022/05/10" is 10 May)."""
+    value = parse_date(raw)
+    match = _AMBIGUOUS_SLASH.match(raw) if isinstance(raw, str) and value else None
+    if value is None or match is None or not modified or match[1] == match[2]:
+        return value
+    if max(int(match[1]), int(match[2])) > 12:
+        return value
+    swapped = value.replace(month=value.day, day=value.month)
+    latest = max(d.date() for d in modified)
+
+    def rank(d: datetime) -> tuple[bool, int]:
+        return d.date() > latest, abs((latest - d.date()).days)
+
+    return min((value, swapped), key=rank)
+
+
 def declared_dates(tree: HtmlElement, meta: PageMeta) -> list[Dated]:
     """Every explicit publication date, in order of trust."""
-    found = [Dated(d, "jsonld") for d in [parse_date(meta.jsonld.get("datePublished"))] if d]
+    modified = _modified(meta)
+    published = _published(meta.jsonld.get("datePublished"), modified)
+    found = [Dated(published, "jsonld")] if published else []
     for key in META_KEYS:
-        value = parse_date(meta.meta.get(key))
+        value = _published(meta.meta.get(key), modified)
         if value:
             found.append(Dated(value, f"meta:{key}"))
     for el in page_time_elements(tree):
@@ -125,9 +157,7 @@ def _on_local_day(best: Dated, tree: HtmlElement, meta: PageMeta, declared: list
     for el in page_time_elements(tree):
         value = parse_date(el.get("datetime"))
         times += [value, shown_clock(el, best.value) if value == best.value else None]
-    modified = [parse_date(meta.meta.get(key)) for key in MODIFIED_KEYS]
-    modified.append(parse_date(meta.jsonld.get("dateModified")))
-    others = [d.value for d in declared] + [v for v in times + modified if v]
+    others = [d.value for d in declared] + [v for v in times if v] + _modified(meta)
     return Dated(local_time(best.value, others), best.source)
 
 
