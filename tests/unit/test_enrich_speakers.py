@@ -268,6 +268,76 @@ def test_whose_role_is_not_part_of_the_name_without_a_model(
     assert speakers(body, language=language) == expected
 
 
+@pytest.mark.parametrize(
+    ("body", "language", "expected"),
+    [
+        (  # a German compound ending in the role points back to the person it introduced
+            "Verteidigungsminister Jonas Albrecht reiste nach Kiew. Der Minister sagte: "
+            "„Wir werden die Ukraine weiter unterstützen, solange es nötig ist.“",
+            "de",
+            ["Jonas Albrecht"],
+        ),
+        (  # past the article and the compound title, before the verb and a colon
+            "„Die Lage ist ernst, aber nicht hoffnungslos“, so Albrecht. Die Grünen-Chefin "
+            "Marlene Kaiser betonte: „Wir brauchen mehr Tempo beim Klimaschutz.“",
+            "de",
+            ["Albrecht", "Marlene Kaiser"],
+        ),
+        (
+            "Der Bürgermeister Peter Kurzmann zeigte sich erleichtert. „Wir haben alles richtig "
+            "gemacht und sind froh darüber“, sagte der SPD-Politiker.",
+            "de",
+            ["Peter Kurzmann"],
+        ),
+        (  # after an inverted verb: the role's organisation, then the person
+            "«Non ci sono le condizioni per andare avanti», ha dichiarato il segretario del "
+            "Pd Elena Ferri. Secondo Ferri «il governo ha fallito su tutta la linea».",
+            "it",
+            ["Elena Ferri", "Elena Ferri"],
+        ),
+        (  # an elided preposition ("dell'") joins the organisation, not the name
+            "Il ministro dell'Economia Marco Bellini ha spiegato che \"i conti pubblici sono "
+            'sotto controllo e lo resteranno".',
+            "it",
+            ["Marco Bellini"],
+        ),
+        (  # named once, in full, after a role: "il sindaco" points back to them
+            '"Siamo pronti a collaborare con tutti", ha affermato il sindaco di Roma Luca '
+            'Tassi. Il sindaco ha poi aggiunto: "La città ha bisogno di investimenti".',
+            "it",
+            ["Luca Tassi", "Luca Tassi"],
+        ),
+        (  # an apposition after a definite role, the surname never alone
+            "El portavoz del Kremlin, Arkady Volkov, rechazó las acusaciones. “Son "
+            "afirmaciones absolutamente infundadas”, declaró el portavoz a la prensa.",
+            "es",
+            ["Arkady Volkov"],
+        ),
+        (  # no role: a long name stays whole
+            '"Vamos continuar trabalhando pelo povo brasileiro", declarou o presidente Luiz '
+            "Carlos Mota da Silva durante a cerimônia.",
+            "pt",
+            ["Luiz Carlos Mota da Silva"],
+        ),
+        (  # a name never runs on to the next line
+            '"Seamos honestos. El presidente no está bien para el cargo", indicó el senador '
+            "Rick Scolari\nWashington.- El senador republicano Rick Scolari calificó el martes",
+            "es",
+            ["Rick Scolari"],
+        ),
+        (  # a German noun takes an article: "des Malteser Hilfsdienst" is nobody's name
+            "Der Hilfsdienst ist vor Ort. „Eine Investitionsoffensive ist ein unabdingbarer "
+            "Bestandteil der Vorbereitung“, sagt der Präsident des Malteser Hilfsdienst, "
+            "Georg Halbmayr. Der Malteser Hilfsdienst fordert mehr Geld.",
+            "de",
+            ["Georg Halbmayr"],
+        ),
+    ],
+)
+def test_wire_sentences_without_a_model(body: str, language: str, expected: list[str]) -> None:
+    assert speakers(body, language=language) == expected
+
+
 # --- entities ----------------------------------------------------------------------------------
 
 

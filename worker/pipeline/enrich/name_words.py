@@ -21,7 +21,7 @@ PREPOSITIONS = word_set(
     "mit von vom zu zum zur für bei beim gegen über an am im aus nach "
     "a al con por para contra sobre del desde hacia entre "
     "ao do da dos das com pelo pela "
-    "di con per dal dalla della dello nel nella "
+    "di con per dal dalla della dello nel nella dell' dell’ dall' dall’ nell' nell’ "
     "met van voor door aan naar "
     "с к о об у от для"
 )
@@ -57,7 +57,9 @@ ROLES = word_set(
     "senador senadora ministro ministra presidente presidenta portavoz vocero vocera fiscal "
     "abogado abogada mandatario mandataria alcalde alcaldesa líder secretaria secretario "
     "porta-voz advogado advogada prefeito prefeita governador governadora "
-    "sindaco portavoce avvocato vicepresidente vicepresidenta vice-président vice-présidente "
+    "sindaco portavoce avvocato segretario segretaria sottosegretario sottosegretaria "
+    "assessore assessora governatore governatrice procuratore procuratrice direttore "
+    "direttrice comandante premier vicepresidente vicepresidenta vice-président vice-présidente "
     "congressman congresswoman lawmaker representative secretary chancellor "
     "juru bicara menteri presiden ketua kepala direktur gubernur jaksa pengacara"
 )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from worker.pipeline.enrich.name_words import PREPOSITIONS
+from worker.pipeline.enrich.name_words import PREPOSITIONS, ROLES
 from worker.pipeline.enrich.quote_patterns import (
     ARTICLE_WORDS,
     NAME_APPOSITION,
@@ -40,16 +40,30 @@ def named_next(text: QuoteText, start: int, end: int, apposition: bool = True) -
     after a comma ('said another witness, former adviser Fiona Hill'); one further away is
     not the speaker ("a ajouté un ténor de la droite sur … Jean-Paul Delevoye")."""
     for wanted in ("PER", "ORG"):
+        whose_role = None  # "dijo el portavoz del Kremlin Dmitri Peskov", unless a name follows
         for row in text.between(start, end):
             if row[3] == wanted:
                 gap = text.masked[start : row[0]]
                 if "," in gap and not apposition:
                     continue
                 between = gap.rsplit(",", 1)[-1].split()
-                near = len(between) <= 5 and not PREPOSITIONS.intersection(between)
-                if near and _is_subject(text.body, row[0], row[1]):
+                if len(between) > 5:
+                    continue
+                if PREPOSITIONS.intersection(between):
+                    if wanted == "PER" and whose_role is None and _role_of(between):
+                        whose_role = Speaker(row[2], wanted)
+                elif _is_subject(text.body, row[0], row[1]):
                     return Speaker(row[2], wanted)
+        if whose_role:
+            return whose_role
     return None
+
+
+def _role_of(words: list[str]) -> bool:
+    """ "il segretario del", "el portavoz del": a role whose organisation or place the name
+    row begins with ("Pd Elly Schlein" read as "Elly Schlein"), not a person's object."""
+    first = next(i for i, w in enumerate(words) if w in PREPOSITIONS)
+    return first == len(words) - 1 and any(w.casefold() in ROLES for w in words[:first])
 
 
 def named_subject(

@@ -31,6 +31,9 @@ def _alternation(words: Sequence[str]) -> str:
 _VERBS = _alternation(all_verbs())
 _AUX = rf"(?:(?:{_alternation([*AUXILIARIES, *QUOTATIVES])})\s+)?"
 _PRONOUNS = _alternation(PRONOUNS)
+# After the verb, French "il" is Italian's article ("ha dichiarato il segretario"); French
+# puts its pronoun there only with a hyphen ("a-t-il déclaré", "dit-il").
+_PRONOUNS_AFTER_VERB = _alternation([p for p in PRONOUNS if p != "il"])
 THING_WORDS = frozenset(THING_PRONOUNS)
 NOT_NAME_WORDS = frozenset(NOT_NAMES.split())
 _BETWEEN = _alternation(BETWEEN.split())
@@ -48,7 +51,7 @@ PRONOUN_AFTER = re.compile(
     rf"{_LEAD}(?:(?:a|ont|avait|avaient)-t-(?:il|elle|ils|elles)\s+(?:{_VERBS})"
     rf"|[^\W\d_]+-(?:t-)?(?:il|elle|ils|elles)\b"
     rf"|(?P<p>{_PRONOUNS}|it)\s+(?:(?:{_BETWEEN})\s+)?{_AUX}(?:{_VERBS})\b"
-    rf"|{_AUX}(?:{_VERBS})\s+(?:{_PRONOUNS})\b"
+    rf"|{_AUX}(?:{_VERBS})\s+(?:{_PRONOUNS_AFTER_VERB})\b"
     rf"|(?:{_alternation(PRONOUN_VERBS)})\b)",
     re.IGNORECASE,
 )
@@ -102,7 +105,9 @@ PRONOUN_SUBJECT = re.compile(
 )
 # A name right before the verb ("Perez said", "Smith also told"), or opening the clause
 # before an apposition ("Will Moy, chief executive of Full Fact, told").
-NAME_BEFORE_VERB = re.compile(rf"(?P<name>{NAME_PATTERN})(?:\s+(?:{_BETWEEN})){{0,2}}\s+{_AUX}\Z")
+NAME_BEFORE_VERB = re.compile(
+    rf"(?<![\w'’\-])(?P<name>{NAME_PATTERN})(?:\s+(?:{_BETWEEN})){{0,2}}\s+{_AUX}\Z"
+)
 NAME_APPOSITION = re.compile(rf"{_LEAD}(?P<name>{NAME_PATTERN})\s*,[^,]+,\s*\Z")
 ACCORDING_RE = re.compile(rf"(?<!\w)(?i:{_alternation(ACCORDING)})\s+")
 # Turkish puts the speaker before "göre" with a case ending: "Erdoğan'a göre".
@@ -126,6 +131,20 @@ _TITLE_ENDINGS = (
     "sprecherin",
     "vorsitzende",
     "vorsitzender",
+    "meister",
+    "meisterin",
+    "politiker",
+    "politikerin",
+    "abgeordnete",
+    "abgeordneter",
+    "direktor",
+    "direktorin",
+    "führer",
+    "führerin",
+    "leiter",
+    "leiterin",
+    "experte",
+    "expertin",
 )
 
 

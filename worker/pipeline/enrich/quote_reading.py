@@ -10,9 +10,14 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from worker.pipeline.enrich.name_words import PREPOSITIONS, ROLES
+from worker.pipeline.enrich.name_words import PREPOSITIONS, ROLES, TITLES
 from worker.pipeline.enrich.quote_marks import Quote
-from worker.pipeline.enrich.quote_patterns import NAME_PATTERN, NOT_NAME_WORDS, without_titles
+from worker.pipeline.enrich.quote_patterns import (
+    DEFINITE_ROLE,
+    NAME_PATTERN,
+    NOT_NAME_WORDS,
+    without_titles,
+)
 from worker.pipeline.enrich.speech_words import ACCORDING
 
 # (start, end, canonical text, label) of entity mentions, see entity_merge.mention_index.
@@ -64,7 +69,7 @@ def read_quotes(
     blank = "".join(masked)
     sentences = _sentences(blank, quotes)
     quote_starts = [q.start for q in quotes]
-    rows = sorted(mentions) or _capitalised_names(blank)
+    rows = sorted(mentions) or _capitalised_names(blank, nouns_capitalised)
     outside = [m for m in rows if not _inside(m[0], quotes, quote_starts)]
     return QuoteText(
         body=body,
@@ -97,12 +102,16 @@ def _people(mentions: list[MentionRow]) -> dict[str, str]:
     return people
 
 
+_ARTICLE_NOUN = re.compile(
+    r"(?<!\w)(?i:der|die|das|den|dem|des|ein|eine|einen|einem|einer|eines|im|am|zum|zur|vom"
+    r"|beim)\s+(?:[a-zäöüß]+(?:e|en|er|es|em)\s+)?([^\W\d_][\w\-]*)"
+)
 _OPENERS = NOT_NAME_WORDS | PREPOSITIONS | {w for phrase in ACCORDING for w in phrase.split()}
 _NAME_ANYWHERE = re.compile(rf"(?<![\w'’\-]){NAME_PATTERN}")
 _OPENING = re.compile(r"(?:\A|[.!?:;\n\"“”«»—–\-])\s*\Z")
 
 
-def _capitalised_names(masked: str) -> list[MentionRow]:
+def _capitalised_names(masked: str, nouns_capitalised: bool = False) -> list[MentionRow]:
     """With no model, the people of the text: capitalised names of two words or more whose
     last word also stands alone elsewhere (a story names a person in full, then by the
     surname), and those surnames, as the full name. Enough to find the subject of a speech
@@ -110,8 +119,8 @@ def _capitalised_names(masked: str) -> list[MentionRow]:
     found = [
         (
             m.start(),
-            m.end(),
-            m[0].split(),
+            m.start() + len(m[0].split("\n", 1)[0]),
+            m[0].split("\n", 1)[0].split(),  # a name never runs on to the next line
             bool(_OPENING.search(masked[max(0, m.start() - 3) : m.start()])),
         )
         for m in _NAME_ANYWHERE.finditer(masked)
@@ -120,20 +129,39 @@ def _capitalised_names(masked: str) -> list[MentionRow]:
     # not a first name ("Cuando Hernández" but "Pedro Sánchez").
     lower = set(re.findall(r"\b[^\W\d_]+\b", masked)) if found else set()
     names: list[tuple[int, int, list[str]]] = []
+    titled: set[str] = set()  # surnames of names a title or a role introduces
     for start, end, raw, opening in found:
         words = without_titles(raw)
+        introduced = len(words) < len(raw)
         while len(words) > 1 and (
             words[0].casefold() in _OPENERS or (opening and words[0].lower() in lower)
         ):
             words, opening = words[1:], False  # "Menurut Sri Mulyani", "En Madrid"
+            untitled = without_titles(words)  # "Die Grünen-Chefin Ricarda Lang"
+            introduced, words = introduced or len(untitled) < len(words), untitled
         if any(len(w) > 1 and w.isupper() for w in words):
             continue  # acronyms and headlines in capitals: organisations, not people
-        if len(words) > 2 and _after_role(masked[max(0, start - 40) : start]):
-            words = words[1:]  # "juru bicara Kremlin Dmitry Peskov": whose spokesman
+        before = masked[max(0, start - 60) : start]
+        if _whose_role(words, before):
+            words, introduced = words[1:], True  # "juru bicara Kremlin Dmitry Peskov"
+        if len(words) > 1 and (introduced or _role_before(before)):
+            titled.add(words[-1])
         names.append((start, end, words))
     alone = {words[0] for _, _, words in names if len(words) == 1}
-    full = {words[-1]: " ".join(words) for _, _, words in names if len(words) > 1}
-    people = {surname: name for surname, name in full.items() if surname in alone}
+    if nouns_capitalised:  # a German noun takes an article, a surname does not: "die Bürger"
+        alone -= set(_ARTICLE_NOUN.findall(masked))
+    # A surname's full name: one a title introduces, else the last one written (German
+    # glues descriptions to a first mention: "Tennis-Olympiasieger Alexander Zverev").
+    full: dict[str, str] = {}
+    for _, _, words in sorted(reversed(names), key=lambda name: name[2][-1] not in titled):
+        if len(words) > 1:
+            full.setdefault(words[-1], " ".join(words))
+    # A person is named in full, then by the surname alone; or named once, in full, after a
+    # title or a role ("Verteidigungsminister Boris Pistorius", "el portavoz del Kremlin,
+    # Dmitri Peskov"): a role says it is a person even when the surname never recurs.
+    people = {
+        surname: name for surname, name in full.items() if surname in alone or surname in titled
+    }
     return [
         (start, end, people[words[-1]], "PER")
         for start, end, words in names
@@ -141,16 +169,42 @@ def _capitalised_names(masked: str) -> list[MentionRow]:
     ]
 
 
-def _after_role(before: str) -> bool:
+def _whose_role(words: list[str], before: str) -> bool:
     """Whether a capitalised name comes right after a role noun written in lower case,
     directly or through a preposition ("juru bicara Kremlin Dmitry Peskov", "il portavoce
     del Cremlino Dmitri Peskov"): its first word then says whose role it is. Where a role
     and a full name meet with nothing between, the name is two words long in most news
-    ("spokesman Dmitry Peskov"), so only a longer name loses its first word."""
-    words = before.split()[-2:]
-    if words and words[-1] in PREPOSITIONS:
-        words = words[:-1]
-    return bool(words) and words[-1] in ROLES
+    ("spokesman Dmitry Peskov"), so only a three-word name loses its first word there; a
+    longer one is a person's ("presidente Luiz Inácio Lula da Silva")."""
+    if len(words) < 3:
+        return False
+    last = before.split()[-2:]
+    if last and last[-1] in PREPOSITIONS:
+        return len(last) == 2 and last[0] in ROLES
+    return bool(last) and last[-1] in ROLES and len(words) == 3
+
+
+_WHOSE = re.compile(
+    rf"(?:\s(?:{'|'.join(sorted(map(re.escape, PREPOSITIONS), key=len, reverse=True))})\s+"
+    rf"|\s\w+['’])(?P<whose>[^\W\d_][\w\-]*(?:\s[^\W\d_][\w\-]*)?)\s*\Z"
+)
+
+
+def _role_before(before: str) -> bool:
+    """Whether a name comes right after a role or a title written in lower case ("il premier
+    Giorgia Meloni", "presidente Joe Biden"), or after a comma that closes a definite role
+    ("La ministra de Hacienda, María Jesús Montero", "El portavoz del Kremlin, Dmitri
+    Peskov"). A role followed by a preposition names whose role it is, never the person:
+    "el presidente de Estados Unidos" is a country."""
+    if before.rstrip().endswith(","):  # "sagt der Präsident des Malteser Hilfsdienst, Georg …"
+        words = re.split(r"[,;:.!?\n()]", before.rstrip()[:-1])[-1].split()[-6:]
+        return any(DEFINITE_ROLE.match(" ".join(words[k:])) for k in range(len(words)))
+    # "il ministro dell'Economia Giancarlo Giorgetti", "el presidente de Chile Gabriel Boric"
+    whose = _WHOSE.search(before)
+    if whose and all(w[0].isupper() for w in whose["whose"].split()):
+        before = before[: whose.start()]
+    words = before.split()
+    return bool(words) and words[-1].islower() and (words[-1] in ROLES or words[-1] in TITLES)
 
 
 def _sentences(masked: str, quotes: list[Quote]) -> list[tuple[int, int]]:
