@@ -338,6 +338,68 @@ def test_wire_sentences_without_a_model(body: str, language: str, expected: list
     assert speakers(body, language=language) == expected
 
 
+@pytest.mark.parametrize(
+    ("body", "language", "expected"),
+    [
+        (  # a sentence about a person that hands over with a colon, no speech verb
+            "La jueza del caso, Elena Vidal Ortega, fue tajante: “No hay pruebas suficientes "
+            "para mantener la acusación”.",
+            "es",
+            ["Elena Vidal Ortega"],
+        ),
+        (
+            'Il sindacalista Mauro Lenti è stato netto: "Se non arrivano risposte, sarà '
+            'sciopero generale".',
+            "it",
+            ["Mauro Lenti"],
+        ),
+        (  # a colon after a joined clause belongs to that clause's subject, not the first's
+            "Ana Lenz signed a new deal, and the board will be left to wonder: “what did we do "
+            "to deserve this?”",
+            "es",
+            [None],
+        ),
+        (  # a three-word name after a role keeps its first name outside Indonesian
+            "La jueza Ana María Ruiz explicó que “el acusado no mostró arrepentimiento”.",
+            "es",
+            ["Ana María Ruiz"],
+        ),
+        (  # a compound title ("Bayern-Coach") and a definite compound role
+            "„Wir haben heute einfach nicht gut genug gespielt“, sagte Bayern-Coach Tom "
+            "Brandt nach der Partie.",
+            "de",
+            ["Tom Brandt"],
+        ),
+        (
+            "„Wir sind auf einem guten Weg, aber es bleibt viel zu tun“, sagte die "
+            "Vorstandsvorsitzende der Deutschen Bahn, Eva Pallmann.",
+            "de",
+            ["Eva Pallmann"],
+        ),
+        (  # Dutch titles and roles
+            'Burgemeester Femke Hartman reageerde geschokt. "Dit had nooit mogen gebeuren in '
+            'onze stad", aldus de burgemeester.',
+            "nl",
+            ["Femke Hartman"],
+        ),
+        (  # a particle after a role belongs to the surname
+            '"We moeten nu echt doorpakken met de woningbouw", zei minister Hugo de Wit '
+            "dinsdag in de Tweede Kamer.",
+            "nl",
+            ["Hugo de Wit"],
+        ),
+        (  # l' before a description
+            '"Abbiamo fatto tutto il possibile per salvare l\'azienda", ha detto '
+            "l'amministratore delegato Carlo Boni.",
+            "it",
+            ["Carlo Boni"],
+        ),
+    ],
+)
+def test_more_wire_sentences_without_a_model(body: str, language: str, expected: list[str]) -> None:
+    assert speakers(body, language=language) == expected
+
+
 # --- entities ----------------------------------------------------------------------------------
 
 

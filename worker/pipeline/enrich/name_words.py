@@ -42,7 +42,7 @@ TITLES = word_set(
     "diputado diputada alcalde alcaldesa gobernador gobernadora "
     "senhor senhora deputado deputada governador governadora prefeito prefeita "
     "signor signora onorevole sindaco "
-    "dhr mevr minister-president premier "
+    "dhr mevr minister-president premier burgemeester wethouder woordvoerder woordvoerster "
     "bapak ibu pak bu "
     "bay bayan"
 )
@@ -55,14 +55,21 @@ ROLES = word_set(
     "ministre président présidente porte-parole avocat procureur maire dirigeant "
     "minister ministerin präsident präsidentin sprecher sprecherin anwalt anwältin chef chefin "
     "senador senadora ministro ministra presidente presidenta portavoz vocero vocera fiscal "
-    "abogado abogada mandatario mandataria alcalde alcaldesa líder secretaria secretario "
-    "porta-voz advogado advogada prefeito prefeita governador governadora "
+    "abogado abogada juez jueza mandatario mandataria alcalde alcaldesa líder "
+    "secretaria secretario "
+    "porta-voz advogado advogada prefeito prefeita governador governadora secretário secretária "
     "sindaco portavoce avvocato segretario segretaria sottosegretario sottosegretaria "
     "assessore assessora governatore governatrice procuratore procuratrice direttore "
-    "direttrice comandante premier vicepresidente vicepresidenta vice-président vice-présidente "
+    "direttrice comandante premier prefetto questore jefe jefa burgemeester wethouder "
+    "woordvoerder woordvoerster vicepresidente vicepresidenta vice-président vice-présidente "
     "congressman congresswoman lawmaker representative secretary chancellor "
     "juru bicara menteri presiden ketua kepala direktur gubernur jaksa pengacara"
 )
 
 # Languages that capitalise every noun: there a capital says nothing of a name.
 NOUNS_CAPITALISED = frozenset({"de", "lb"})
+
+# Roles whose organisation follows with no preposition (Indonesian "juru bicara Kremlin
+# Dmitry Peskov"); elsewhere a third capitalised word after a role is part of the name
+# ("la jueza Ana María Ruiz").
+ROLES_BEFORE_WHOSE = word_set("bicara menteri presiden ketua kepala direktur gubernur jaksa")

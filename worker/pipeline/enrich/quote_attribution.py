@@ -143,12 +143,44 @@ def speaker_before(text: QuoteText, start: int, quote: Quote) -> Speaker | None:
     colon = NAME_COLON.search(before)
     if colon:
         return name_at(text, start, colon)
+    if before.rstrip().endswith(":"):  # "La jueza del caso, Ana Ruiz, fue tajante: “…”"
+        subject = _colon_subject(text, start, start + before.rstrip().rfind(":"))
+        if subject:
+            return subject
     according = _according(text, start, quote.start)
     if according:
         return according
     if BARE_VERB.match(text.masked[quote.end : quote.end + ATTRIBUTION_WINDOW]):
         return name_at(text, start, NAME_COMMA.search(before))
     return None
+
+
+def _colon_subject(text: QuoteText, start: int, colon: int) -> Speaker | None:
+    """The person a sentence that hands over to a quote with a colon is about: a person named
+    as its subject, or a full name after an article and a description ("Il sindacalista
+    Maurizio Landini è stato netto:"); never a single word ("La notizia arriva da Roma:")."""
+    # The clause the colon ends: "Swift has a deal, and the Group will wonder:" is not Swift.
+    joined = list(_JOINED_CLAUSE.finditer(text.masked, start, colon))
+    start = joined[-1].end() if joined else start
+    found = named_subject(text, start, colon, "PER")
+    if text.nouns_capitalised:  # a one-word "name" there is as likely a noun
+        return found if found and found.name and " " in found.name else None
+    if found:
+        return found
+    clause = text.masked[start:colon]
+    article = _LEADING_ARTICLE.match(clause)
+    if article is None:
+        return None
+    described = DESCRIBED_NAME.match(clause[article.end() :])  # \A: from the slice
+    if described is None or len(described["name"].split()) < 2:
+        return None
+    return name_at(text, start + article.end(), described)
+
+
+_JOINED_CLAUSE = re.compile(
+    r",\s+(?:and|but|y|pero|e|mas|et|mais|und|aber|en|maar|ma)\s", re.IGNORECASE
+)
+_LEADING_ARTICLE = re.compile(r"\s*(?:the|el|la|le|l['’]|il|lo|o|a|de|het)\s*", re.IGNORECASE)
 
 
 def _according(text: QuoteText, start: int, end: int) -> Speaker | None:

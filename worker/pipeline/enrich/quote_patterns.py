@@ -61,19 +61,52 @@ VERB_FIRST = re.compile(
 ARTICLE_WORDS = word_set(
     "the a an le la les l' el los las il lo gli der die das dem den des o os as het"
 )
+# German compounds end in the title: "Wirtschaftsminister", "CDU-Chef", "Regierungssprecher".
+_TITLE_ENDINGS = (
+    "minister",
+    "ministerin",
+    "kanzler",
+    "kanzlerin",
+    "präsident",
+    "präsidentin",
+    "chef",
+    "chefin",
+    "sprecher",
+    "sprecherin",
+    "vorsitzende",
+    "vorsitzender",
+    "meister",
+    "meisterin",
+    "politiker",
+    "politikerin",
+    "abgeordnete",
+    "abgeordneter",
+    "direktor",
+    "direktorin",
+    "führer",
+    "führerin",
+    "leiter",
+    "leiterin",
+    "experte",
+    "expertin",
+    "coach",
+    "trainer",
+    "trainerin",
+)
+
 _LOWER_WORD = rf"(?![{_UPPER}])[^\W\d_][\w\-]*"
 _PREPOSITIONS = _alternation(sorted(PREPOSITIONS))
 # After an inverted verb, a few descriptive words may precede the name ("dijo el senador
 # republicano Rick Scott", "said former adviser Fiona Hill"), but no preposition: "dijo el
 # presidente de Estados Unidos" names a country, not the speaker.
 DESCRIBED_NAME = re.compile(
-    rf"\A(?:(?!(?:{_PREPOSITIONS})\s){_LOWER_WORD}\s+){{0,4}}(?P<name>{NAME_PATTERN})"
+    rf"\A(?:(?!(?:{_PREPOSITIONS})\s)(?:[lL]['’])?{_LOWER_WORD}\s+){{0,4}}(?P<name>{NAME_PATTERN})"
 )
 DESCRIBED_COMMA_NAME = re.compile(rf"\A{_LOWER_WORD}[^,.;:\n]{{0,60}},\s+(?P<name>{NAME_PATTERN})")
 # "said the senator", "a ajouté le ministre": a definite role with no name.
 DEFINITE_ROLE = re.compile(
     rf"\A(?:the|el|la|le|l'|der|die|il|o|a|lo|het|de)\s*(?:{_LOWER_WORD}\s+)?"
-    rf"(?P<role>{_alternation(sorted(ROLES))})\b",
+    rf"(?P<role>{_alternation(sorted(ROLES))}|[\w\-]+?(?:{_alternation(_TITLE_ENDINGS)}))\b",
     re.IGNORECASE,
 )
 PRONOUN_ANY_VERB = re.compile(
@@ -116,36 +149,6 @@ NAME_GORE = re.compile(rf"(?P<name>{NAME_PATTERN})['’](?:[ae]|y[ae]|n[ae])\s+g
 NAME_COLON = re.compile(rf"(?P<name>{NAME_PATTERN})\s*:\s*\Z")
 NAME_COMMA = re.compile(rf"(?:\A|[^\w\s]\s*|\s)(?P<name>{NAME_PATTERN})\s*,\s*\Z")
 BARE_VERB = re.compile(rf"{_LEAD}{_AUX}(?:{_VERBS})[\s.,;:!?]*\Z")
-
-# German compounds end in the title: "Wirtschaftsminister", "CDU-Chef", "Regierungssprecher".
-_TITLE_ENDINGS = (
-    "minister",
-    "ministerin",
-    "kanzler",
-    "kanzlerin",
-    "präsident",
-    "präsidentin",
-    "chef",
-    "chefin",
-    "sprecher",
-    "sprecherin",
-    "vorsitzende",
-    "vorsitzender",
-    "meister",
-    "meisterin",
-    "politiker",
-    "politikerin",
-    "abgeordnete",
-    "abgeordneter",
-    "direktor",
-    "direktorin",
-    "führer",
-    "führerin",
-    "leiter",
-    "leiterin",
-    "experte",
-    "expertin",
-)
 
 
 def without_titles(words: list[str]) -> list[str]:

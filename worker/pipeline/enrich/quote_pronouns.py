@@ -90,7 +90,7 @@ def role_referent(text: QuoteText, role: str, at: int) -> Speaker | None:
             words = [
                 w.strip(".,;:").casefold() for w in text.body[max(0, row[0] - 40) : row[0]].split()
             ]
-            if role in words[-3:]:
+            if any(w == role or w.endswith(role) for w in words[-3:]):  # "Verteidigungsminister"
                 return Speaker(row[2], "PER", "pronoun")
     return None
 

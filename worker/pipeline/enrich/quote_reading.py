@@ -10,7 +10,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from worker.pipeline.enrich.name_words import PREPOSITIONS, ROLES, TITLES
+from worker.pipeline.enrich.name_words import PREPOSITIONS, ROLES, ROLES_BEFORE_WHOSE, TITLES
 from worker.pipeline.enrich.quote_marks import Quote
 from worker.pipeline.enrich.quote_patterns import (
     DEFINITE_ROLE,
@@ -133,6 +133,8 @@ def _capitalised_names(masked: str, nouns_capitalised: bool = False) -> list[Men
     for start, end, raw, opening in found:
         words = without_titles(raw)
         introduced = len(words) < len(raw)
+        if introduced and words[0][0].islower():
+            continue  # "Vorstandsvorsitzende der Deutschen Bahn": whose title, not a name
         while len(words) > 1 and (
             words[0].casefold() in _OPENERS or (opening and words[0].lower() in lower)
         ):
@@ -176,12 +178,12 @@ def _whose_role(words: list[str], before: str) -> bool:
     and a full name meet with nothing between, the name is two words long in most news
     ("spokesman Dmitry Peskov"), so only a three-word name loses its first word there; a
     longer one is a person's ("presidente Luiz Inácio Lula da Silva")."""
-    if len(words) < 3:
-        return False
+    if len(words) < 3 or not words[1][0].isupper():
+        return False  # "minister Hugo de Jonge": a particle belongs to the surname
     last = before.split()[-2:]
     if last and last[-1] in PREPOSITIONS:
         return len(last) == 2 and last[0] in ROLES
-    return bool(last) and last[-1] in ROLES and len(words) == 3
+    return bool(last) and last[-1] in ROLES_BEFORE_WHOSE and sum(w[0].isupper() for w in words) == 3
 
 
 _WHOSE = re.compile(

@@ -79,6 +79,7 @@ SPEECH_VERBS: dict[str, list[str]] = {
         "asks",
     ],
     "de": [
+        "versprach",
         "sagte",
         "sagt",
         "sagten",
@@ -114,6 +115,7 @@ SPEECH_VERBS: dict[str, list[str]] = {
         "ergänzt",
     ],
     "nl": [
+        "beloofde",
         "zei",
         "zegt",
         "zeiden",

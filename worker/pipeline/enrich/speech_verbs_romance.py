@@ -90,6 +90,7 @@ ROMANCE_SPEECH_VERBS: dict[str, list[str]] = {
         "añadió",
         "agregó",
         "advirtió",
+        "prometió",
         "subrayó",
         "sostuvo",
         "manifestó",
@@ -139,6 +140,7 @@ ROMANCE_SPEECH_VERBS: dict[str, list[str]] = {
         "manifiesta",
     ],
     "it": [
+        "promesso",
         "detto",
         "dichiarato",
         "affermato",
@@ -176,6 +178,7 @@ ROMANCE_SPEECH_VERBS: dict[str, list[str]] = {
         "avverte",
     ],
     "pt": [
+        "prometeu",
         "disse",
         "diz",
         "afirmou",
