@@ -400,6 +400,77 @@ def test_more_wire_sentences_without_a_model(body: str, language: str, expected:
     assert speakers(body, language=language) == expected
 
 
+@pytest.mark.parametrize(
+    ("body", "language", "expected"),
+    [
+        (  # a comma after the closing mark, then a verb no list holds
+            "„Die Verhandlungen waren hart, aber fair“, resümierte Verdi-Chef Frank Wernau "
+            "nach der Einigung.",
+            "de",
+            ["Frank Wernau"],
+        ),
+        (
+            "“La situación en la frontera es muy grave”, alertó el gobernador de Chihuahua, "
+            "Marco Bonetti, en conferencia de prensa.",
+            "es",
+            ["Marco Bonetti"],
+        ),
+        (  # ... and a definite role there points back
+            "El expresidente Evo Marín reapareció en un acto en Cochabamba. “Volveremos a "
+            "gobernar este país”, proclamó el líder cocalero.",
+            "es",
+            ["Evo Marín"],
+        ),
+        (  # not after a conjunction or "selon"
+            "« Un vrai stratège de couloir », selon un proche de Marc Aubry, Luc Ferrand "
+            "reste discret.",
+            "fr",
+            [None],
+        ),
+        (  # a title inside a name's words, after a place's genitive or a phrase
+            "„Wir lassen niemanden im Stich“, versicherte Hamburgs Erster Bürgermeister Peter "
+            "Tschent nach einem Besuch.",
+            "de",
+            ["Peter Tschent"],
+        ),
+        (  # a possessive and a role
+            "Der Angeklagte schwieg. Sein Anwalt Thomas Bergner erklärte: „Mein Mandant wird "
+            "sich zu einem späteren Zeitpunkt äußern.“",
+            "de",
+            ["Thomas Bergner"],
+        ),
+        (  # "según explicó": as the one just named explained
+            "La portavoz del Ministerio de Sanidad, Carmen Ruzafa, confirmó los datos. Según "
+            "explicó, “los contagios han bajado un 20 por ciento esta semana”.",
+            "es",
+            ["Carmen Ruzafa"],
+        ),
+        (  # an articulated preposition joins the organisation
+            'Il ministro degli Esteri Antonio Tajoli ha incontrato il collega. "Abbiamo '
+            'parlato a lungo della situazione", ha riferito Tajoli.',
+            "it",
+            ["Antonio Tajoli"],
+        ),
+        (  # a role's organisation with a particle is no person
+            "“El cambio climático es un fenómeno de largo plazo”, explica Marcelo Lepe, "
+            "director del Instituto Antártico de Chile.",
+            "es",
+            ["Marcelo Lepe"],
+        ),
+        (  # German "von" before a full name is "of"
+            "Der Beitrag von Wolfgang Scherff erschien 2021. „Das gleichgewichtige "
+            "Sozialprodukt ist nicht das der Vollbeschäftigung“, schreibt Scherff.",
+            "de",
+            ["Wolfgang Scherff"],
+        ),
+    ],
+)
+def test_unlisted_verbs_and_inner_titles_without_a_model(
+    body: str, language: str, expected: list[str]
+) -> None:
+    assert speakers(body, language=language) == expected
+
+
 # --- entities ----------------------------------------------------------------------------------
 
 

@@ -10,7 +10,8 @@ from worker.pipeline.enrich.speech_words import word_set
 # said", "Die Ministerin sagte", "Il a déclaré". Not "le", "la", "de": "Le Pen", "De Luca".
 NOT_NAMES = (
     "the a an this he she they we i it die der das ein eine er sie wir les un une il elle "
-    "ils nous on los las gli os as um uma het een hij zij wij"
+    "ils nous on los las gli os as um uma het een hij zij wij "
+    "his her their its sein seine ihr ihre unser unsere son sa ses leur su sus seu sua suo"
 )
 
 # A person or organisation after one of these is its object, not the sentence's subject:
@@ -21,7 +22,8 @@ PREPOSITIONS = word_set(
     "mit von vom zu zum zur für bei beim gegen über an am im aus nach "
     "a al con por para contra sobre del desde hacia entre "
     "ao do da dos das com pelo pela "
-    "di con per dal dalla della dello nel nella dell' dell’ dall' dall’ nell' nell’ "
+    "di con per dal dalla della dello nel nella dell' dell’ dall' dall’ nell' nell’ all' all’ "
+    "sull' sull’ degli dei delle dagli dai dalle negli nei nelle sugli sui sulle agli ai alle "
     "met van voor door aan naar "
     "с к о об у от для"
 )
@@ -60,7 +62,9 @@ ROLES = word_set(
     "porta-voz advogado advogada prefeito prefeita governador governadora secretário secretária "
     "sindaco portavoce avvocato segretario segretaria sottosegretario sottosegretaria "
     "assessore assessora governatore governatrice procuratore procuratrice direttore "
-    "direttrice comandante premier prefetto questore jefe jefa burgemeester wethouder "
+    "direttrice comandante premier prefetto questore capo gobernador gobernadora entrenador "
+    "entrenadora allenatore técnico treinador director directora diretor diretora jefe jefa "
+    "burgemeester wethouder "
     "woordvoerder woordvoerster vicepresidente vicepresidenta vice-président vice-présidente "
     "congressman congresswoman lawmaker representative secretary chancellor "
     "juru bicara menteri presiden ketua kepala direktur gubernur jaksa pengacara"

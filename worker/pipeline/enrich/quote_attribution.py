@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from worker.pipeline.enrich.name_words import PREPOSITIONS
 from worker.pipeline.enrich.quote_marks import Quote
 from worker.pipeline.enrich.quote_names import (
     Speaker,
@@ -21,7 +22,9 @@ from worker.pipeline.enrich.quote_patterns import (
     ANY_VERB,
     ANY_VERB_NAME,
     ANY_VERB_OR_PARTICIPLE,
+    ARTICLE_WORDS,
     BARE_VERB,
+    COMMA_ANY_VERB,
     DEFINITE_ACRONYM,
     DEFINITE_NOUN,
     DEFINITE_NOUN_NAME,
@@ -33,6 +36,7 @@ from worker.pipeline.enrich.quote_patterns import (
     NAME_COMMA,
     NAME_GORE,
     NAME_PATTERN,
+    NOT_VERB_WORDS,
     NOT_VERBS,
     PRONOUN_AFTER,
     PRONOUN_ANY_VERB,
@@ -40,7 +44,7 @@ from worker.pipeline.enrich.quote_patterns import (
     VERB_FIRST,
 )
 from worker.pipeline.enrich.quote_reading import QuoteText
-from worker.pipeline.enrich.speech_words import word_set
+from worker.pipeline.enrich.speech_words import ACCORDING, word_set
 
 ATTRIBUTION_WINDOW = 200  # attribution sits in the same sentence, close to the quote
 _SUBJECT_CHARS = 120  # "“…,” Will Moy, chief executive of X, told": longer is another clause
@@ -99,6 +103,28 @@ def speaker_after_any_verb(text: QuoteText, start: int, end: int) -> Speaker | N
     return named_subject(text, start + match.start("name"), start + match.end("name")) or name_at(
         text, start, match
     )
+
+
+def speaker_after_comma(text: QuoteText, start: int, end: int) -> Speaker | None:
+    """'„…“, resümierte Verdi-Chef Frank Werneke', '“…”, alertó el gobernador de Chihuahua,
+    Marco Bonilla': after a comma outside the closing mark, a word in lower case that is not
+    a conjunction, an article or a preposition is the verb of an inverted attribution, listed
+    or not, and the person named next to it is the speaker."""
+    match = COMMA_ANY_VERB.match(text.masked[start:end])
+    if match is None:
+        return None
+    verb = match["verb"].casefold()
+    if len(verb) < 4 or verb in _NOT_VERBS_AFTER_COMMA:
+        return None
+    rest = start + match.start("rest")
+    found = named_next(text, rest, end) or _name_after_verb(text, rest, match["rest"])
+    role = None if found else DEFINITE_ROLE.match(match["rest"])
+    if role:  # '“…”, proclamó el líder cocalero': the last one introduced so, else named
+        return Speaker(None, "PER", "pronoun", rest, role["role"].casefold())
+    if found and found.name and text.nouns_capitalised and " " not in found.name:
+        # one capitalised word after a German verb is as likely a noun ("erklärten Forscher")
+        return found if found.name.casefold() in text.people else None
+    return found
 
 
 def _verb_like(word: str) -> bool:
@@ -204,4 +230,9 @@ def _unnamed_subject(clause: str) -> bool:
     """No subject before the verb ("Al respecto, explicó que “…”", a dropped pronoun), or a
     definite role ("La secretaria de Estado señaló"): someone named before."""
     last = clause.rsplit(",", 1)[-1].strip()
-    return not last or bool(DEFINITE_ROLE.match(last))
+    # "Según explicó, “…”": as the one just named explained
+    return not last or last.casefold() in _ACCORDING_WORDS or bool(DEFINITE_ROLE.match(last))
+
+
+_ACCORDING_WORDS = frozenset(phrase for phrase in ACCORDING if " " not in phrase)
+_NOT_VERBS_AFTER_COMMA = NOT_VERB_WORDS | PREPOSITIONS | ARTICLE_WORDS | _ACCORDING_WORDS

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from worker.pipeline.enrich.name_words import PREPOSITIONS, ROLES
+from worker.pipeline.enrich.name_words import PREPOSITIONS, ROLES, TITLES
 from worker.pipeline.enrich.quote_patterns import (
     ARTICLE_WORDS,
     NAME_APPOSITION,
@@ -19,6 +19,7 @@ from worker.pipeline.enrich.quote_patterns import (
     without_titles,
 )
 from worker.pipeline.enrich.quote_reading import QuoteText
+from worker.pipeline.enrich.speech_words import ACCORDING
 
 _LONGEST_MENTION = 200  # a mention overlapping a name starts at most this far before it
 UNNAMED = "unnamed"  # attributed to someone the text does not name ('," said a source')
@@ -60,10 +61,18 @@ def named_next(text: QuoteText, start: int, end: int, apposition: bool = True) -
 
 
 def _role_of(words: list[str]) -> bool:
-    """ "il segretario del", "el portavoz del": a role whose organisation or place the name
-    row begins with ("Pd Elly Schlein" read as "Elly Schlein"), not a person's object."""
+    """ "il segretario del Pd", "el portavoz del Kremlin": a role and whose it is, before the
+    person's name, not a preposition that makes the name its object."""
     first = next(i for i, w in enumerate(words) if w in PREPOSITIONS)
-    return first == len(words) - 1 and any(w.casefold() in ROLES for w in words[:first])
+    whose = words[first + 1 :]
+    return (
+        len(whose) <= 3
+        and all(w[:1].isupper() or w.isdigit() for w in whose)
+        and any(w.casefold() in ROLES for w in words[:first])
+    )
+
+
+_NOT_A_NAME_ALONE = frozenset(phrase for phrase in ACCORDING if " " not in phrase) | ROLES | TITLES
 
 
 def named_subject(
@@ -110,6 +119,8 @@ def name_at(text: QuoteText, base: int, match: re.Match[str] | None) -> Speaker 
     words = without_titles(name.split())
     if not words or words[0].casefold() in NOT_NAME_WORDS:
         return None
+    if len(words) == 1 and words[0].casefold() in _NOT_A_NAME_ALONE:
+        return None  # "Según explicó", "dijo el Presidente": nobody's name
     for row in text.between(start - _LONGEST_MENTION, start + len(name)):
         if start < row[1] and row[3] != "PER":
             # "Tottenham said", "China said": a club or a country read as a place speaks

@@ -90,6 +90,8 @@ _TITLE_ENDINGS = (
     "experte",
     "expertin",
     "coach",
+    "anwalt",
+    "anwältin",
     "trainer",
     "trainerin",
 )
@@ -106,11 +108,22 @@ DESCRIBED_COMMA_NAME = re.compile(rf"\A{_LOWER_WORD}[^,.;:\n]{{0,60}},\s+(?P<nam
 # "said the senator", "a ajouté le ministre": a definite role with no name.
 DEFINITE_ROLE = re.compile(
     rf"\A(?:the|el|la|le|l'|der|die|il|o|a|lo|het|de)\s*(?:{_LOWER_WORD}\s+)?"
-    rf"(?P<role>{_alternation(sorted(ROLES))}|[\w\-]+?(?:{_alternation(_TITLE_ENDINGS)}))\b",
+    rf"(?P<role>{_alternation(sorted(ROLES))}|[\w\-]*?(?:{_alternation(_TITLE_ENDINGS)}))\b",
     re.IGNORECASE,
 )
 PRONOUN_ANY_VERB = re.compile(
     rf"{_LEAD}(?P<p>{_PRONOUNS}|it)\s+(?P<verb>{_LOWER_WORD})(?!\w)", re.IGNORECASE
+)
+# '„…“, resümierte Verdi-Chef Frank Werneke', '“…”, alertó el gobernador …': a comma after
+# the closing mark hands over to the attribution, whatever its verb. Not a conjunction, a
+# preposition or an article: '“…”, y el ministro …' continues the sentence.
+COMMA_ANY_VERB = re.compile(
+    rf"\A\s*,\s*{_AUX}(?P<verb>{_LOWER_WORD})(?![\w'’])\s+(?P<rest>.*)", re.S
+)
+NOT_VERB_WORDS = word_set(
+    "and or but nor so yet then y e o u ni pero sino et ou mais donc puis und oder aber sondern "
+    "dann doch en of maar dus ma però che que qui quoi dass weil als wie como come comme "
+    "porque perché parce also auch aussi también anche também ook zo which who whose where when"
 )
 NAME_ANY_VERB = re.compile(rf"{_LEAD}(?P<name>{NAME_PATTERN})\s+(?P<verb>{_LOWER_WORD})(?!\w)")
 ANY_VERB_NAME = re.compile(rf"{_LEAD}(?P<verb>{_LOWER_WORD})\s+(?P<name>{NAME_PATTERN})")
@@ -153,8 +166,14 @@ BARE_VERB = re.compile(rf"{_LEAD}{_AUX}(?:{_VERBS})[\s.,;:!?]*\Z")
 
 def without_titles(words: list[str]) -> list[str]:
     """ "Foreign Minister Sergei Lavrov" -> Sergei Lavrov; a title alone stays itself."""
-    while len(words) > 1 and (
-        words[0].casefold().rstrip(".") in TITLES or words[0].casefold().endswith(_TITLE_ENDINGS)
-    ):
+    while len(words) > 1 and _is_title(words[0]):
         words = words[1:]
-    return words
+    # A title inside, with words before it, when a full name follows: "Hamburgs Erster
+    # Bürgermeister Peter Tschentscher", "Angaben von Polizeisprecherin Anna Keller".
+    inner = [k for k in range(1, len(words) - 2) if _is_title(words[k])]
+    return words[inner[-1] + 1 :] if inner else words
+
+
+def _is_title(word: str) -> bool:
+    folded = word.casefold()
+    return folded.rstrip(".") in TITLES or folded.endswith(_TITLE_ENDINGS)

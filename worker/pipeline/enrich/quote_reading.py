@@ -129,7 +129,7 @@ def _capitalised_names(masked: str, nouns_capitalised: bool = False) -> list[Men
     # not a first name ("Cuando Hernández" but "Pedro Sánchez").
     lower = set(re.findall(r"\b[^\W\d_]+\b", masked)) if found else set()
     names: list[tuple[int, int, list[str]]] = []
-    titled: set[str] = set()  # surnames of names a title or a role introduces
+    titled: set[str] = set()  # full names a title or a role introduces
     for start, end, raw, opening in found:
         words = without_titles(raw)
         introduced = len(words) < len(raw)
@@ -143,11 +143,18 @@ def _capitalised_names(masked: str, nouns_capitalised: bool = False) -> list[Men
             introduced, words = introduced or len(untitled) < len(words), untitled
         if any(len(w) > 1 and w.isupper() for w in words):
             continue  # acronyms and headlines in capitals: organisations, not people
-        before = masked[max(0, start - 60) : start]
+        of = [k for k, w in enumerate(words[1:-2], 1) if w == "von"]
+        if of and all(w[0].isupper() for w in words[of[-1] + 1 :]):
+            # "Beitrag von Wolfgang Scherf": "von" before a full name is "of", while a
+            # particle is followed by the surname alone ("Richard von Weizsäcker")
+            words = words[of[-1] + 1 :]
+        before = masked[max(0, start - 80) : start]
         if _whose_role(words, before):
             words, introduced = words[1:], True  # "juru bicara Kremlin Dmitry Peskov"
         if len(words) > 1 and (introduced or _role_before(before)):
-            titled.add(words[-1])
+            titled.add(" ".join(words))
+        # the row starts where the name does, past the titles and openers dropped
+        start += max(masked[start:end].find(" ".join(words)), 0)
         names.append((start, end, words))
     alone = {words[0] for _, _, words in names if len(words) == 1}
     if nouns_capitalised:  # a German noun takes an article, a surname does not: "die Bürger"
@@ -155,15 +162,13 @@ def _capitalised_names(masked: str, nouns_capitalised: bool = False) -> list[Men
     # A surname's full name: one a title introduces, else the last one written (German
     # glues descriptions to a first mention: "Tennis-Olympiasieger Alexander Zverev").
     full: dict[str, str] = {}
-    for _, _, words in sorted(reversed(names), key=lambda name: name[2][-1] not in titled):
+    for _, _, words in sorted(reversed(names), key=lambda name: " ".join(name[2]) not in titled):
         if len(words) > 1:
             full.setdefault(words[-1], " ".join(words))
     # A person is named in full, then by the surname alone; or named once, in full, after a
     # title or a role ("Verteidigungsminister Boris Pistorius", "el portavoz del Kremlin,
     # Dmitri Peskov"): a role says it is a person even when the surname never recurs.
-    people = {
-        surname: name for surname, name in full.items() if surname in alone or surname in titled
-    }
+    people = {surname: name for surname, name in full.items() if surname in alone or name in titled}
     return [
         (start, end, people[words[-1]], "PER")
         for start, end, words in names
@@ -178,8 +183,8 @@ def _whose_role(words: list[str], before: str) -> bool:
     and a full name meet with nothing between, the name is two words long in most news
     ("spokesman Dmitry Peskov"), so only a three-word name loses its first word there; a
     longer one is a person's ("presidente Luiz Inácio Lula da Silva")."""
-    if len(words) < 3 or not words[1][0].isupper():
-        return False  # "minister Hugo de Jonge": a particle belongs to the surname
+    if len(words) < 3 or not all(w[0].isupper() for w in words):
+        return False  # "minister Hugo de Jonge", "director del Instituto Antártico de Chile"
     last = before.split()[-2:]
     if last and last[-1] in PREPOSITIONS:
         return len(last) == 2 and last[0] in ROLES
@@ -199,14 +204,16 @@ def _role_before(before: str) -> bool:
     Peskov"). A role followed by a preposition names whose role it is, never the person:
     "el presidente de Estados Unidos" is a country."""
     if before.rstrip().endswith(","):  # "sagt der Präsident des Malteser Hilfsdienst, Georg …"
-        words = re.split(r"[,;:.!?\n()]", before.rstrip()[:-1])[-1].split()[-6:]
+        words = re.split(r"[,;:.!?\n()]", before.rstrip()[:-1])[-1].split()[-8:]
         return any(DEFINITE_ROLE.match(" ".join(words[k:])) for k in range(len(words)))
     # "il ministro dell'Economia Giancarlo Giorgetti", "el presidente de Chile Gabriel Boric"
     whose = _WHOSE.search(before)
     if whose and all(w[0].isupper() for w in whose["whose"].split()):
         before = before[: whose.start()]
     words = before.split()
-    return bool(words) and words[-1].islower() and (words[-1] in ROLES or words[-1] in TITLES)
+    # "l'assessore", "expresidente", "ex-ministro"
+    last = re.sub(r"\A(?:[lL]['’])?(?:ex-?)?", "", words[-1]) if words else ""
+    return last.islower() and (last in ROLES or last in TITLES)
 
 
 def _sentences(masked: str, quotes: list[Quote]) -> list[tuple[int, int]]:

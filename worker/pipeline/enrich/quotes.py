@@ -29,6 +29,7 @@ from worker.pipeline.enrich.quote_attribution import (
     ATTRIBUTION_WINDOW,
     speaker_after,
     speaker_after_any_verb,
+    speaker_after_comma,
     speaker_before,
 )
 from worker.pipeline.enrich.quote_marks import QUOTE_RE, Quote, quote_from_match
@@ -81,6 +82,7 @@ def _attribute(text: QuoteText, quote: Quote, earlier: list[Quote]) -> Speaker |
         speaker_after(text, quote.end, end)
         or speaker_before(text, max(start, quote.start - ATTRIBUTION_WINDOW), quote)
         or (speaker_after_any_verb(text, quote.end, end) if quote.text[-1:] in ",?!" else None)
+        or speaker_after_comma(text, quote.end, end)
     )
     if who is not None and who.name is None and who.how == "pronoun":
         titled = role_referent(text, who.role, who.at) if who.role else None
