@@ -18,7 +18,7 @@ from worker.pipeline.enrich.quote_patterns import (
     NOT_NAME_WORDS,
     without_titles,
 )
-from worker.pipeline.enrich.speech_words import ACCORDING
+from worker.pipeline.enrich.speech_words import ACCORDING, word_set
 
 # (start, end, canonical text, label) of entity mentions, see entity_merge.mention_index.
 MentionRow = tuple[int, int, str, str]
@@ -107,7 +107,9 @@ _ARTICLE_NOUN = re.compile(
     r"|beim)\s+(?:[a-zäöüß]+(?:e|en|er|es|em)\s+)?([^\W\d_][\w\-]*)"
 )
 _OPENERS = NOT_NAME_WORDS | PREPOSITIONS | {w for phrase in ACCORDING for w in phrase.split()}
-_NAME_ANYWHERE = re.compile(rf"(?<![\w'’\-]){NAME_PATTERN}")
+# A name never runs on to the next line ("indicó el senador Rick Scott\nWashington.-").
+_NAME_ON_ONE_LINE = NAME_PATTERN.replace(r"\s+", r"[^\S\n]+")
+_NAME_ANYWHERE = re.compile(rf"(?<![\w'’\-]){_NAME_ON_ONE_LINE}")
 _OPENING = re.compile(r"(?:\A|[.!?:;\n\"“”«»—–\-])\s*\Z")
 
 
@@ -119,8 +121,8 @@ def _capitalised_names(masked: str, nouns_capitalised: bool = False) -> list[Men
     found = [
         (
             m.start(),
-            m.start() + len(m[0].split("\n", 1)[0]),
-            m[0].split("\n", 1)[0].split(),  # a name never runs on to the next line
+            m.end(),
+            m[0].split(),
             bool(_OPENING.search(masked[max(0, m.start() - 3) : m.start()])),
         )
         for m in _NAME_ANYWHERE.finditer(masked)
@@ -143,18 +145,12 @@ def _capitalised_names(masked: str, nouns_capitalised: bool = False) -> list[Men
             introduced, words = introduced or len(untitled) < len(words), untitled
         if any(len(w) > 1 and w.isupper() for w in words):
             continue  # acronyms and headlines in capitals: organisations, not people
-        of = [k for k, w in enumerate(words[1:-2], 1) if w == "von"]
-        if of and all(w[0].isupper() for w in words[of[-1] + 1 :]):
-            # "Beitrag von Wolfgang Scherf": "von" before a full name is "of", while a
-            # particle is followed by the surname alone ("Richard von Weizsäcker")
-            words = words[of[-1] + 1 :]
-        before = masked[max(0, start - 80) : start]
-        if _whose_role(words, before):
-            words, introduced = words[1:], True  # "juru bicara Kremlin Dmitry Peskov"
-        if len(words) > 1 and (introduced or _role_before(before)):
-            titled.add(" ".join(words))
-        # the row starts where the name does, past the titles and openers dropped
-        start += max(masked[start:end].find(" ".join(words)), 0)
+        if len(words) > 1:  # a single capitalised word is nobody's full name
+            words, titled_now = _full_name(words, masked[max(0, start - 80) : start])
+            if introduced or titled_now:
+                titled.add(" ".join(words))
+        if len(words) < len(raw):  # the row starts where the name does, past what was dropped
+            start += max(masked[start:end].find(" ".join(words)), 0)
         names.append((start, end, words))
     alone = {words[0] for _, _, words in names if len(words) == 1}
     if nouns_capitalised:  # a German noun takes an article, a surname does not: "die Bürger"
@@ -176,6 +172,20 @@ def _capitalised_names(masked: str, nouns_capitalised: bool = False) -> list[Men
     ]
 
 
+def _full_name(words: list[str], before: str) -> tuple[list[str], bool]:
+    """A name of two words or more without what is not the person's, and whether a role
+    introduces it."""
+    if "von" in words[1:-2]:
+        of = max(k for k, w in enumerate(words[:-2]) if w == "von")
+        if all(w[0].isupper() for w in words[of + 1 :]):
+            # "Beitrag von Wolfgang Scherf": "von" before a full name is "of", while a
+            # particle is followed by the surname alone ("Richard von Weizsäcker")
+            words = words[of + 1 :]
+    if _whose_role(words, before):
+        return words[1:], True  # "juru bicara Kremlin Dmitry Peskov"
+    return words, _role_before(before)
+
+
 def _whose_role(words: list[str], before: str) -> bool:
     """Whether a capitalised name comes right after a role noun written in lower case,
     directly or through a preposition ("juru bicara Kremlin Dmitry Peskov", "il portavoce
@@ -191,10 +201,8 @@ def _whose_role(words: list[str], before: str) -> bool:
     return bool(last) and last[-1] in ROLES_BEFORE_WHOSE and sum(w[0].isupper() for w in words) == 3
 
 
-_WHOSE = re.compile(
-    rf"(?:\s(?:{'|'.join(sorted(map(re.escape, PREPOSITIONS), key=len, reverse=True))})\s+"
-    rf"|\s\w+['’])(?P<whose>[^\W\d_][\w\-]*(?:\s[^\W\d_][\w\-]*)?)\s*\Z"
-)
+_ROLE_ARTICLES = word_set("the el la le der die il o a lo het de")
+_ELIDED = re.compile(r"\w+['’][^\W\d_]")  # "dell'Economia", "all'Istruzione"
 
 
 def _role_before(before: str) -> bool:
@@ -203,14 +211,25 @@ def _role_before(before: str) -> bool:
     ("La ministra de Hacienda, María Jesús Montero", "El portavoz del Kremlin, Dmitri
     Peskov"). A role followed by a preposition names whose role it is, never the person:
     "el presidente de Estados Unidos" is a country."""
-    if before.rstrip().endswith(","):  # "sagt der Präsident des Malteser Hilfsdienst, Georg …"
-        words = re.split(r"[,;:.!?\n()]", before.rstrip()[:-1])[-1].split()[-8:]
-        return any(DEFINITE_ROLE.match(" ".join(words[k:])) for k in range(len(words)))
+    words = before.split()[-8:]
+    if not words:
+        return False
+    if words[-1].endswith(","):  # "sagt der Präsident des Malteser Hilfsdienst, Georg …"
+        clause = re.split(r"[,;:.!?\n()]", " ".join(words)[:-1])[-1].split()
+        return any(
+            DEFINITE_ROLE.match(" ".join(clause[k:]))
+            for k, w in enumerate(clause)
+            if w.casefold() in _ROLE_ARTICLES or w[:2].casefold() in ("l'", "l’")
+        )
     # "il ministro dell'Economia Giancarlo Giorgetti", "el presidente de Chile Gabriel Boric"
-    whose = _WHOSE.search(before)
-    if whose and all(w[0].isupper() for w in whose["whose"].split()):
-        before = before[: whose.start()]
-    words = before.split()
+    for n in (1, 2):
+        whose = words[-n:]
+        if len(words) > n and words[-n - 1] in PREPOSITIONS and all(w[0].isupper() for w in whose):
+            words = words[: -n - 1]
+            break
+    else:
+        if _ELIDED.match(words[-1]):
+            words = words[:-1]
     # "l'assessore", "expresidente", "ex-ministro"
     last = re.sub(r"\A(?:[lL]['’])?(?:ex-?)?", "", words[-1]) if words else ""
     return last.islower() and (last in ROLES or last in TITLES)
