@@ -177,6 +177,53 @@ def test_utc_timestamp_without_local_times_stays_utc() -> None:
     assert dated == Dated(datetime(2019, 11, 19, 2, 34, 30, tzinfo=UTC), "jsonld")
 
 
+def pick_at(url: str | None, head: str, lang: str | None = None) -> Dated | None:
+    html = f"<html{f' lang={lang!r}' if lang else ''}><head>{head}</head><body>{BODY}</body></html>"
+    tree = parse_html(html)
+    return pick_date(tree, read_meta(tree), FETCHED, url)
+
+
+@pytest.mark.parametrize(
+    ("url", "lang", "utc", "expected"),
+    [
+        # a German page's midnight (CET) is 23:00 UTC the day before
+        ("https://www.example.de/a", None, "2022-11-06T23:00:00Z", "2022-11-07T00:00:00+01:00"),
+        # summer time, from the language's region on a generic domain
+        ("https://example.com/a", "de-AT", "2021-06-30T22:30:00Z", "2021-07-01T00:30:00+02:00"),
+        # west of Greenwich, a second-level country domain
+        ("https://www.example.com.ar/a", None, "2022-05-04T00:25:56Z", "2022-05-03T21:25:56-03:00"),
+        ("https://example.com/a", "pt-BR", "2022-05-04T00:44:52Z", "2022-05-03T21:44:52-03:00"),
+        # a language read in one zone only
+        ("https://example.org/a", "it", "2020-02-18T23:30:00Z", "2020-02-19T00:30:00+01:00"),
+        # neither the domain nor the language tells: UTC stays
+        ("https://example.com/a", "en", "2020-02-25T02:25:54Z", "2020-02-25T02:25:54+00:00"),
+        ("https://example.com/a", "es", "2020-02-25T02:25:54Z", "2020-02-25T02:25:54+00:00"),
+        # "en-US" is blog software's default locale everywhere: it places nobody
+        ("https://example.com/a", "en-US", "2020-02-25T02:25:54Z", "2020-02-25T02:25:54+00:00"),
+        # ".co" is sold to anyone; ".com.co" is Colombia
+        ("https://startup.co/a", None, "2020-02-25T02:25:54Z", "2020-02-25T02:25:54+00:00"),
+        ("https://www.x.com.co/a", None, "2020-02-25T02:25:54Z", "2020-02-24T21:25:54-05:00"),
+        # a bare midnight is a day written without its time: never moved a day back
+        ("https://www.example.com.ar/a", None, "2019-06-17T00:00:00Z", "2019-06-17T00:00:00+00:00"),
+    ],
+)
+def test_utc_timestamp_takes_the_zone_of_the_pages_readers(
+    url: str, lang: str | None, utc: str, expected: str
+) -> None:
+    dated = pick_at(url, jsonld(datePublished=utc), lang)
+    assert dated is not None
+    assert dated.value.isoformat() == expected
+
+
+def test_a_local_time_on_the_page_beats_the_readers_zone() -> None:
+    head = jsonld(datePublished="2019-11-19T03:05:46Z") + (
+        '<meta property="og:updated_time" content="2019-11-18T22:15:39-05:00">'
+    )
+    dated = pick_at("https://www.example.de/a", head)
+    assert dated is not None
+    assert dated.value.isoformat() == "2019-11-18T22:05:46-05:00"
+
+
 def test_local_time_keeps_non_utc_values_and_ignores_coincidences() -> None:
     plus_one = datetime(2024, 3, 5, 9, 30, tzinfo=timezone(timedelta(hours=1)))
     assert local_time(plus_one, [datetime(2024, 3, 5, 12, 30)]) is plus_one

@@ -179,6 +179,7 @@ def test_every_declared_package_is_imported() -> None:
     }
     # Declared for what they bring rather than imported by name: the Redis transport extra,
     # lxml's html cleaner (imported by trafilatura), Flower (run as a command), psycopg (a
-    # SQLAlchemy dialect, loaded from the store URL), alembic (migrations scripts).
-    used_indirectly = {"flower", "lxml-html-clean", "psycopg"}
+    # SQLAlchemy dialect, loaded from the store URL), alembic (migrations scripts), tzdata
+    # (the time zone database zoneinfo reads where the system has none).
+    used_indirectly = {"flower", "lxml-html-clean", "psycopg", "tzdata"}
     assert declared() - imported - used_indirectly == set()

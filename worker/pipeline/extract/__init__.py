@@ -54,7 +54,7 @@ def _extract(tree: HtmlElement, url: str | None, fetched_at: datetime | None) ->
     if not body.text.strip():
         raise PermanentError("no article text found", reason=Reason.NO_CONTENT)
     site_name = pick_site_name(meta)
-    dated = pick_date(tree, meta, fetched_at)
+    dated = pick_date(tree, meta, fetched_at, url)
     return Extraction(
         title=pick_title(meta, site_name, url),
         body=body.text,

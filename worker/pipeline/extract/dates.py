@@ -25,6 +25,7 @@ from worker.pipeline.extract.date_rules import (
     shown_date,
 )
 from worker.pipeline.extract.metadata import PageMeta
+from worker.pipeline.extract.zones import page_zone
 from worker.pipeline.normalise import implausible
 
 # Meta tags that carry the publication time, most specific first.
@@ -149,8 +150,13 @@ def declared_dates(tree: HtmlElement, meta: PageMeta) -> list[Dated]:
     return found
 
 
-def _on_local_day(best: Dated, tree: HtmlElement, meta: PageMeta, declared: list[Dated]) -> Dated:
-    """``best`` at the page's own offset when it is in UTC (see ``date_rules.local_time``)."""
+def _on_local_day(
+    best: Dated, tree: HtmlElement, meta: PageMeta, declared: list[Dated], url: str | None
+) -> Dated:
+    """``best`` at the page's own offset when it is in UTC (see ``date_rules.local_time``);
+    when no time on the page is written in local time, in the zone of the page's likely
+    readers (``zones.page_zone``). Not a bare midnight: "2019-06-17T00:00:00Z" is how many
+    sites write a day without its time, and west of Greenwich it would become the day before."""
     if best.value.utcoffset() != timedelta(0):
         return best
     times: list[datetime | None] = []
@@ -158,7 +164,12 @@ def _on_local_day(best: Dated, tree: HtmlElement, meta: PageMeta, declared: list
         value = parse_date(el.get("datetime"))
         times += [value, shown_clock(el, best.value) if value == best.value else None]
     others = [d.value for d in declared] + [v for v in times if v] + _modified(meta)
-    return Dated(local_time(best.value, others), best.source)
+    local = local_time(best.value, others)
+    if local.utcoffset() == timedelta(0) and _precision(local) == 2:
+        address = url or meta.canonical_url or meta.meta.get("og:url")
+        zone = page_zone(address, meta.html_lang, meta.lang_region)
+        local = local.astimezone(zone) if zone else local
+    return Dated(local, best.source)
 
 
 def _fallback(tree: HtmlElement, fetched_at: datetime | None) -> Dated | None:
@@ -170,7 +181,9 @@ def _fallback(tree: HtmlElement, fetched_at: datetime | None) -> Dated | None:
     return Dated(value, "htmldate") if value else None
 
 
-def pick_date(tree: HtmlElement, meta: PageMeta, fetched_at: datetime | None) -> Dated | None:
+def pick_date(
+    tree: HtmlElement, meta: PageMeta, fetched_at: datetime | None, url: str | None = None
+) -> Dated | None:
     """The most trusted plausible date (see ``normalise.implausible``); when it gives only
     the day, a later source with a time and offset for (about) that day refines it. A
     UTC timestamp is then shown at the page's own offset when the page writes one.
@@ -197,4 +210,4 @@ def pick_date(tree: HtmlElement, meta: PageMeta, fetched_at: datetime | None) ->
         near = abs((other.value.date() - best.value.date()).days) <= 1
         if near and _precision(best.value) == 0 and _precision(other.value) > 0:
             best = other
-    return _on_local_day(best, tree, meta, declared)
+    return _on_local_day(best, tree, meta, declared, url)

@@ -34,6 +34,7 @@ class PageMeta:
     jsonld: dict[str, Any] = field(default_factory=dict)
     meta: dict[str, str] = field(default_factory=dict)
     html_lang: str | None = None
+    lang_region: str | None = None  # "br" of "pt-BR": where the readers likely are
     canonical_url: str | None = None
     h1: list[str] = field(default_factory=list)
     title_tag: str = ""
@@ -94,6 +95,17 @@ def html_lang(tree: HtmlElement) -> str | None:
     raw = root.get("lang") or root.get("xml:lang") or ""
     primary = raw.strip().replace("_", "-").split("-")[0].lower()
     return primary if len(primary) == 2 and primary.isalpha() else None
+
+
+def lang_region(tree: HtmlElement, meta: dict[str, str]) -> str | None:
+    """The region of the page's language, lowercased: of <html lang> ("pt-BR" -> "br"),
+    else of its og:locale ("de_AT" -> "at")."""
+    root = tree.getroottree().getroot()
+    for raw in (root.get("lang") or root.get("xml:lang") or "", meta.get("og:locale", "")):
+        parts = raw.strip().replace("_", "-").lower().split("-")
+        if len(parts) > 1 and len(parts[-1]) == 2 and parts[-1].isalpha():
+            return parts[-1]
+    return None
 
 
 def canonical_url(tree: HtmlElement, meta: dict[str, str]) -> str | None:
@@ -176,6 +188,7 @@ def read_meta(tree: HtmlElement) -> PageMeta:
         jsonld=article_jsonld(tree),
         meta=meta,
         html_lang=html_lang(tree),
+        lang_region=lang_region(tree, meta),
         canonical_url=canonical_url(tree, meta),
         h1=[" ".join(parts) for parts in h1_parts],
         h1_parts=h1_parts,
