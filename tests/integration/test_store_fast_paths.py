@@ -13,8 +13,9 @@ from worker.pipeline.prepare import Deps
 from worker.store import Store
 from worker.store.commit import article_row
 from worker.store.driver import insert_rows
+from worker.store.index import band_members
 from worker.store.ledger import ledger_row
-from worker.store.schema import articles, dedup_keys, items
+from worker.store.schema import articles, dedup_keys, items, near_keys
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
 BODY = (
@@ -148,3 +149,29 @@ def test_dict_rows_missing_a_defaulted_column_get_its_default(store: Store) -> N
     with store.engine.begin() as conn:
         insert_rows(conn, items, [row])
     assert ledger(store, ["d-0000001"])[0]["attempts"] == 0
+
+
+def test_a_band_key_shared_by_many_articles_is_read_up_to_its_cap(store: Store) -> None:
+    # 70 stored articles share one band key (text they all carry), 3 share another: the
+    # first key's members are read up to the cap, the same ones on every call and on both
+    # stores (the smallest ids); the second key's all.
+    store.ensure_schema()
+    prepared = run_batch([item("c-0000001")], Deps(), NOW)
+    assert prepared[0].article is not None
+    base = article_row(prepared[0].article, prepared[0].near, None, NOW)
+    rows = [
+        {**base, "id": f"c-{n:04d}", "fingerprint": f"{n:064x}", "similar_to": None, "seq": n}
+        for n in range(70)
+    ]
+    crowded, quiet = 7_000_000_001, -42
+    with store.engine.begin() as conn:
+        insert_rows(conn, articles, rows)
+        keys = [{"band_key": crowded, "article_id": r["id"]} for r in rows]
+        keys += [{"band_key": quiet, "article_id": r["id"]} for r in rows[:3]]
+        conn.execute(insert(near_keys), keys)
+    with store.engine.connect() as conn:
+        members = band_members(conn, {crowded, quiet, 123}, cap=64)
+        again = band_members(conn, {crowded}, cap=64)
+    assert members[crowded] == {f"c-{n:04d}" for n in range(64)} == again[crowded]
+    assert members[quiet] == {"c-0000", "c-0001", "c-0002"}
+    assert 123 not in members

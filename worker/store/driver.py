@@ -61,6 +61,32 @@ def rows_with(
     return plain_rows(conn, query, (fastjson.dumps(wanted),))
 
 
+def capped_members(conn: Connection, table: Table, bands: Iterable[int], cap: int) -> Sequence[Any]:
+    """``(band_key, article_id)`` of ``table`` (``near_keys``) for each of ``bands``, at
+    most ``cap`` per key (the smallest ids), in one query whose work per key is bounded by
+    ``cap``: the index is read up to the cap-th id, never over all of a key's members."""
+    wanted = list(bands)
+    if not wanted:
+        return []
+    if conn.dialect.name == "postgresql":
+        query = (
+            "SELECT k.band_key, n.article_id FROM unnest(%s::bigint[]) AS k(band_key) "
+            f"CROSS JOIN LATERAL (SELECT article_id FROM {table.name} AS m "
+            "WHERE m.band_key = k.band_key ORDER BY article_id LIMIT %s) AS n"
+        )
+        return plain_rows(conn, query, (wanted, cap))
+    # SQLite has no LATERAL: each key's rows up to its cap-th id, found with an OFFSET on
+    # the same index; a key with fewer members has no cap-th id, and any text sorts before
+    # a blob, so all of its rows pass.
+    query = (
+        f"SELECT n.band_key, n.article_id FROM json_each(?) AS k "
+        f"JOIN {table.name} AS n ON n.band_key = k.value "
+        f"WHERE n.article_id <= coalesce((SELECT m.article_id FROM {table.name} AS m "
+        "WHERE m.band_key = k.value ORDER BY m.article_id LIMIT 1 OFFSET ?), x'ff')"
+    )
+    return plain_rows(conn, query, (fastjson.dumps(wanted), cap - 1))
+
+
 def plain_rows(conn: Connection, query: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
     """The driver's own tuples, fetched in C: SQLAlchemy's Row objects cost more than the
     lookups on the band-key and candidate queries (tens of thousands of rows a batch once

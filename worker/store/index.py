@@ -18,7 +18,7 @@ from worker.core.near import NearParams, NearSig
 from worker.pipeline.dedup import Candidate, Decision, Incoming, decide, same_article
 from worker.pipeline.nearbatch import pair_similarities, signature_matrix
 from worker.pipeline.neardup import band_keys_of
-from worker.store.driver import aware, rows_with
+from worker.store.driver import aware, capped_members, rows_with
 from worker.store.schema import articles, dedup_keys, near_keys
 
 
@@ -243,11 +243,22 @@ def current_by(
     return found
 
 
-def band_members(conn: Connection, bands: set[int]) -> dict[int, set[str]]:
+# Stored articles read per band key. A key that many articles share comes from text they
+# all carry (a site's boilerplate, a press release quoted everywhere, or a flood written
+# to make every later item compare itself with all of them): past this many, its members
+# say little about nearness, and reading them all would make each item's cost grow with
+# the store. A true copy shares many of its 40 keys with its original; a key that is
+# capped is one of several.
+MAX_BAND_MEMBERS = 64
+
+
+def band_members(
+    conn: Connection, bands: set[int], cap: int = MAX_BAND_MEMBERS
+) -> dict[int, set[str]]:
+    """The stored articles of each band key, at most ``cap`` of them (the first by id, so
+    that every worker reads the same ones)."""
     members: dict[int, set[str]] = {}
-    for band, article_id in rows_with(
-        conn, near_keys, ("band_key", "article_id"), "band_key", bands
-    ):
+    for band, article_id in capped_members(conn, near_keys, bands, cap):
         members.setdefault(band, set()).add(article_id)
     return members
 
