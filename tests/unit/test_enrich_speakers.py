@@ -268,206 +268,197 @@ def test_whose_role_is_not_part_of_the_name_without_a_model(
     assert speakers(body, language=language) == expected
 
 
+WIRE_SENTENCES = [
+    (  # a German compound ending in the role points back to the person it introduced
+        "Verteidigungsminister Jonas Albrecht reiste nach Kiew. Der Minister sagte: "
+        "„Wir werden die Ukraine weiter unterstützen, solange es nötig ist.“",
+        "de",
+        ["Jonas Albrecht"],
+    ),
+    (  # past the article and the compound title, before the verb and a colon
+        "„Die Lage ist ernst, aber nicht hoffnungslos“, so Albrecht. Die Grünen-Chefin "
+        "Marlene Kaiser betonte: „Wir brauchen mehr Tempo beim Klimaschutz.“",
+        "de",
+        ["Albrecht", "Marlene Kaiser"],
+    ),
+    (
+        "Der Bürgermeister Peter Kurzmann zeigte sich erleichtert. „Wir haben alles richtig "
+        "gemacht und sind froh darüber“, sagte der SPD-Politiker.",
+        "de",
+        ["Peter Kurzmann"],
+    ),
+    (  # after an inverted verb: the role's organisation, then the person
+        "«Non ci sono le condizioni per andare avanti», ha dichiarato il segretario del "
+        "Pd Elena Ferri. Secondo Ferri «il governo ha fallito su tutta la linea».",
+        "it",
+        ["Elena Ferri", "Elena Ferri"],
+    ),
+    (  # an elided preposition ("dell'") joins the organisation, not the name
+        "Il ministro dell'Economia Marco Bellini ha spiegato che \"i conti pubblici sono "
+        'sotto controllo e lo resteranno".',
+        "it",
+        ["Marco Bellini"],
+    ),
+    (  # named once, in full, after a role: "il sindaco" points back to them
+        '"Siamo pronti a collaborare con tutti", ha affermato il sindaco di Roma Luca '
+        'Tassi. Il sindaco ha poi aggiunto: "La città ha bisogno di investimenti".',
+        "it",
+        ["Luca Tassi", "Luca Tassi"],
+    ),
+    (  # an apposition after a definite role, the surname never alone
+        "El portavoz del Kremlin, Arkady Volkov, rechazó las acusaciones. “Son "
+        "afirmaciones absolutamente infundadas”, declaró el portavoz a la prensa.",
+        "es",
+        ["Arkady Volkov"],
+    ),
+    (  # no role: a long name stays whole
+        '"Vamos continuar trabalhando pelo povo brasileiro", declarou o presidente Luiz '
+        "Carlos Mota da Silva durante a cerimônia.",
+        "pt",
+        ["Luiz Carlos Mota da Silva"],
+    ),
+    (  # a name never runs on to the next line
+        '"Seamos honestos. El presidente no está bien para el cargo", indicó el senador '
+        "Rick Scolari\nWashington.- El senador republicano Rick Scolari calificó el martes",
+        "es",
+        ["Rick Scolari"],
+    ),
+    (  # a German noun takes an article: "des Malteser Hilfsdienst" is nobody's name
+        "Der Hilfsdienst ist vor Ort. „Eine Investitionsoffensive ist ein unabdingbarer "
+        "Bestandteil der Vorbereitung“, sagt der Präsident des Malteser Hilfsdienst, "
+        "Georg Halbmayr. Der Malteser Hilfsdienst fordert mehr Geld.",
+        "de",
+        ["Georg Halbmayr"],
+    ),
+]
+
+
+MORE_WIRE_SENTENCES = [
+    (  # a sentence about a person that hands over with a colon, no speech verb
+        "La jueza del caso, Elena Vidal Ortega, fue tajante: “No hay pruebas suficientes "
+        "para mantener la acusación”.",
+        "es",
+        ["Elena Vidal Ortega"],
+    ),
+    (
+        'Il sindacalista Mauro Lenti è stato netto: "Se non arrivano risposte, sarà '
+        'sciopero generale".',
+        "it",
+        ["Mauro Lenti"],
+    ),
+    (  # a colon after a joined clause belongs to that clause's subject, not the first's
+        "Ana Lenz signed a new deal, and the board will be left to wonder: “what did we do "
+        "to deserve this?”",
+        "es",
+        [None],
+    ),
+    (  # a three-word name after a role keeps its first name outside Indonesian
+        "La jueza Ana María Ruiz explicó que “el acusado no mostró arrepentimiento”.",
+        "es",
+        ["Ana María Ruiz"],
+    ),
+    (  # a compound title ("Bayern-Coach") and a definite compound role
+        "„Wir haben heute einfach nicht gut genug gespielt“, sagte Bayern-Coach Tom "
+        "Brandt nach der Partie.",
+        "de",
+        ["Tom Brandt"],
+    ),
+    (
+        "„Wir sind auf einem guten Weg, aber es bleibt viel zu tun“, sagte die "
+        "Vorstandsvorsitzende der Deutschen Bahn, Eva Pallmann.",
+        "de",
+        ["Eva Pallmann"],
+    ),
+    (  # Dutch titles and roles
+        'Burgemeester Femke Hartman reageerde geschokt. "Dit had nooit mogen gebeuren in '
+        'onze stad", aldus de burgemeester.',
+        "nl",
+        ["Femke Hartman"],
+    ),
+    (  # a particle after a role belongs to the surname
+        '"We moeten nu echt doorpakken met de woningbouw", zei minister Hugo de Wit '
+        "dinsdag in de Tweede Kamer.",
+        "nl",
+        ["Hugo de Wit"],
+    ),
+    (  # l' before a description
+        '"Abbiamo fatto tutto il possibile per salvare l\'azienda", ha detto '
+        "l'amministratore delegato Carlo Boni.",
+        "it",
+        ["Carlo Boni"],
+    ),
+]
+
+
+UNLISTED_VERBS_AND_INNER_TITLES = [
+    (  # a comma after the closing mark, then a verb no list holds
+        "„Die Verhandlungen waren hart, aber fair“, resümierte Verdi-Chef Frank Wernau "
+        "nach der Einigung.",
+        "de",
+        ["Frank Wernau"],
+    ),
+    (
+        "“La situación en la frontera es muy grave”, alertó el gobernador de Chihuahua, "
+        "Marco Bonetti, en conferencia de prensa.",
+        "es",
+        ["Marco Bonetti"],
+    ),
+    (  # ... and a definite role there points back
+        "El expresidente Evo Marín reapareció en un acto en Cochabamba. “Volveremos a "
+        "gobernar este país”, proclamó el líder cocalero.",
+        "es",
+        ["Evo Marín"],
+    ),
+    (  # not after a conjunction or "selon"
+        "« Un vrai stratège de couloir », selon un proche de Marc Aubry, Luc Ferrand "
+        "reste discret.",
+        "fr",
+        [None],
+    ),
+    (  # a title inside a name's words, after a place's genitive or a phrase
+        "„Wir lassen niemanden im Stich“, versicherte Hamburgs Erster Bürgermeister Peter "
+        "Tschent nach einem Besuch.",
+        "de",
+        ["Peter Tschent"],
+    ),
+    (  # a possessive and a role
+        "Der Angeklagte schwieg. Sein Anwalt Thomas Bergner erklärte: „Mein Mandant wird "
+        "sich zu einem späteren Zeitpunkt äußern.“",
+        "de",
+        ["Thomas Bergner"],
+    ),
+    (  # "según explicó": as the one just named explained
+        "La portavoz del Ministerio de Sanidad, Carmen Ruzafa, confirmó los datos. Según "
+        "explicó, “los contagios han bajado un 20 por ciento esta semana”.",
+        "es",
+        ["Carmen Ruzafa"],
+    ),
+    (  # an articulated preposition joins the organisation
+        'Il ministro degli Esteri Antonio Tajoli ha incontrato il collega. "Abbiamo '
+        'parlato a lungo della situazione", ha riferito Tajoli.',
+        "it",
+        ["Antonio Tajoli"],
+    ),
+    (  # a role's organisation with a particle is no person
+        "“El cambio climático es un fenómeno de largo plazo”, explica Marcelo Lepe, "
+        "director del Instituto Antártico de Chile.",
+        "es",
+        ["Marcelo Lepe"],
+    ),
+    (  # German "von" before a full name is "of"
+        "Der Beitrag von Wolfgang Scherff erschien 2021. „Das gleichgewichtige "
+        "Sozialprodukt ist nicht das der Vollbeschäftigung“, schreibt Scherff.",
+        "de",
+        ["Wolfgang Scherff"],
+    ),
+]
+
+
 @pytest.mark.parametrize(
     ("body", "language", "expected"),
-    [
-        (  # a German compound ending in the role points back to the person it introduced
-            "Verteidigungsminister Jonas Albrecht reiste nach Kiew. Der Minister sagte: "
-            "„Wir werden die Ukraine weiter unterstützen, solange es nötig ist.“",
-            "de",
-            ["Jonas Albrecht"],
-        ),
-        (  # past the article and the compound title, before the verb and a colon
-            "„Die Lage ist ernst, aber nicht hoffnungslos“, so Albrecht. Die Grünen-Chefin "
-            "Marlene Kaiser betonte: „Wir brauchen mehr Tempo beim Klimaschutz.“",
-            "de",
-            ["Albrecht", "Marlene Kaiser"],
-        ),
-        (
-            "Der Bürgermeister Peter Kurzmann zeigte sich erleichtert. „Wir haben alles richtig "
-            "gemacht und sind froh darüber“, sagte der SPD-Politiker.",
-            "de",
-            ["Peter Kurzmann"],
-        ),
-        (  # after an inverted verb: the role's organisation, then the person
-            "«Non ci sono le condizioni per andare avanti», ha dichiarato il segretario del "
-            "Pd Elena Ferri. Secondo Ferri «il governo ha fallito su tutta la linea».",
-            "it",
-            ["Elena Ferri", "Elena Ferri"],
-        ),
-        (  # an elided preposition ("dell'") joins the organisation, not the name
-            "Il ministro dell'Economia Marco Bellini ha spiegato che \"i conti pubblici sono "
-            'sotto controllo e lo resteranno".',
-            "it",
-            ["Marco Bellini"],
-        ),
-        (  # named once, in full, after a role: "il sindaco" points back to them
-            '"Siamo pronti a collaborare con tutti", ha affermato il sindaco di Roma Luca '
-            'Tassi. Il sindaco ha poi aggiunto: "La città ha bisogno di investimenti".',
-            "it",
-            ["Luca Tassi", "Luca Tassi"],
-        ),
-        (  # an apposition after a definite role, the surname never alone
-            "El portavoz del Kremlin, Arkady Volkov, rechazó las acusaciones. “Son "
-            "afirmaciones absolutamente infundadas”, declaró el portavoz a la prensa.",
-            "es",
-            ["Arkady Volkov"],
-        ),
-        (  # no role: a long name stays whole
-            '"Vamos continuar trabalhando pelo povo brasileiro", declarou o presidente Luiz '
-            "Carlos Mota da Silva durante a cerimônia.",
-            "pt",
-            ["Luiz Carlos Mota da Silva"],
-        ),
-        (  # a name never runs on to the next line
-            '"Seamos honestos. El presidente no está bien para el cargo", indicó el senador '
-            "Rick Scolari\nWashington.- El senador republicano Rick Scolari calificó el martes",
-            "es",
-            ["Rick Scolari"],
-        ),
-        (  # a German noun takes an article: "des Malteser Hilfsdienst" is nobody's name
-            "Der Hilfsdienst ist vor Ort. „Eine Investitionsoffensive ist ein unabdingbarer "
-            "Bestandteil der Vorbereitung“, sagt der Präsident des Malteser Hilfsdienst, "
-            "Georg Halbmayr. Der Malteser Hilfsdienst fordert mehr Geld.",
-            "de",
-            ["Georg Halbmayr"],
-        ),
-    ],
+    [*WIRE_SENTENCES, *MORE_WIRE_SENTENCES, *UNLISTED_VERBS_AND_INNER_TITLES],
 )
 def test_wire_sentences_without_a_model(body: str, language: str, expected: list[str]) -> None:
-    assert speakers(body, language=language) == expected
-
-
-@pytest.mark.parametrize(
-    ("body", "language", "expected"),
-    [
-        (  # a sentence about a person that hands over with a colon, no speech verb
-            "La jueza del caso, Elena Vidal Ortega, fue tajante: “No hay pruebas suficientes "
-            "para mantener la acusación”.",
-            "es",
-            ["Elena Vidal Ortega"],
-        ),
-        (
-            'Il sindacalista Mauro Lenti è stato netto: "Se non arrivano risposte, sarà '
-            'sciopero generale".',
-            "it",
-            ["Mauro Lenti"],
-        ),
-        (  # a colon after a joined clause belongs to that clause's subject, not the first's
-            "Ana Lenz signed a new deal, and the board will be left to wonder: “what did we do "
-            "to deserve this?”",
-            "es",
-            [None],
-        ),
-        (  # a three-word name after a role keeps its first name outside Indonesian
-            "La jueza Ana María Ruiz explicó que “el acusado no mostró arrepentimiento”.",
-            "es",
-            ["Ana María Ruiz"],
-        ),
-        (  # a compound title ("Bayern-Coach") and a definite compound role
-            "„Wir haben heute einfach nicht gut genug gespielt“, sagte Bayern-Coach Tom "
-            "Brandt nach der Partie.",
-            "de",
-            ["Tom Brandt"],
-        ),
-        (
-            "„Wir sind auf einem guten Weg, aber es bleibt viel zu tun“, sagte die "
-            "Vorstandsvorsitzende der Deutschen Bahn, Eva Pallmann.",
-            "de",
-            ["Eva Pallmann"],
-        ),
-        (  # Dutch titles and roles
-            'Burgemeester Femke Hartman reageerde geschokt. "Dit had nooit mogen gebeuren in '
-            'onze stad", aldus de burgemeester.',
-            "nl",
-            ["Femke Hartman"],
-        ),
-        (  # a particle after a role belongs to the surname
-            '"We moeten nu echt doorpakken met de woningbouw", zei minister Hugo de Wit '
-            "dinsdag in de Tweede Kamer.",
-            "nl",
-            ["Hugo de Wit"],
-        ),
-        (  # l' before a description
-            '"Abbiamo fatto tutto il possibile per salvare l\'azienda", ha detto '
-            "l'amministratore delegato Carlo Boni.",
-            "it",
-            ["Carlo Boni"],
-        ),
-    ],
-)
-def test_more_wire_sentences_without_a_model(body: str, language: str, expected: list[str]) -> None:
-    assert speakers(body, language=language) == expected
-
-
-@pytest.mark.parametrize(
-    ("body", "language", "expected"),
-    [
-        (  # a comma after the closing mark, then a verb no list holds
-            "„Die Verhandlungen waren hart, aber fair“, resümierte Verdi-Chef Frank Wernau "
-            "nach der Einigung.",
-            "de",
-            ["Frank Wernau"],
-        ),
-        (
-            "“La situación en la frontera es muy grave”, alertó el gobernador de Chihuahua, "
-            "Marco Bonetti, en conferencia de prensa.",
-            "es",
-            ["Marco Bonetti"],
-        ),
-        (  # ... and a definite role there points back
-            "El expresidente Evo Marín reapareció en un acto en Cochabamba. “Volveremos a "
-            "gobernar este país”, proclamó el líder cocalero.",
-            "es",
-            ["Evo Marín"],
-        ),
-        (  # not after a conjunction or "selon"
-            "« Un vrai stratège de couloir », selon un proche de Marc Aubry, Luc Ferrand "
-            "reste discret.",
-            "fr",
-            [None],
-        ),
-        (  # a title inside a name's words, after a place's genitive or a phrase
-            "„Wir lassen niemanden im Stich“, versicherte Hamburgs Erster Bürgermeister Peter "
-            "Tschent nach einem Besuch.",
-            "de",
-            ["Peter Tschent"],
-        ),
-        (  # a possessive and a role
-            "Der Angeklagte schwieg. Sein Anwalt Thomas Bergner erklärte: „Mein Mandant wird "
-            "sich zu einem späteren Zeitpunkt äußern.“",
-            "de",
-            ["Thomas Bergner"],
-        ),
-        (  # "según explicó": as the one just named explained
-            "La portavoz del Ministerio de Sanidad, Carmen Ruzafa, confirmó los datos. Según "
-            "explicó, “los contagios han bajado un 20 por ciento esta semana”.",
-            "es",
-            ["Carmen Ruzafa"],
-        ),
-        (  # an articulated preposition joins the organisation
-            'Il ministro degli Esteri Antonio Tajoli ha incontrato il collega. "Abbiamo '
-            'parlato a lungo della situazione", ha riferito Tajoli.',
-            "it",
-            ["Antonio Tajoli"],
-        ),
-        (  # a role's organisation with a particle is no person
-            "“El cambio climático es un fenómeno de largo plazo”, explica Marcelo Lepe, "
-            "director del Instituto Antártico de Chile.",
-            "es",
-            ["Marcelo Lepe"],
-        ),
-        (  # German "von" before a full name is "of"
-            "Der Beitrag von Wolfgang Scherff erschien 2021. „Das gleichgewichtige "
-            "Sozialprodukt ist nicht das der Vollbeschäftigung“, schreibt Scherff.",
-            "de",
-            ["Wolfgang Scherff"],
-        ),
-    ],
-)
-def test_unlisted_verbs_and_inner_titles_without_a_model(
-    body: str, language: str, expected: list[str]
-) -> None:
     assert speakers(body, language=language) == expected
 
 

@@ -44,7 +44,7 @@ from worker.pipeline.enrich.quote_patterns import (
     VERB_FIRST,
 )
 from worker.pipeline.enrich.quote_reading import QuoteText
-from worker.pipeline.enrich.speech_words import ACCORDING, word_set
+from worker.pipeline.enrich.speech_words import ACCORDING_WORDS, word_set
 
 ATTRIBUTION_WINDOW = 200  # attribution sits in the same sentence, close to the quote
 _SUBJECT_CHARS = 120  # "“…,” Will Moy, chief executive of X, told": longer is another clause
@@ -231,8 +231,7 @@ def _unnamed_subject(clause: str) -> bool:
     definite role ("La secretaria de Estado señaló"): someone named before."""
     last = clause.rsplit(",", 1)[-1].strip()
     # "Según explicó, “…”": as the one just named explained
-    return not last or last.casefold() in _ACCORDING_WORDS or bool(DEFINITE_ROLE.match(last))
+    return not last or last.casefold() in ACCORDING_WORDS or bool(DEFINITE_ROLE.match(last))
 
 
-_ACCORDING_WORDS = frozenset(phrase for phrase in ACCORDING if " " not in phrase)
-_NOT_VERBS_AFTER_COMMA = NOT_VERB_WORDS | PREPOSITIONS | ARTICLE_WORDS | _ACCORDING_WORDS
+_NOT_VERBS_AFTER_COMMA = NOT_VERB_WORDS | PREPOSITIONS | ARTICLE_WORDS | ACCORDING_WORDS

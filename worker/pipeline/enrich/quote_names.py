@@ -19,7 +19,7 @@ from worker.pipeline.enrich.quote_patterns import (
     without_titles,
 )
 from worker.pipeline.enrich.quote_reading import QuoteText
-from worker.pipeline.enrich.speech_words import ACCORDING
+from worker.pipeline.enrich.speech_words import ACCORDING_WORDS
 
 _LONGEST_MENTION = 200  # a mention overlapping a name starts at most this far before it
 UNNAMED = "unnamed"  # attributed to someone the text does not name ('," said a source')
@@ -72,7 +72,7 @@ def _role_of(words: list[str]) -> bool:
     )
 
 
-_NOT_A_NAME_ALONE = frozenset(phrase for phrase in ACCORDING if " " not in phrase) | ROLES | TITLES
+_NOT_A_NAME_ALONE = ACCORDING_WORDS | ROLES | TITLES
 
 
 def named_subject(

@@ -106,8 +106,9 @@ DESCRIBED_NAME = re.compile(
 )
 DESCRIBED_COMMA_NAME = re.compile(rf"\A{_LOWER_WORD}[^,.;:\n]{{0,60}},\s+(?P<name>{NAME_PATTERN})")
 # "said the senator", "a ajouté le ministre": a definite role with no name.
+ROLE_ARTICLES = ("the", "el", "la", "le", "l'", "der", "die", "il", "o", "a", "lo", "het", "de")
 DEFINITE_ROLE = re.compile(
-    rf"\A(?:the|el|la|le|l'|der|die|il|o|a|lo|het|de)\s*(?:{_LOWER_WORD}\s+)?"
+    rf"\A(?:{_alternation(ROLE_ARTICLES)})\s*(?:{_LOWER_WORD}\s+)?"
     rf"(?P<role>{_alternation(sorted(ROLES))}|[\w\-]*?(?:{_alternation(_TITLE_ENDINGS)}))\b",
     re.IGNORECASE,
 )

@@ -16,9 +16,10 @@ from worker.pipeline.enrich.quote_patterns import (
     DEFINITE_ROLE,
     NAME_PATTERN,
     NOT_NAME_WORDS,
+    ROLE_ARTICLES,
     without_titles,
 )
-from worker.pipeline.enrich.speech_words import ACCORDING, word_set
+from worker.pipeline.enrich.speech_words import ACCORDING
 
 # (start, end, canonical text, label) of entity mentions, see entity_merge.mention_index.
 MentionRow = tuple[int, int, str, str]
@@ -198,10 +199,9 @@ def _whose_role(words: list[str], before: str) -> bool:
     last = before.split()[-2:]
     if last and last[-1] in PREPOSITIONS:
         return len(last) == 2 and last[0] in ROLES
-    return bool(last) and last[-1] in ROLES_BEFORE_WHOSE and sum(w[0].isupper() for w in words) == 3
+    return bool(last) and last[-1] in ROLES_BEFORE_WHOSE and len(words) == 3
 
 
-_ROLE_ARTICLES = word_set("the el la le der die il o a lo het de")
 _ELIDED = re.compile(r"\w+['’][^\W\d_]")  # "dell'Economia", "all'Istruzione"
 
 
@@ -219,7 +219,7 @@ def _role_before(before: str) -> bool:
         return any(
             DEFINITE_ROLE.match(" ".join(clause[k:]))
             for k, w in enumerate(clause)
-            if w.casefold() in _ROLE_ARTICLES or w[:2].casefold() in ("l'", "l’")
+            if w.casefold() in ROLE_ARTICLES or w[:2].casefold() in ("l'", "l’")
         )
     # "il ministro dell'Economia Giancarlo Giorgetti", "el presidente de Chile Gabriel Boric"
     for n in (1, 2):

@@ -120,6 +120,9 @@ ACCORDING = (
     "по словам",
 )
 
+# The one-word keys among them ("selon", "según", "laut"): never a name, never a verb.
+ACCORDING_WORDS = frozenset(phrase for phrase in ACCORDING if " " not in phrase)
+
 # Words that may stand between a speaker and the verb: "Smith also said:", Turkish
 # "Erdoğan şunları söyledi:" ("said the following").
 BETWEEN = (
