@@ -6,6 +6,7 @@ ends in quarantine (as ``OverflowError: date value out of range`` did for year 1
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -18,8 +19,22 @@ from worker.core.errors import PermanentError, Reason
 from worker.core.models import Article, Kind, RawItem
 from worker.pipeline.articles import KNOWN_FIELDS, parse_item
 from worker.pipeline.enrich import EnrichInput, enrich_batch
-from worker.pipeline.enrich.calendar_words import DAY_WORDS, MONTHS, WEEKDAYS
-from worker.pipeline.enrich.dates import find_dates
+from worker.pipeline.enrich.calendar_words import (
+    DAY_WORDS,
+    MONTHS,
+    NOT_DATES,
+    PERIODS,
+    SHIFTS_AFTER,
+    SHIFTS_BEFORE,
+    WEEKDAYS,
+)
+from worker.pipeline.enrich.dates import (
+    DATE_FORMS,
+    DATE_RE,
+    NAME_FORMS,
+    NOT_DATES_RE,
+    find_dates,
+)
 from worker.pipeline.extract import extract_html
 from worker.pipeline.normalise import parse_datetime, settle_published
 
@@ -264,3 +279,45 @@ def test_year_one_page_with_relative_dates_is_stored_and_enriched() -> None:
 
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+# --- the first-letters lookahead changes no match ----------------------------------------------
+
+_calendar_words = sorted(
+    {*DAY_WORDS, *MONTHS, *WEEKDAYS, *SHIFTS_BEFORE, *SHIFTS_AFTER, *PERIODS}
+    | {name for names in NOT_DATES.values() for name in names}
+)
+_casings = st.sampled_from([str.lower, str.upper, str.title, lambda w: w.replace("'", "’")])
+_pieces = (
+    st.tuples(st.sampled_from(_calendar_words), _casings).map(lambda p: p[1](p[0]))
+    | st.sampled_from(["12", "1er", "(23)", "2024", "2024-03-15", "ı", "İ", "-", "’"])
+    | st.text(max_size=4)
+)
+_separators = st.sampled_from([" ", ", ", "-", "(", ") ", ". ", "\n", ""])
+calendar_texts = st.lists(st.tuples(_pieces, _separators), max_size=30).map(
+    lambda parts: "".join(piece + sep for piece, sep in parts)
+)
+
+
+@FAST
+@given(text=calendar_texts)
+def test_first_letters_lookahead_finds_what_the_plain_scan_finds(text: str) -> None:
+    for guarded, forms in ((DATE_RE, DATE_FORMS), (NOT_DATES_RE, NAME_FORMS)):
+        plain = re.compile(rf"(?<![\w-])(?:{forms})(?![\w-])", re.IGNORECASE)
+        assert [m.span() for m in guarded.finditer(text)] == [
+            m.span() for m in plain.finditer(text)
+        ]
+
+
+def test_first_letters_lookahead_lets_every_word_in_every_casing_through() -> None:
+    text = " ".join(
+        f"{case(word)} 12, {case(word)} {case(after)} 2024."
+        for word in _calendar_words
+        for case in (str.lower, str.upper, str.title, lambda w: w.replace("'", "’"))
+        for after in ("semaine", "prochaine", "lalu", "week")
+    )
+    for guarded, forms in ((DATE_RE, DATE_FORMS), (NOT_DATES_RE, NAME_FORMS)):
+        plain = re.compile(rf"(?<![\w-])(?:{forms})(?![\w-])", re.IGNORECASE)
+        found = [m.span() for m in plain.finditer(text)]
+        assert len(found) > len(_calendar_words)
+        assert [m.span() for m in guarded.finditer(text)] == found

@@ -35,6 +35,7 @@ from worker.pipeline.enrich.calendar_words import (
     WEEKDAY_SHIFTS,
     WEEKDAYS,
     alternation,
+    first_letters,
     fold,
 )
 
@@ -65,16 +66,14 @@ _DAY_AFTER_WEEKDAY = re.compile(r",?\s+")
 # One pass over the text: the forms are alternatives of one regex, longest forms first so
 # "samedi dernier" wins over "samedi". Python forbids a group name twice in a pattern, so
 # each form's groups get a numeric suffix that _groups() strips again.
-DATE_RE = re.compile(
-    r"(?<![\w-])(?:"
-    + "|".join(re.sub(r"\(\?P<(\w+)>", rf"(?P<\1_{n}>", p) for n, p in enumerate(_PATTERNS))
-    + r")(?![\w-])",
-    re.IGNORECASE,
-)
-NOT_DATES_RE = re.compile(
-    rf"(?<![\w-])(?:{alternation(w for words in NOT_DATES.values() for w in words)})(?![\w-])",
-    re.IGNORECASE,
-)
+DATE_FORMS = "|".join(re.sub(r"\(\?P<(\w+)>", rf"(?P<\1_{n}>", p) for n, p in enumerate(_PATTERNS))
+# Every form starts with a digit or one of these words: the lookahead on their first letters
+# spares the forms' alternations at most word starts and lets every possible start through.
+DATE_STARTS = r"\d|" + first_letters([*MONTHS, *WEEKDAYS, *DAY_WORDS, *SHIFTS_BEFORE, *PERIODS])
+DATE_RE = re.compile(rf"(?<![\w-])(?={DATE_STARTS})(?:{DATE_FORMS})(?![\w-])", re.IGNORECASE)
+_NAMES = [w for words in NOT_DATES.values() for w in words]
+NAME_FORMS, NAME_STARTS = alternation(_NAMES), first_letters(_NAMES)
+NOT_DATES_RE = re.compile(rf"(?<![\w-])(?={NAME_STARTS})(?:{NAME_FORMS})(?![\w-])", re.IGNORECASE)
 
 
 # Clause breaks: a future word counts only in the mention's own clause.
