@@ -35,6 +35,14 @@ from worker.pipeline.enrich.dates import (
     NOT_DATES_RE,
     find_dates,
 )
+from worker.pipeline.enrich.quote_patterns import (
+    ANY_VERB,
+    ANY_VERB_OR_PARTICIPLE,
+    VERB_FORMS,
+    VERB_OR_PARTICIPLE_FORMS,
+)
+from worker.pipeline.enrich.speech_verbs import all_verbs
+from worker.pipeline.enrich.speech_words import all_participles
 from worker.pipeline.extract import extract_html
 from worker.pipeline.normalise import parse_datetime, settle_published
 
@@ -320,4 +328,21 @@ def test_first_letters_lookahead_lets_every_word_in_every_casing_through() -> No
         plain = re.compile(rf"(?<![\w-])(?:{forms})(?![\w-])", re.IGNORECASE)
         found = [m.span() for m in plain.finditer(text)]
         assert len(found) > len(_calendar_words)
+        assert [m.span() for m in guarded.finditer(text)] == found
+
+
+def test_speech_verb_lookahead_finds_what_the_plain_scan_finds() -> None:
+    words = sorted({*all_verbs(), *all_participles()})
+    text = " ".join(
+        f"{case(word)}, «{case(word)}» x{case(word)} {case(word)}-x."
+        for word in words
+        for case in (str, str.title, str.upper, lambda w: w.replace("'", "’"))
+    )
+    for guarded, forms in (
+        (ANY_VERB, VERB_FORMS),
+        (ANY_VERB_OR_PARTICIPLE, VERB_OR_PARTICIPLE_FORMS),
+    ):
+        plain = re.compile(rf"(?<![\w\-])(?:{forms})(?![\w\-])")
+        found = [m.span() for m in plain.finditer(text)]
+        assert len(found) >= len(all_verbs())
         assert [m.span() for m in guarded.finditer(text)] == found

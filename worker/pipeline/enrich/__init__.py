@@ -106,8 +106,8 @@ def _mentions(nlp: Any, bodies: list[tuple[int, str]], language: str) -> dict[in
     ]
     for group in _groups(jobs, PIPE_CHARS):
         docs = nlp.pipe([piece for _, _, piece in group], batch_size=len(group))
-        for (i, start, _), doc in zip(group, docs, strict=True):
-            found[i].extend(mentions_from_doc(doc, start))
+        for (i, start, piece), doc in zip(group, docs, strict=True):
+            found[i].extend(mentions_from_doc(doc, start, piece))
     return {
         i: without_common_words(body, _dateline_mentions(nlp, body, found[i]), language)
         for i, body in bodies
@@ -138,8 +138,8 @@ def _dateline_mentions(nlp: Any, body: str, mentions: list[Mention]) -> list[Men
 def _reread(nlp: Any, body: str, start: int, until: int) -> list[Mention]:
     """Mentions of ``body`` from ``start`` to the sentence end that begin before ``until``."""
     stop = min((i for i in (body.find(c, until) for c in ".\n") if i >= 0), default=len(body))
-    doc = nlp(normalise_apostrophes(body[start : stop + 1]))
-    return [m for m in mentions_from_doc(doc, start) if m.start < until]
+    piece = normalise_apostrophes(body[start : stop + 1])
+    return [m for m in mentions_from_doc(nlp(piece), start, piece) if m.start < until]
 
 
 def _groups(jobs: list[Job], budget: int) -> Iterator[list[Job]]:

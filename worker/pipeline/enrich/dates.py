@@ -34,10 +34,9 @@ from worker.pipeline.enrich.calendar_words import (
     SHIFTS_BEFORE,
     WEEKDAY_SHIFTS,
     WEEKDAYS,
-    alternation,
-    first_letters,
     fold,
 )
+from worker.pipeline.enrich.word_regex import alternation, first_letters
 
 # A dot after the month only when a number follows ("Jan. 5"), not a sentence's full stop.
 _M = rf"(?P<month>{alternation(MONTHS)})(?:\.(?=\s*\d))?"
@@ -69,10 +68,12 @@ _DAY_AFTER_WEEKDAY = re.compile(r",?\s+")
 DATE_FORMS = "|".join(re.sub(r"\(\?P<(\w+)>", rf"(?P<\1_{n}>", p) for n, p in enumerate(_PATTERNS))
 # Every form starts with a digit or one of these words: the lookahead on their first letters
 # spares the forms' alternations at most word starts and lets every possible start through.
-DATE_STARTS = r"\d|" + first_letters([*MONTHS, *WEEKDAYS, *DAY_WORDS, *SHIFTS_BEFORE, *PERIODS])
+DATE_STARTS = r"\d|" + first_letters(
+    [*MONTHS, *WEEKDAYS, *DAY_WORDS, *SHIFTS_BEFORE, *PERIODS], fold
+)
 DATE_RE = re.compile(rf"(?<![\w-])(?={DATE_STARTS})(?:{DATE_FORMS})(?![\w-])", re.IGNORECASE)
 _NAMES = [w for words in NOT_DATES.values() for w in words]
-NAME_FORMS, NAME_STARTS = alternation(_NAMES), first_letters(_NAMES)
+NAME_FORMS, NAME_STARTS = alternation(_NAMES), first_letters(_NAMES, fold)
 NOT_DATES_RE = re.compile(rf"(?<![\w-])(?={NAME_STARTS})(?:{NAME_FORMS})(?![\w-])", re.IGNORECASE)
 
 

@@ -73,10 +73,12 @@ class Mention:
     personal: bool = False  # a title before it or a speech verb after it: said of a person
 
 
-def mentions_from_doc(doc: Any, offset: int = 0) -> list[Mention]:
+def mentions_from_doc(doc: Any, offset: int = 0, text: str | None = None) -> list[Mention]:
     """Entity spans of ``doc`` with a known label, trimmed and without junk; ``offset`` is
-    where the doc's text starts in the body (a chunk of a long body)."""
-    text = getattr(doc, "text", "")
+    where the doc's text starts in the body (a chunk of a long body). ``text``: the text
+    the doc was made from, when the caller has it (``doc.text`` rebuilds it token by token)."""
+    if text is None:
+        text = getattr(doc, "text", "")
     found = (_mention(ent.text, ent.start_char, ent.label_, text, offset) for ent in doc.ents)
     return [m for m in found if m is not None]
 

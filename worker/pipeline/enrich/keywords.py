@@ -12,96 +12,104 @@ speech verbs and URL pieces).
 from __future__ import annotations
 
 import math
+import operator
 import re
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from itertools import pairwise
+from itertools import chain, compress, pairwise
 
 from worker.pipeline.enrich.stopwords import StopWords, stop_words
 
 _SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+")
 # Numbers end a chunk too: YAKE drops candidates that contain one ("Montag 300 Drohnen").
 # So does a web address, whole: its pieces ("amzn", "utm_source") are no key words.
-_CHUNKS = re.compile(r"\bhttps?://\S+|\bwww\.\S+|[,;:()\[\]«»“”\"„—–]|\s-\s|\d+(?:[.,]\d+)*")
+_BREAKS = r"\bhttps?://\S+|\bwww\.\S+|[,;:()\[\]«»“”\"„—–]|\s-\s|\d+(?:[.,]\d+)*"
 _TOKENS = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
+# One scan per sentence: a break matches as "" (no group), a word as itself. A hyphen
+# does not join a word to an address ("voir-https://..."): the address is a break.
+_PIECES = re.compile(rf"(?:{_BREAKS})|([^\W\d_]+(?:-(?!https?://|www\.)[^\W\d_]+)*)")
 MAX_WORDS = 3
 
 
 @dataclass
-class _Stats:
-    """Per-word counts over the whole text (built with Counters, which run in C)."""
+class _Text:
+    """The words of a text in reading order, in flat lists (one pass, no object per word).
 
-    tf: Counter[str] = field(default_factory=Counter)
-    upper: Counter[str] = field(default_factory=Counter)
-    acronym: Counter[str] = field(default_factory=Counter)
-    sentences: dict[str, list[int]] = field(default_factory=dict)
-    pairs: Counter[tuple[str, str]] = field(default_factory=Counter)
+    ``chunks`` are the [start, end) runs of words between two punctuation marks, numbers or
+    break words: a phrase never crosses one. ``stop`` words neither start nor end a phrase;
+    ``ends`` says where one may end. ``upper`` and ``acronym`` hold the words written with
+    a capital (not counting a sentence's first word) and in capitals."""
 
+    tokens: list[str] = field(default_factory=list)
+    lowers: list[str] = field(default_factory=list)
+    sentence: list[int] = field(default_factory=list)
+    stop: list[bool] = field(default_factory=list)
+    ends: list[bool] = field(default_factory=list)
+    chunks: list[tuple[int, int]] = field(default_factory=list)
+    upper: list[str] = field(default_factory=list)
+    acronym: list[str] = field(default_factory=list)
+    n_sentences: int = 0
 
-@dataclass(frozen=True)
-class _Chunk:
-    """Tokens between two punctuation marks or break words, lower-cased and flagged once:
-    ``stop`` neither starts nor ends a phrase, ``ends`` may end one."""
-
-    sentence: int
-    tokens: list[str]
-    lowers: list[str]
-    stop: list[bool]
-    ends: list[bool]
+    def close_chunk(self, start: int) -> int:
+        """End the chunk that began at ``start``; the next one begins after it."""
+        end = len(self.tokens)
+        if end > start:
+            self.chunks.append((start, end))
+        return end
 
 
 def extract_keywords(text: str, language: str | None, top: int = 10) -> list[str]:
     """The ``top`` key phrases of ``text``, best first."""
-    chunks = _chunks(text, stop_words(language))
-    stats = _term_stats(chunks)
-    weights = _term_weights(stats, _content_words(chunks), len({c.sentence for c in chunks}))
-    scored = _candidate_scores(chunks, weights)
+    words = _read(text, stop_words(language))
+    weights = _term_weights(words)
+    scored = _candidate_scores(words, weights)
     return _distinct(sorted(scored, key=scored.__getitem__), top)
 
 
-def _chunks(text: str, stops: StopWords) -> list[_Chunk]:
-    """Punctuation-delimited chunks of each sentence; ’ splits elisions (l’Iran)."""
-    sentences = _SENTENCES.split(text.replace("’", "'"))
-    return [c for n, s in enumerate(sentences) for c in _sentence_chunks(n, s, stops)]
+def _read(text: str, stops: StopWords) -> _Text:
+    """Every sentence's words; ’ splits elisions (l’Iran)."""
+    words = _Text()
+    for number, sentence in enumerate(_SENTENCES.split(text.replace("’", "'"))):
+        _read_sentence(words, number, sentence, stops)
+    return words
 
 
-def _sentence_chunks(number: int, sentence: str, stops: StopWords) -> list[_Chunk]:
+def _read_sentence(words: _Text, number: int, sentence: str, stops: StopWords) -> None:
     names_count = not _title_case(sentence)
     first = True  # the sentence's first word: its capital says nothing
-    out = []
-    for piece in _CHUNKS.split(sentence):
-        tokens = _TOKENS.findall(piece.replace("'", " "))
-        named = [names_count and t[0].isupper() for t in tokens]
-        if tokens:
-            named[0], first = named[0] and not first, False
-        for part, part_named in _between_breaks(tokens, named, stops.breaks):
-            out.append(_chunk(number, part, part_named, stops))
-    return out
-
-
-def _between_breaks(
-    tokens: list[str], named: list[bool], breaks: frozenset[str]
-) -> list[tuple[list[str], list[bool]]]:
-    """The runs of tokens between two break words (which are dropped)."""
-    runs: list[tuple[list[str], list[bool]]] = [([], [])]
-    for token, is_named in zip(tokens, named, strict=True):
-        if token.lower() in breaks:
-            runs.append(([], []))
-        else:
-            runs[-1][0].append(token)
-            runs[-1][1].append(is_named)
-    return [run for run in runs if run[0]]
-
-
-def _chunk(number: int, tokens: list[str], named: list[bool], stops: StopWords) -> _Chunk:
-    lowers = [t.lower() for t in tokens]
-    stop = [_is_stop(w, stops, n) for w, n in zip(lowers, named, strict=True)]
-    # "in New York": "New" may start a phrase, but "reporters in New" cuts the name.
-    follows = [t[0].isupper() for t in tokens[1:]] + [False]
-    cuts = [n and w in stops.soft and f for w, n, f in zip(lowers, named, follows, strict=True)]
-    ends = [not s and not c for s, c in zip(stop, cuts, strict=True)]
-    return _Chunk(number, tokens, lowers, stop, ends)
+    counted = False  # a word of this sentence is kept
+    cuts = False  # the word before is a broad-list word written as part of a name
+    tokens, lowers, stop, ends = words.tokens, words.lowers, words.stop, words.ends
+    start = len(tokens)
+    for token in _PIECES.findall(sentence):
+        if not token:  # punctuation, a number, an address
+            start, cuts = words.close_chunk(start), False
+            continue
+        lower = token.lower()
+        capital = token[0].isupper()
+        named = names_count and capital and not first
+        first = False
+        if lower in stops.breaks:
+            start, cuts = words.close_chunk(start), False
+            continue
+        # "in New York": "New" may start a phrase, but "reporters in New" cuts the name.
+        if cuts and capital:
+            ends[-1] = False
+        is_stop = _is_stop(lower, stops, named)
+        cuts = named and lower in stops.soft
+        tokens.append(token)
+        lowers.append(lower)
+        stop.append(is_stop)
+        ends.append(not is_stop)
+        if capital and counted:
+            words.upper.append(lower)
+        if len(token) > 1 and token.isupper():
+            words.acronym.append(lower)
+        counted = True
+    words.close_chunk(start)
+    words.sentence.extend([number] * (len(tokens) - len(words.sentence)))
+    words.n_sentences += counted
 
 
 def _title_case(sentence: str) -> bool:
@@ -110,38 +118,26 @@ def _title_case(sentence: str) -> bool:
     return len(words) > 3 and sum(w[0].isupper() for w in words) > 0.6 * len(words)
 
 
-def _content_words(chunks: list[_Chunk]) -> set[str]:
-    """Words that are not a stop word somewhere ("new" in "New York" is)."""
-    return {w for c in chunks for w, stop in zip(c.lowers, c.stop, strict=True) if not stop}
-
-
-def _term_stats(chunks: list[_Chunk]) -> _Stats:
-    stats = _Stats()
-    previous_sentence = -1
-    for chunk in chunks:
-        lowers = chunk.lowers
-        stats.tf.update(lowers)
-        stats.pairs.update(pairwise(lowers))
-        for lower in lowers:
-            stats.sentences.setdefault(lower, []).append(chunk.sentence)
-        # A capital at the start of a sentence says nothing about the word.
-        first = 1 if chunk.sentence != previous_sentence else 0
-        stats.upper.update(
-            w for t, w in zip(chunk.tokens[first:], lowers[first:], strict=True) if t[0].isupper()
-        )
-        stats.acronym.update(
-            w for t, w in zip(chunk.tokens, lowers, strict=True) if len(t) > 1 and t.isupper()
-        )
-        previous_sentence = chunk.sentence
-    return stats
-
-
-def _term_weights(stats: _Stats, content: set[str], n_sentences: int) -> dict[str, float]:
-    words = [w for w in stats.tf if w in content]
-    counts = [stats.tf[w] for w in words] or [1]
+def _term_weights(words: _Text) -> dict[str, float]:
+    tf = Counter(words.lowers)  # counted in C
+    content = set(compress(words.lowers, map(operator.not_, words.stop)))
+    # "new" in "New York" is a stop word there; a word is weighed if it is content somewhere.
+    kept = [w for w in tf if w in content]
+    counts = [tf[w] for w in kept] or [1]
     norm, max_tf = statistics.fmean(counts) + statistics.pstdev(counts), max(counts)
-    spread = _neighbour_spread(stats.pairs)
-    return {w: _weight(w, stats, spread[w], norm, max_tf, n_sentences) for w in words}
+    pairs = Counter(chain.from_iterable(pairwise(words.lowers[a:b]) for a, b in words.chunks))
+    spread = _neighbour_spread(pairs)
+    sentences: dict[str, list[int]] = {}
+    for lower, number in zip(words.lowers, words.sentence, strict=True):
+        sentences.setdefault(lower, []).append(number)
+    upper, acronym = Counter(words.upper), Counter(words.acronym)
+    n_sentences = words.n_sentences
+    return {
+        w: _weight(
+            tf[w], sentences[w], max(upper[w], acronym[w]), spread[w], norm, max_tf, n_sentences
+        )
+        for w in kept
+    }
 
 
 def _neighbour_spread(pairs: Counter[tuple[str, str]]) -> dict[str, float]:
@@ -163,11 +159,16 @@ def _neighbour_spread(pairs: Counter[tuple[str, str]]) -> dict[str, float]:
 
 
 def _weight(
-    word: str, stats: _Stats, spread: float, norm: float, max_tf: int, n_sentences: int
+    tf: int,
+    sentences: list[int],
+    capitals: int,
+    spread: float,
+    norm: float,
+    max_tf: int,
+    n_sentences: int,
 ) -> float:
     """YAKE's H(t) = Rel * Pos / (Case + Freq / Rel + Sent / Rel)."""
-    tf, sentences = stats.tf[word], stats.sentences[word]
-    case = max(stats.upper[word], stats.acronym[word]) / (1 + math.log(tf))
+    case = capitals / (1 + math.log(tf))
     position = math.log(math.log(3 + sentences[len(sentences) // 2]))  # sorted: a median
     relatedness = 1 + spread * tf / max_tf
     different = len(set(sentences)) / max(n_sentences, 1)
@@ -182,33 +183,29 @@ def _is_stop(word: str, stops: StopWords, named: bool = False) -> bool:
     return word in stops.soft and not named
 
 
-def _candidate_scores(chunks: list[_Chunk], weights: dict[str, float]) -> dict[str, float]:
+def _candidate_scores(words: _Text, weights: dict[str, float]) -> dict[str, float]:
     """S(k) = prod H / (TF(k) * (1 + sum H)) for each 1-3 word phrase with no stop word at
     either end, keyed by its first written form."""
-    spans = [(chunk, i, j) for chunk in chunks for i, j in _spans(chunk.stop, chunk.ends)]
-    keys = [tuple(chunk.lowers[i:j]) for chunk, i, j in spans]
+    lowers, stop, ends = words.lowers, words.stop, words.ends
+    spans = [
+        (i, j)
+        for start, end in words.chunks
+        for i in range(start, end)
+        if not stop[i]
+        for j in range(i + 1, min(i + MAX_WORDS, end) + 1)
+        if ends[j - 1]
+    ]
+    keys = [tuple(lowers[i:j]) for i, j in spans]
     counts = Counter(keys)
     shown: dict[tuple[str, ...], str] = {}
-    for key, (chunk, i, j) in zip(keys, spans, strict=True):
+    for key, (i, j) in zip(keys, spans, strict=True):
         if key not in shown:
-            shown[key] = " ".join(chunk.tokens[i:j])
+            shown[key] = " ".join(words.tokens[i:j])
     scores = {}
     for key, count in counts.items():
         hs = [weights[w] for w in key if w in weights]
         scores[shown[key]] = math.prod(hs) / (count * (1 + sum(hs)))
     return scores
-
-
-def _spans(stop: list[bool], ends: list[bool]) -> list[tuple[int, int]]:
-    """[i, j) of every phrase that neither starts on a stop word nor ends where it may not."""
-    size = len(stop)
-    return [
-        (i, j)
-        for i in range(size)
-        if not stop[i]
-        for j in range(i + 1, min(i + MAX_WORDS, size) + 1)
-        if ends[j - 1]
-    ]
 
 
 def _distinct(ranked: list[str], top: int) -> list[str]:

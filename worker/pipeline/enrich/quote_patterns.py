@@ -6,7 +6,6 @@ around them, as regexes and word sets built from the word lists (``speech_verbs`
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 
 from worker.pipeline.enrich.name_words import NOT_NAMES, PREPOSITIONS, ROLES, TITLES
 from worker.pipeline.enrich.speech_verbs import all_verbs
@@ -22,21 +21,17 @@ from worker.pipeline.enrich.speech_words import (
     all_participles,
     word_set,
 )
+from worker.pipeline.enrich.word_regex import alternation, first_letters
 
-
-def _alternation(words: Sequence[str]) -> str:
-    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-
-
-_VERBS = _alternation(all_verbs())
-_AUX = rf"(?:(?:{_alternation([*AUXILIARIES, *QUOTATIVES])})\s+)?"
-_PRONOUNS = _alternation(PRONOUNS)
+VERB_FORMS = alternation(all_verbs())
+_AUX = rf"(?:(?:{alternation([*AUXILIARIES, *QUOTATIVES])})\s+)?"
+_PRONOUNS = alternation(PRONOUNS)
 # After the verb, French "il" is Italian's article ("ha dichiarato il segretario"); French
 # puts its pronoun there only with a hyphen ("a-t-il déclaré", "dit-il").
-_PRONOUNS_AFTER_VERB = _alternation([p for p in PRONOUNS if p != "il"])
+_PRONOUNS_AFTER_VERB = alternation([p for p in PRONOUNS if p != "il"])
 THING_WORDS = frozenset(THING_PRONOUNS)
 NOT_NAME_WORDS = frozenset(NOT_NAMES.split())
-_BETWEEN = _alternation(BETWEEN.split())
+_BETWEEN = alternation(BETWEEN.split())
 # Capitals of every alphabet up to Cyrillic, so "Песков" and "İmamoğlu" start a name too.
 _UPPER = "".join(c for c in map(chr, range(0x41, 0x530)) if c.isupper() and c.isalpha())
 # A capitalised word, an abbreviated title ("Lt.", "Jr.") or an initial ("A."); no other
@@ -48,15 +43,15 @@ _PARTICLES = r"(?:(?:von|van|der|den|de|da|do|dos|del|di|du|la|le|bin|al|ter)\s+
 NAME_PATTERN = rf"{_WORD}(?:\s+{_PARTICLES}{_WORD}){{0,4}}"
 _LEAD = r"\A[\s,.;:\-–—]*"
 PRONOUN_AFTER = re.compile(
-    rf"{_LEAD}(?:(?:a|ont|avait|avaient)-t-(?:il|elle|ils|elles)\s+(?:{_VERBS})"
+    rf"{_LEAD}(?:(?:a|ont|avait|avaient)-t-(?:il|elle|ils|elles)\s+(?:{VERB_FORMS})"
     rf"|[^\W\d_]+-(?:t-)?(?:il|elle|ils|elles)\b"
-    rf"|(?P<p>{_PRONOUNS}|it)\s+(?:(?:{_BETWEEN})\s+)?{_AUX}(?:{_VERBS})\b"
-    rf"|{_AUX}(?:{_VERBS})\s+(?:{_PRONOUNS_AFTER_VERB})\b"
-    rf"|(?:{_alternation(PRONOUN_VERBS)})\b)",
+    rf"|(?P<p>{_PRONOUNS}|it)\s+(?:(?:{_BETWEEN})\s+)?{_AUX}(?:{VERB_FORMS})\b"
+    rf"|{_AUX}(?:{VERB_FORMS})\s+(?:{_PRONOUNS_AFTER_VERB})\b"
+    rf"|(?:{alternation(PRONOUN_VERBS)})\b)",
     re.IGNORECASE,
 )
 VERB_FIRST = re.compile(
-    rf"{_LEAD}(?:{_AUX}(?:{_VERBS})|{_alternation(AFTER_QUOTE)})(?!\w)\s*(?P<rest>.*)", re.S
+    rf"{_LEAD}(?:{_AUX}(?:{VERB_FORMS})|{alternation(AFTER_QUOTE)})(?!\w)\s*(?P<rest>.*)", re.S
 )
 ARTICLE_WORDS = word_set(
     "the a an le la les l' el los las il lo gli der die das dem den des o os as het"
@@ -97,7 +92,7 @@ _TITLE_ENDINGS = (
 )
 
 _LOWER_WORD = rf"(?![{_UPPER}])[^\W\d_][\w\-]*"
-_PREPOSITIONS = _alternation(sorted(PREPOSITIONS))
+_PREPOSITIONS = alternation(sorted(PREPOSITIONS))
 # After an inverted verb, a few descriptive words may precede the name ("dijo el senador
 # republicano Rick Scott", "said former adviser Fiona Hill"), but no preposition: "dijo el
 # presidente de Estados Unidos" names a country, not the speaker.
@@ -108,8 +103,8 @@ DESCRIBED_COMMA_NAME = re.compile(rf"\A{_LOWER_WORD}[^,.;:\n]{{0,60}},\s+(?P<nam
 # "said the senator", "a ajouté le ministre": a definite role with no name.
 ROLE_ARTICLES = ("the", "el", "la", "le", "l'", "der", "die", "il", "o", "a", "lo", "het", "de")
 DEFINITE_ROLE = re.compile(
-    rf"\A(?:{_alternation(ROLE_ARTICLES)})\s*(?:{_LOWER_WORD}\s+)?"
-    rf"(?P<role>{_alternation(sorted(ROLES))}|[\w\-]*?(?:{_alternation(_TITLE_ENDINGS)}))\b",
+    rf"\A(?:{alternation(ROLE_ARTICLES)})\s*(?:{_LOWER_WORD}\s+)?"
+    rf"(?P<role>{alternation(sorted(ROLES))}|[\w\-]*?(?:{alternation(_TITLE_ENDINGS)}))\b",
     re.IGNORECASE,
 )
 PRONOUN_ANY_VERB = re.compile(
@@ -141,9 +136,14 @@ DEFINITE_NOUN = re.compile(r"\A(?:der|die|das|den|dem)\s")
 DEFINITE_NOUN_NAME = re.compile(
     rf"\A(?:der|die|das|den|dem)\s+(?:{_LOWER_WORD}\s+)?{_WORD}\s+(?P<name>{_WORD}\s+{_WORD})"
 )
-ANY_VERB = re.compile(rf"(?<![\w\-])(?:{_VERBS})(?![\w\-])")
+# Scanned over whole sentences: the lookahead on the words' first letters skips most word
+# starts without trying thousands of verbs there (see word_regex.first_letters).
+VERB_STARTS = first_letters(all_verbs())
+ANY_VERB = re.compile(rf"(?<![\w\-])(?={VERB_STARTS})(?:{VERB_FORMS})(?![\w\-])")
+VERB_OR_PARTICIPLE_FORMS = f"{VERB_FORMS}|{alternation(all_participles())}"
+VERB_OR_PARTICIPLE_STARTS = first_letters([*all_verbs(), *all_participles()])
 ANY_VERB_OR_PARTICIPLE = re.compile(
-    rf"(?<![\w\-])(?:{_VERBS}|{_alternation(all_participles())})(?![\w\-])"
+    rf"(?<![\w\-])(?={VERB_OR_PARTICIPLE_STARTS})(?:{VERB_OR_PARTICIPLE_FORMS})(?![\w\-])"
 )
 # The verb's subject is a pronoun: "she said", "il a déclaré", "he also told".
 PRONOUN_SUBJECT = re.compile(
@@ -156,13 +156,13 @@ NAME_BEFORE_VERB = re.compile(
     rf"(?<![\w'’\-])(?P<name>{NAME_PATTERN})(?:\s+(?:{_BETWEEN})){{0,2}}\s+{_AUX}\Z"
 )
 NAME_APPOSITION = re.compile(rf"{_LEAD}(?P<name>{NAME_PATTERN})\s*,[^,]+,\s*\Z")
-ACCORDING_RE = re.compile(rf"(?<!\w)(?i:{_alternation(ACCORDING)})\s+")
+ACCORDING_RE = re.compile(rf"(?<!\w)(?i:{alternation(ACCORDING)})\s+")
 # Turkish puts the speaker before "göre" with a case ending: "Erdoğan'a göre".
 NAME_GORE = re.compile(rf"(?P<name>{NAME_PATTERN})['’](?:[ae]|y[ae]|n[ae])\s+göre")
 # A name alone before the quote: "Merkel: „…“", or "Erdoğan, "…" dedi" with a bare verb after.
 NAME_COLON = re.compile(rf"(?P<name>{NAME_PATTERN})\s*:\s*\Z")
 NAME_COMMA = re.compile(rf"(?:\A|[^\w\s]\s*|\s)(?P<name>{NAME_PATTERN})\s*,\s*\Z")
-BARE_VERB = re.compile(rf"{_LEAD}{_AUX}(?:{_VERBS})[\s.,;:!?]*\Z")
+BARE_VERB = re.compile(rf"{_LEAD}{_AUX}(?:{VERB_FORMS})[\s.,;:!?]*\Z")
 
 
 def without_titles(words: list[str]) -> list[str]:
