@@ -26,6 +26,10 @@ scored on its own beside the baseline (and all together):
   spokesman, a second landslide, the same company's next announcement); scored untouched
   (1.000 / 0.947) before the day rule, and the same after it; it no longer counts as
   untouched since.
+- ``dev8``: 10 events in sixteen languages (with Korean, Vietnamese, Polish, Dutch, Chinese,
+  Arabic, Turkish), three or four outlets each, and 8 hard negatives; written on
+  2026-12-06 by someone who had not read the rules, and scored untouched: 0.846 / 0.431
+  (baseline 1.000 / 0.176). No rule has been changed after it yet.
 
 A part stops being a fair check once its misses have shaped a rule: write a new part to
 measure a change.
