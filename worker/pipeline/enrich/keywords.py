@@ -76,6 +76,7 @@ def _read(text: str, stops: StopWords) -> _Text:
 
 
 def _read_sentence(words: _Text, number: int, sentence: str, stops: StopWords) -> None:
+    """Append one sentence's kept words to ``words``, cut into chunks at its breaks."""
     names_count = not _title_case(sentence)
     first = True  # the sentence's first word: its capital says nothing
     counted = False  # a word of this sentence is kept
@@ -120,8 +121,8 @@ def _title_case(sentence: str) -> bool:
 
 def _term_weights(words: _Text) -> dict[str, float]:
     tf = Counter(words.lowers)  # counted in C
-    content = set(compress(words.lowers, map(operator.not_, words.stop)))
     # "new" in "New York" is a stop word there; a word is weighed if it is content somewhere.
+    content = set(compress(words.lowers, map(operator.not_, words.stop)))
     kept = [w for w in tf if w in content]
     counts = [tf[w] for w in kept] or [1]
     norm, max_tf = statistics.fmean(counts) + statistics.pstdev(counts), max(counts)
