@@ -24,11 +24,13 @@ from worker.pipeline.enrich.stopwords import StopWords, stop_words
 _SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+")
 # Numbers end a chunk too: YAKE drops candidates that contain one ("Montag 300 Drohnen").
 # So does a web address, whole: its pieces ("amzn", "utm_source") are no key words.
-_BREAKS = r"\bhttps?://\S+|\bwww\.\S+|[,;:()\[\]«»“”\"„—–]|\s-\s|\d+(?:[.,]\d+)*"
-_TOKENS = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
+_ADDRESS = r"https?://|www\."
+_BREAKS = rf"\b(?:{_ADDRESS})\S+|[,;:()\[\]«»“”\"„—–]|\s-\s|\d+(?:[.,]\d+)*"
+_LETTERS = r"[^\W\d_]+"
+_TOKENS = re.compile(rf"{_LETTERS}(?:-{_LETTERS})*")
 # One scan per sentence: a break matches as "" (no group), a word as itself. A hyphen
 # does not join a word to an address ("voir-https://..."): the address is a break.
-_PIECES = re.compile(rf"(?:{_BREAKS})|([^\W\d_]+(?:-(?!https?://|www\.)[^\W\d_]+)*)")
+_PIECES = re.compile(rf"(?:{_BREAKS})|({_LETTERS}(?:-(?!{_ADDRESS}){_LETTERS})*)")
 MAX_WORDS = 3
 
 
