@@ -22,7 +22,9 @@ from celery.signals import (
     worker_process_shutdown,
     worker_ready,
     worker_shutdown,
+    worker_shutting_down,
 )
+from celery.worker import state as worker_state
 
 from worker.broker.connect import broker_redis
 from worker.broker.delivery import (
@@ -34,6 +36,7 @@ from worker.broker.delivery import (
     tolerate_full_redis,
 )
 from worker.broker.send import send_with
+from worker.broker.stuck import start_watch
 from worker.broker.sweep import Sweeper
 from worker.core.errors import ConfigError, OutOfTime
 from worker.core.settings import get_settings
@@ -46,6 +49,7 @@ log = logging.getLogger("worker.broker.process")
 _runtime: Runtime | None = None
 _deliveries: Deliveries | None = None
 _threads: list[Heartbeat | Sweeper] = []
+_pool: Any = None  # the consumer's task pool, for the warm-shutdown watch
 
 
 def runtime() -> Runtime:
@@ -117,6 +121,8 @@ def _require_models(packages: dict[str, str]) -> None:
 @worker_ready.connect
 def _start_threads(sender: Any = None, **_: Any) -> None:
     """Heartbeat and sweep, in the main process (it sees every message this node holds)."""
+    global _pool
+    _pool = getattr(sender, "pool", None)
     settings = get_settings()
     app = getattr(sender, "app", None) or current_app
     url = settings.broker_url.get_secret_value()
@@ -128,6 +134,19 @@ def _start_threads(sender: Any = None, **_: Any) -> None:
     for thread in (heartbeat, sweeper):
         thread.start()
         _threads.append(thread)
+
+
+@worker_shutting_down.connect
+def _watch_warm_shutdown(how: str = "", **_: Any) -> None:
+    """A warm shutdown ends once the batches in hand are done, even if the pool hangs."""
+    if how == "Warm" and _pool_pids():
+        start_watch(_pool_pids, lambda: bool(worker_state.active_requests))
+
+
+def _pool_pids() -> list[int]:
+    """The prefork pool's processes (none for a thread pool)."""
+    info = getattr(_pool, "info", None) if _pool is not None else None
+    return list(info.get("processes", [])) if isinstance(info, dict) else []
 
 
 @worker_shutdown.connect
@@ -149,6 +168,14 @@ def _record_time_limit(exception: BaseException | None = None, args: Any = None,
 def _fresh_runtime(**_: Any) -> None:
     global _runtime, _deliveries
     _runtime, _deliveries = None, None  # never inherit connections across the fork
+    # SIGTERM is the main process's to act on: it stops the pool once the batches in hand
+    # are done. A supervisor that signals the whole process group (systemd's default
+    # KillMode, ``kill -- -PGID``) reaches the pool processes too: with billiard's handler
+    # each died in its batch, and with a handler that only noted the signal the main
+    # process's warm shutdown still hung now and then on a job that never ran. An ignored
+    # signal interrupts nothing, and billiard leaves an ignored signal alone. Cold shutdown
+    # still ends them: Celery sets the pool's parent-death signal to SIGKILL.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
 @worker_process_shutdown.connect
