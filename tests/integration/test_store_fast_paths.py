@@ -5,14 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import Table, insert, select
 
 from tests.stages import run_batch
+from worker.core.errors import StoreRefused
 from worker.core.models import Kind, RawItem, Status
 from worker.pipeline.prepare import Deps
 from worker.store import Store
 from worker.store.commit import article_row
-from worker.store.driver import insert_rows
+from worker.store.driver import insert_plain_rows, insert_rows
+from worker.store.engine import write_transaction
 from worker.store.index import band_members
 from worker.store.ledger import ledger_row
 from worker.store.schema import articles, dedup_keys, items, near_keys
@@ -175,3 +178,24 @@ def test_a_band_key_shared_by_many_articles_is_read_up_to_its_cap(store: Store) 
     assert members[crowded] == {f"c-{n:04d}" for n in range(64)} == again[crowded]
     assert members[quiet] == {"c-0000", "c-0001", "c-0002"}
     assert 123 not in members
+
+
+def test_plain_rows_are_stored_and_a_refused_one_is_a_data_error(store: Store) -> None:
+    # The band keys' bulk path (multi-row VALUES on SQLite, COPY on PostgreSQL) stores what
+    # it is given, and a row the database refuses (no such article) is a refused row, not
+    # an outage: the batch's items get their own outcome instead of waiting for a database
+    # that is up.
+    store.ensure_schema()
+    prepared = run_batch([item("p-0000001")], Deps(), NOW)
+    assert prepared[0].article is not None
+    row = article_row(prepared[0].article, prepared[0].near, None, NOW)
+    with write_transaction(store.engine) as conn:
+        insert_rows(conn, articles, [row])
+        insert_plain_rows(
+            conn, near_keys, ("band_key", "article_id"), [(-5, row["id"]), (9, row["id"])]
+        )
+    with store.engine.connect() as conn:
+        stored = conn.execute(select(near_keys.c.band_key, near_keys.c.article_id)).all()
+    assert sorted(stored) == [(-5, row["id"]), (9, row["id"])]
+    with pytest.raises(StoreRefused), write_transaction(store.engine) as conn:
+        insert_plain_rows(conn, near_keys, ("band_key", "article_id"), [(1, "no-such-article")])

@@ -26,7 +26,7 @@ class Writes:
     """Rows to insert at the end of the transaction, in bulk."""
 
     articles: list[dict[str, Any]] = field(default_factory=list)
-    keys: list[dict[str, Any]] = field(default_factory=list)
+    keys: list[tuple[str, str]] = field(default_factory=list)  # (key, article_id)
     bands: list[tuple[int, str]] = field(default_factory=list)
     outcomes: list[Outcome] = field(default_factory=list)
     quarantine: list[Prepared] = field(default_factory=list)
@@ -153,10 +153,10 @@ def _stage_article(
     row = article_row(article, near, decision.revision_of, now)
     row["similar_to"] = decision.similar_to
     writes.articles.append(row)
-    writes.keys.append({"key": f"fp:{article.fingerprint}", "article_id": article.item_key})
+    writes.keys.append((f"fp:{article.fingerprint}", article.item_key))
     identity = _identity_key(article)
     if identity and decision.revision_of is None:  # the first version holds the identity
-        writes.keys.append({"key": identity, "article_id": article.item_key})
+        writes.keys.append((identity, article.item_key))
     if decision.revision_of is not None:
         writes.superseded[decision.revision_of] = article.item_key
     writes.bands.extend(zip(set(bands), repeat(article.item_key)))
@@ -176,7 +176,7 @@ def _write(conn: Connection, writes: Writes, by_key: dict[str, RawItem], now: da
             row["seq"] = first + n
         insert_rows(conn, articles, writes.articles)
     if writes.keys:
-        insert_rows(conn, dedup_keys, writes.keys)
+        insert_plain_rows(conn, dedup_keys, ("key", "article_id"), writes.keys)
     if writes.bands:
         # In key order: the keys are random, and sorted inserts walk the index's pages once.
         rows = sorted(writes.bands, key=itemgetter(0))  # comparing ints only, not whole tuples
