@@ -145,7 +145,7 @@ def _watch_warm_shutdown(how: str = "", **_: Any) -> None:
 
 def _pool_pids() -> list[int]:
     """The prefork pool's processes (none for a thread pool)."""
-    info = getattr(_pool, "info", None) if _pool is not None else None
+    info = getattr(_pool, "info", None)
     return list(info.get("processes", [])) if isinstance(info, dict) else []
 
 

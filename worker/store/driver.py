@@ -8,6 +8,7 @@ here, with the dialect's own placeholders. Everything else uses SQLAlchemy Core.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from itertools import chain
 from typing import Any, TypeVar
@@ -94,9 +95,8 @@ def plain_rows(conn: Connection, query: str, params: tuple[Any, ...]) -> list[tu
     executing, so the store's error handling sees the same exceptions."""
     result = conn.exec_driver_sql(query, params)
     try:
-        return list(result.cursor.fetchall())
-    except conn.dialect.loaded_dbapi.Error as exc:
-        raise DBAPIError.instance(query, params, exc, conn.dialect.loaded_dbapi.Error) from exc
+        with _wrapped_driver_errors(conn, query, params):
+            return list(result.cursor.fetchall())
     finally:
         result.close()
 
@@ -133,12 +133,26 @@ def copy_rows(conn: Connection, query: str, rows: Sequence[tuple[Any, ...]]) -> 
     exceptions (a lost connection is an outage, a refused row is not)."""
     raw = conn.connection.driver_connection
     assert raw is not None  # an open Connection always has its DB-API connection
+    with (
+        _wrapped_driver_errors(conn, query, None),
+        raw.cursor() as cursor,
+        cursor.copy(query) as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)
+
+
+@contextmanager
+def _wrapped_driver_errors(
+    conn: Connection, query: str, params: tuple[Any, ...] | None
+) -> Iterator[None]:
+    """Re-raise a DB-API error from work done on the raw driver as SQLAlchemy wraps one raised
+    inside ``execute``, so the store's error handling sees one family of exceptions."""
+    dbapi_error = conn.dialect.loaded_dbapi.Error
     try:
-        with raw.cursor() as cursor, cursor.copy(query) as copy:
-            for row in rows:
-                copy.write_row(row)
-    except conn.dialect.loaded_dbapi.Error as exc:
-        raise DBAPIError.instance(query, None, exc, conn.dialect.loaded_dbapi.Error) from exc
+        yield
+    except dbapi_error as exc:
+        raise DBAPIError.instance(query, params, exc, dbapi_error) from exc
 
 
 def insert_rows(
