@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from worker.core import fastjson
+from worker.core.errors import Reason, TransientError
 from worker.core.keys import new_run_id
 from worker.core.messages import FETCH_TASK, PROCESS_TASK
 from worker.core.models import Found, Kind, RawItem, Status
@@ -24,10 +26,11 @@ from worker.core.settings import Settings
 from worker.ingest.batch import process_batch
 from worker.ingest.feeds import Entry, PollContext, enqueue_new
 from worker.ingest.inprocess import process_items, run_inprocess
-from worker.ingest.publish import read_items
+from worker.ingest.publish import Publisher, PublishFailed, read_items
 from worker.ingest.runtime import Runtime
 from worker.ingest.watch import Watcher, watch_context
 from worker.store.feeds import SourceStore
+from worker.store.schema import items as ledger_table
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
@@ -115,6 +118,49 @@ def test_publisher_stops_after_the_chunk_in_hand(
     result = runtime.publisher.publish(items, run_id, stop=stop)
     assert result.items == 30  # one chunk: ten messages of three
     assert runtime.store.stats(run_id)["items"] == 30  # nothing registered and unsent
+
+
+def test_no_item_is_sent_before_its_row_exists(runtime: Runtime, tmp_path: Path) -> None:
+    # The next chunk is registered in a second thread while one is sent: what is sent must
+    # still be registered already, chunk after chunk.
+    unregistered: list[str] = []
+
+    def send(name: str, bodies: list[Any]) -> None:
+        keys = [body["item_key"] for body in json.loads(fastjson.dumps(bodies))]
+        with runtime.store.engine.connect() as conn:
+            found = set(conn.execute(select(ledger_table.c.item_key)).scalars())
+        unregistered.extend(key for key in keys if key not in found)
+
+    run_id = new_run_id()
+    found = read_items([str(write_jsonl(tmp_path / "in.jsonl", 95))], runtime.settings, run_id)
+    publisher = Publisher(send, runtime.store, batch_size=3)
+    result = publisher.publish(found, run_id)
+    assert (result.items, result.registered) == (95, 95)  # four chunks of 30, the last of 5
+    assert unregistered == []
+
+
+def test_a_failed_send_counts_the_chunk_registered_ahead(runtime: Runtime, tmp_path: Path) -> None:
+    def send(name: str, bodies: list[Any]) -> None:
+        raise TransientError("the broker went away", reason=Reason.BROKER_DOWN)
+
+    run_id = new_run_id()
+    found = read_items([str(write_jsonl(tmp_path / "in.jsonl", 40))], runtime.settings, run_id)
+    with pytest.raises(PublishFailed) as failed:
+        Publisher(send, runtime.store, batch_size=3).publish(found, run_id)
+    # What the producer reports as registered and unsent is what the ledger holds.
+    assert failed.value.registered == runtime.store.stats(run_id)["items"] > 0
+    assert failed.value.published.items == 0
+
+
+def test_an_in_memory_store_registers_in_the_publishing_thread(broker: ListBroker) -> None:
+    settings = Settings(store_url="sqlite:///:memory:", batch_size=3)  # type: ignore[arg-type]
+    with Runtime(settings, send=broker.send) as rt:
+        assert not rt.store.shared_across_threads
+        found = Found("wire", Kind.RECORD, {"record": {"title": "T", "body": BODY}})
+        rt.publisher.publish(
+            [RawItem.from_found(found, f"r5-{i:07d}", NOW) for i in range(40)], "r5"
+        )
+        assert rt.store.stats("r5")["items"] == 40  # one database per thread: this one
 
 
 def test_redelivered_message_changes_nothing(runtime: Runtime, broker: ListBroker) -> None:

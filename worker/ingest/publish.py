@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import islice
@@ -121,6 +122,16 @@ class PublishFailed(IngestError):
         return self.published.registered
 
 
+Registered = tuple[list[RawItem], list[str]]  # a registered chunk and its items' JSON
+
+
+def _registered_count(ahead: Future[Registered] | None) -> int:
+    """Items of a chunk registered ahead when publishing stopped (0 if none, or it failed)."""
+    if ahead is None or ahead.exception() is not None:
+        return 0
+    return len(ahead.result()[0])
+
+
 class Publisher:
     """Registers items, then publishes them in batches; URLs go to the fetch queue."""
 
@@ -142,26 +153,56 @@ class Publisher:
         """Register and publish ``items``; when ``stop`` is set, end after the current chunk.
 
         Items are registered a chunk of several messages at a time (one transaction instead
-        of one per message), and a chunk is always published whole once registered.
+        of one per message), and a chunk is always published whole once registered. The
+        next chunk is registered in a second thread while this one is sent: the store's
+        round trip and the broker's overlap, and no item is sent before its row exists.
         """
         result = Published(run_id)
-        try:
-            for part in batched(items, self.batch_size * REGISTER_MESSAGES):
-                self._publish_chunk(part, result, tick)
-                if stop is not None and stop.is_set():
-                    break
-        except IngestError as exc:  # the broker (or the store) failed part-way
-            raise PublishFailed(result, exc) from exc
+        chunks = batched(items, self.batch_size * REGISTER_MESSAGES)
+        ahead_of_time = self.store.shared_across_threads
+        with ThreadPoolExecutor(1, thread_name_prefix="register") as pool:
+
+            def register(chunk: list[RawItem] | None) -> Future[Registered] | None:
+                if chunk is None:
+                    return None
+                if ahead_of_time:
+                    return pool.submit(self._register, chunk)
+                done: Future[Registered] = Future()  # this thread: its store is its own
+                done.set_result(self._register(chunk))
+                return done
+
+            ahead = None
+            try:
+                ahead = register(next(chunks, None))
+                while ahead is not None:
+                    chunk, encoded = ahead.result()
+                    ahead = None
+                    result.registered += len(chunk)
+                    stopping = stop is not None and stop.is_set()
+                    if not stopping:
+                        ahead = register(next(chunks, None))
+                    self._send_chunk(chunk, encoded, result, tick)
+                    if stopping:
+                        break
+            except IngestError as exc:  # the broker (or the store) failed part-way
+                result.registered += _registered_count(ahead)
+                raise PublishFailed(result, exc) from exc
         return result
 
-    def _publish_chunk(
-        self, chunk: list[RawItem], result: Published, tick: Callable[[int], None]
-    ) -> None:
+    def _register(self, chunk: list[RawItem]) -> Registered:
         # Encoded once (pydantic's own JSON encoder): the same text goes into the ledger row
         # and, embedded as it is, into the message.
         encoded = [item.model_dump_json() for item in chunk]
         self.store.register(chunk, datetime.now(UTC), encoded)
-        result.registered += len(chunk)
+        return chunk, encoded
+
+    def _send_chunk(
+        self,
+        chunk: list[RawItem],
+        encoded: list[str],
+        result: Published,
+        tick: Callable[[int], None],
+    ) -> None:
         pairs = list(zip(chunk, map(fastjson.RawJSON, encoded), strict=True))
         urls = [pair for pair in pairs if pair[0].kind is Kind.URL]
         rest = [pair for pair in pairs if pair[0].kind is not Kind.URL]

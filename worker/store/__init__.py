@@ -72,6 +72,13 @@ class Store:
     def dialect(self) -> str:
         return self.engine.dialect.name
 
+    @property
+    def shared_across_threads(self) -> bool:
+        """Whether two threads of this process see the same data (an in-memory SQLite
+        database is one per connection, hence one per thread)."""
+        database = self.engine.url.database
+        return self.dialect != "sqlite" or database not in (None, "", ":memory:")
+
     def ensure_schema(self) -> None:
         """Migrate once per process, and again after a table went missing.
 
