@@ -14,7 +14,7 @@ from worker.core.models import Kind, RawItem, Status
 from worker.pipeline.prepare import Deps
 from worker.store import Store
 from worker.store.commit import article_row
-from worker.store.driver import insert_plain_rows, insert_rows
+from worker.store.driver import insert_plain_rows, insert_rows, rows_with
 from worker.store.engine import write_transaction
 from worker.store.index import band_members
 from worker.store.ledger import ledger_row
@@ -182,7 +182,7 @@ def test_a_band_key_shared_by_many_articles_is_read_up_to_its_cap(store: Store) 
 
 def test_plain_rows_are_stored_and_a_refused_one_is_a_data_error(store: Store) -> None:
     # The band keys' bulk path (multi-row VALUES on SQLite, COPY on PostgreSQL) stores what
-    # it is given, and a row the database refuses (no such article) is a refused row, not
+    # it is given, and a row the database refuses (a key stored already) is a refused row, not
     # an outage: the batch's items get their own outcome instead of waiting for a database
     # that is up.
     store.ensure_schema()
@@ -198,4 +198,25 @@ def test_plain_rows_are_stored_and_a_refused_one_is_a_data_error(store: Store) -
         stored = conn.execute(select(near_keys.c.band_key, near_keys.c.article_id)).all()
     assert sorted(stored) == [(-5, row["id"]), (9, row["id"])]
     with pytest.raises(StoreRefused), write_transaction(store.engine) as conn:
-        insert_plain_rows(conn, near_keys, ("band_key", "article_id"), [(1, "no-such-article")])
+        insert_plain_rows(conn, near_keys, ("band_key", "article_id"), [(9, row["id"])])
+
+
+def test_key_lists_reach_the_server_as_they_are(store: Store) -> None:
+    # The key lists travel as one array literal (driver.pg_array on PostgreSQL, JSON on
+    # SQLite): any text must come back unchanged, and only the rows asked for.
+    odd = ['a"b', "c\\d", "e,f", "{g}", "NULL", "", "h i", "é\u2028”", "url:https://x/?a=1&b={2}"]
+    bands = [-(2**63), -5, 0, 7, 2**63 - 1]
+    prepared = run_batch([item("k-0000001")], Deps(), NOW)
+    assert prepared[0].article is not None
+    article = article_row(prepared[0].article, prepared[0].near, None, NOW)
+    ident = article["id"]
+    with write_transaction(store.engine) as conn:
+        insert_rows(conn, articles, [article])
+        keys = [{"key": key, "article_id": ident} for key in [*odd, "other"]]
+        insert_rows(conn, dedup_keys, keys)
+        insert_plain_rows(conn, near_keys, ("band_key", "article_id"), [(b, ident) for b in bands])
+    with store.engine.connect() as conn:
+        found = rows_with(conn, dedup_keys, ("key", "article_id"), "key", odd)
+        members = rows_with(conn, near_keys, ("band_key", "article_id"), "band_key", [*bands, 99])
+    assert sorted(key for key, _ in found) == sorted(odd)
+    assert sorted(band for band, _ in members) == sorted(bands)

@@ -130,7 +130,9 @@ dedup_keys = Table(
     metadata,
     # "fp:<sha256>" for content, "url:<canonical url>" for the first article at a URL.
     Column("key", Text, primary_key=True),
-    Column("article_id", String(120), ForeignKey("articles.id"), nullable=False),
+    # No foreign key (revision 0006; SQLite keeps its own): written and deleted only with
+    # the article, and the check cost a lookup per row inside the writers' lock.
+    Column("article_id", String(120), nullable=False),
     sqlite_with_rowid=False,
 )
 
@@ -138,7 +140,7 @@ near_keys = Table(
     "near_keys",
     metadata,
     Column("band_key", BigInteger, primary_key=True, autoincrement=False),
-    Column("article_id", String(120), ForeignKey("articles.id"), primary_key=True),
+    Column("article_id", String(120), primary_key=True),  # no foreign key, as dedup_keys
     # The primary key is the whole row: without a rowid SQLite keeps one B-tree, not two
     # (half the index bytes per article, measured by bench/dedup.py).
     sqlite_with_rowid=False,
