@@ -413,6 +413,16 @@ def test_a_revision_carries_its_story_and_a_redelivery_changes_nothing(store: St
     assert stories_of(store) == {"a": "s-a", "b": "s-a"}
 
 
+def test_a_revision_rewritten_whole_still_carries_its_story(store: Store) -> None:
+    # The story comes from the article it revises (read from the store, in a later batch),
+    # not from its text, which no longer looks like the first version's.
+    url = "https://news.example.org/harbour"
+    commit(store, item("a", "Harbour reopens", HARBOUR, url))
+    commit(store, item("x", "Strike", STRIKE))
+    commit(store, item("b", "Harbour reopens", STRIKE + " The harbour is shut again.", url))
+    assert stories_of(store) == {"a": "s-a", "x": "s-x", "b": "s-a"}
+
+
 def test_with_enrichment_off_the_story_is_null(store: Store) -> None:
     commit(store, item("a", "Harbour reopens", HARBOUR), enrich=False)
     assert stories_of(store) == {"a": None}

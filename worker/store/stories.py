@@ -20,7 +20,7 @@ only after a restart.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -29,7 +29,7 @@ from sqlalchemy import Connection, Engine, func, select
 
 from worker.core.story import StorySig
 from worker.pipeline.story_group import Member, Window
-from worker.store.driver import aware
+from worker.store.driver import aware, rows_with
 from worker.store.schema import articles, story_merges
 
 DEFAULT_WINDOW_HOURS = 72.0
@@ -63,13 +63,15 @@ def assign(
     cache = _refreshed(conn, now, window_hours)
     batch = Window(window_hours)
     merged: dict[str, str] = {}
+    # One query for the stories of all the articles this batch revises, not one per row.
+    inherited = stored_stories(conn, {row["revision_of"] for row in rows if row.get("revision_of")})
     for row in rows:
         sig = sigs.get(row["id"])
         row["story_vec"] = sig.vector if sig is not None else None
         if sig is not None and not sig.evidence.get("at"):  # no date given: when it came in
             sig = StorySig(sig.vector, {**sig.evidence, "at": now.isoformat()})
         row["story_evidence"] = sig.evidence if sig is not None else None
-        row["story_id"] = _story_of(conn, row, sig, cache, batch, merged, now)
+        row["story_id"] = _story_of(conn, row, sig, cache, batch, merged, inherited, now)
         if sig is not None and row["story_id"] is not None:
             batch.add(Member(row["id"], row["story_id"], sig.vector, sig.evidence, now))
             cache.first_seen.setdefault(row["story_id"], now)
@@ -85,13 +87,14 @@ def _story_of(
     cache: _Cache,
     batch: Window,
     merged: dict[str, str],
+    inherited: Mapping[str, str],
     now: datetime,
 ) -> str | None:
     older = row.get("revision_of")
     if older:  # a revision carries its article's story
-        inherited = member_story(batch, older) or stored_story(conn, older)
-        if inherited:
-            return inherited
+        story = member_story(batch, older) or inherited.get(older)
+        if story:
+            return story
     if sig is None:
         return None
     found = set(cache.window.stories_for(sig.vector, sig.evidence))
@@ -115,6 +118,12 @@ def stored_story(conn: Connection, article_id: str) -> str | None:
     query = select(articles.c.story_id).where(articles.c.id == article_id)
     found = conn.execute(query).scalar_one_or_none()
     return str(found) if found else None
+
+
+def stored_stories(conn: Connection, article_ids: Iterable[str]) -> dict[str, str]:
+    """The story of each of these stored articles that has one."""
+    found = rows_with(conn, articles, ("id", "story_id"), "id", set(article_ids))
+    return {str(article_id): str(story) for article_id, story in found if story}
 
 
 def surviving_story(conn: Connection, story: str, pending: dict[str, str]) -> str:
