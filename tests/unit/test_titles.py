@@ -61,6 +61,30 @@ def title_of(html: str, url: str | None = None) -> str:
             "https://www.autobild.de/artikel/regeln.html",
             "Neue Regeln für Elektroautos – das erwarten wir",
         ),
+        (  # a slogan after the site's name goes with it
+            "Christmas Gift Guide | Journelles | Jetzt entdecken!",
+            "Journelles",
+            "https://www.journelles.de/gift-guide-westwing-22/",
+            "Christmas Gift Guide",
+        ),
+        (
+            "Das Musikvideo der Woche : Krimiblog-Archiv | Ermittlungen zum Genre | Gegründet 2005",
+            "Krimiblog-Archiv",
+            "http://archiv.krimiblog.de/?p=2895",
+            "Das Musikvideo der Woche",
+        ),
+        (  # a box-drawing bar separates as "|" does
+            "Produkttester werden: gratis testen & bewerten │ Nestlé Marktplatz",
+            "",
+            "https://www.nestle-marktplatz.de/mitmachen/produkttests",
+            "Produkttester werden: gratis testen & bewerten",
+        ),
+        (  # a dash clause that only resembles the site's name stays
+            "Auto Bild testet: neue Elektroautos - Auto Bild Klassik im Vergleich | Auto Bild",
+            "Auto Bild",
+            "https://www.autobild.de/artikel/test.html",
+            "Auto Bild testet: neue Elektroautos - Auto Bild Klassik im Vergleich",
+        ),
         (
             "Die neue Bahncard - So teuer wird sie - DER SPIEGEL",
             "",

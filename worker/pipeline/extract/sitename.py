@@ -17,7 +17,7 @@ from worker.pipeline.extract.metadata import PageMeta, jsonld_names
 
 # Separators sites put between headline and site name. " : " with spaces is one (French
 # spacing puts kickers there too, but only a segment that is the site's name is removed).
-SEP_RE = re.compile(r"(\s+[|\-–—·»«/:~]{1,2}\s+|\s*[|｜]\s*|\s*::\s*)")
+SEP_RE = re.compile(r"(\s+[|\-–—·»«/:~]{1,2}\s+|\s*[|｜│]\s*|\s*::\s*)")
 WORD_RE = re.compile(r"\w+")
 # Second-level labels under a country code: "bbc" in bbc.co.uk, not "co".
 SECOND_LEVEL = {"co", "com", "org", "net", "gov", "ac", "edu", "or", "ne", "go", "gv"}
@@ -104,6 +104,13 @@ def _removable(segment: str, sites: list[list[str]], folders: list[list[str]]) -
     return is_site(segment, sites) or "".join(words) in {"".join(f) for f in folders}
 
 
+def _named(segment: str, sites: list[list[str]]) -> bool:
+    """Whether ``segment`` is exactly one of the site's names (``is_site`` also takes a
+    name with a word or two around it)."""
+    compact = "".join(fold(segment))
+    return bool(compact) and any(compact == "".join(site) for site in sites)
+
+
 def strip_site(title: str, sites: list[list[str]], folders: list[list[str]] | None = None) -> str:
     """Drop segments naming the site (or the section of ``folders``, see ``sections``)
     from both ends of ``title``; nothing else is removed."""
@@ -113,6 +120,8 @@ def strip_site(title: str, sites: list[list[str]], folders: list[list[str]] | No
     start, end = 0, len(segments)
     while end - start > 1 and _removable(segments[start], sites, folders):
         start += 1
+    # "Headline | Site | Slogan": what follows the site's very name is the site's too.
+    end = next((k for k in range(start + 1, end - 1) if _named(segments[k], sites)), end)
     while end - start > 1 and _removable(segments[end - 1], sites, folders):
         end -= 1
     return "".join(parts[2 * start : 2 * end - 1]).strip()
