@@ -114,12 +114,6 @@ def member_story(window: Window, article_id: str) -> str | None:
     return next((m.story_id for m in window.members if m.article_id == article_id), None)
 
 
-def stored_story(conn: Connection, article_id: str) -> str | None:
-    query = select(articles.c.story_id).where(articles.c.id == article_id)
-    found = conn.execute(query).scalar_one_or_none()
-    return str(found) if found else None
-
-
 def stored_stories(conn: Connection, article_ids: Iterable[str]) -> dict[str, str]:
     """The story of each of these stored articles that has one."""
     found = rows_with(conn, articles, ("id", "story_id"), "id", set(article_ids))

@@ -29,7 +29,7 @@ from worker.store.stories import (
     member_story,
     new_story_id,
     stored_moment,
-    stored_story,
+    stored_stories,
     surviving_story,
 )
 
@@ -110,7 +110,7 @@ def _load(
 def _inherited(conn: Connection, window: Window, article_id: str, older: str | None) -> str | None:
     """The story of the article this one revises, else of a revision of this one."""
     if older:
-        found = member_story(window, older) or stored_story(conn, older)
+        found = member_story(window, older) or stored_stories(conn, [older]).get(older)
         if found:
             return found
     c = articles.c
