@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from worker.pipeline import neardup
+from worker.pipeline import neardup, wordhash
 from worker.pipeline.neardup import (
     DEFAULT_PARAMS,
     NearParams,
@@ -19,8 +19,8 @@ from worker.pipeline.neardup import (
     shingles,
     similarity,
     tokens,
-    word_hashes,
 )
+from worker.pipeline.wordhash import word_hashes
 
 # A 300-word vocabulary: two articles drawn from it share few 4-word runs, like real ones.
 WORDS = [f"word{n}" for n in range(300)]
@@ -269,9 +269,16 @@ def test_long_batches_are_signed_in_groups_with_the_same_result(
 ) -> None:
     texts = [ARTICLE, OTHER, "Breaking: fire!", ARTICLE[:900], "", OTHER[::-1]]
     whole = near_signatures(texts)
-    monkeypatch.setattr(neardup, "_GROUP_CHARS", 1000)  # most texts alone, short ones together
+    monkeypatch.setattr(neardup, "GROUP_CHARS", 1000)  # most texts alone, short ones together
     assert len(neardup._groups(texts, 1000)) >= 4
     assert near_signatures(texts) == whole == [near_signature(t) for t in texts]
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 1023, 1024, 1025, 5000])
+def test_powers_by_blocks_are_the_running_product(n: int) -> None:
+    for base in (wordhash._CHAR_BASE, wordhash._CHAR_INVERSE):
+        expected = [pow(base, p, 2**64) for p in range(n)]
+        assert wordhash._powers(base, n).tolist() == expected
 
 
 def test_every_unicode_character_tokenises_like_the_reference() -> None:

@@ -43,7 +43,7 @@ from worker.core.settings import get_settings
 from worker.ingest.encoder import load_encoder
 from worker.ingest.nlp import check_installed, models_for
 from worker.ingest.runtime import Runtime
-from worker.pipeline import language, neardup
+from worker.pipeline import language, wordhash
 
 log = logging.getLogger("worker.broker.process")
 _runtime: Runtime | None = None
@@ -95,7 +95,7 @@ def _preload_models(**_: Any) -> None:
     """
     tolerate_full_redis()
     language.warm_up()
-    neardup.warm_up()  # the character-class table
+    wordhash.warm_up()  # the character-class table
     settings = get_settings()
     if settings.enrich:
         _require_models(settings.spacy_models)
