@@ -365,6 +365,29 @@ def test_a_future_word_before_a_weekday_points_ahead(text: str, language: str, v
 
 
 @pytest.mark.parametrize(
+    ("text", "language", "value"),
+    [
+        # A weekday that opens its clause stands before the clause's verb.
+        ("Da giovedì la rapida rimonta dell'alta pressione riporterà il sole.", "it", "2024-04-18"),
+        ("On Thursday the board will vote on the plan.", "en", "2024-04-18"),
+        ("Am Donnerstag werden weitere Teilnehmer erwartet.", "de", "2024-04-18"),
+        ("Erst ab Freitag soll es den Anwälten erlaubt sein.", "de", "2024-04-19"),
+        # Reported speech is not the clause's own verb.
+        ("On Monday the minister said the vote will be delayed.", "en", "2024-04-15"),
+        ("Lunedì il ministro ha detto che il governo deciderà.", "it", "2024-04-15"),
+        # A comma closes the clause; a weekday inside its clause does not open it.
+        ("Lundi, le ministre a annoncé que la réforme entrera en vigueur.", "fr", "2024-04-15"),
+        ("Le ministre a rencontré lundi les syndicats qui négocieront.", "fr", "2024-04-15"),
+    ],
+)
+def test_a_future_verb_after_a_weekday_that_opens_its_clause_points_ahead(
+    text: str, language: str, value: str
+) -> None:
+    (found,) = find_dates(text, WEDNESDAY, language)
+    assert found["value"] == value
+
+
+@pytest.mark.parametrize(
     ("text", "published", "values"),
     [
         # Past unless within the quarter after publication, or announced.

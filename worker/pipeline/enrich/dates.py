@@ -8,9 +8,11 @@ Names that contain a date word ("Black Friday", "USA Today") are not dates.
 A day without a year is the last one before publication unless it falls within the quarter
 after it (news mostly reports what happened; what it announces is near), or unless a future
 word comes just before it ("scheduled for Feb. 14", "who will testify Thursday", "votará el
-martes"): then it is the coming one. A weekday written with the day ("miércoles 18 de mayo")
-picks the year whose calendar agrees, and the Brazilian "sábado (23)" is the 23rd. A
-range's first day takes the year its last day gives ("21 juin et le 15 novembre 2019").
+martes") or, when the mention opens its clause, as that clause's verb after it ("On
+Thursday the board will vote"; ``pipeline.enrich.date_direction``): then it is the coming
+one. A weekday written with the day ("miércoles 18 de mayo") picks the year whose calendar
+agrees, and the Brazilian "sábado (23)" is the 23rd. A range's first day takes the year its
+last day gives ("21 juin et le 15 novembre 2019").
 
 Without a publication date nothing is guessed: ``hier`` stays unresolved with its text and
 ``17 avril`` becomes the year-less ISO form ``--04-17``.
@@ -24,8 +26,6 @@ from typing import Any
 
 from worker.pipeline.enrich.calendar_words import (
     DAY_WORDS,
-    FUTURE_TENSE,
-    FUTURE_WORDS,
     LOWER_CASE_ONLY,
     MONTHS,
     NOT_DATES,
@@ -36,6 +36,7 @@ from worker.pipeline.enrich.calendar_words import (
     WEEKDAYS,
     fold,
 )
+from worker.pipeline.enrich.date_direction import points_ahead
 from worker.pipeline.enrich.word_regex import alternation, first_letters
 
 # A dot after the month only when a number follows ("Jan. 5"), not a sentence's full stop.
@@ -77,10 +78,6 @@ NAME_FORMS, NAME_STARTS = alternation(_NAMES), first_letters(_NAMES, fold)
 NOT_DATES_RE = re.compile(rf"(?<![\w-])(?={NAME_STARTS})(?:{NAME_FORMS})(?![\w-])", re.IGNORECASE)
 
 
-# Clause breaks: a future word counts only in the mention's own clause.
-_CLAUSE_BREAK = re.compile(r"[.,;:!?\n«»\"“”()]")
-_CUE_WORDS = 5  # how many words before a mention may hold its future word
-_CUE_CHARS = 60
 _AHEAD = timedelta(days=92)  # a year-less day up to a quarter ahead is an announced one
 # Between a range's first day and its last ("21 juin et le 15 novembre 2019", "June 3 to
 # July 4, 2019"): a dash or one short connecting word and an article, no digits.
@@ -99,7 +96,7 @@ def find_dates(
             continue  # read with the day it names, as one mention
         weekday = matches[n - 1] if n and _names_the_day_of(matches[n - 1], match) else None
         start = (weekday or match).start()
-        ahead = _has_future_word(text, start, language)
+        ahead = points_ahead(text, start, match.end(), language)
         mention = _mention(match, published, ahead, weekday)
         if mention is None:
             continue
@@ -130,17 +127,6 @@ def _names_the_day_of(weekday: re.Match[str], day: re.Match[str]) -> bool:
     bare = "weekday" in before and "pday" not in before and "after" not in before
     gap = _DAY_AFTER_WEEKDAY.fullmatch(day.string, weekday.end(), day.start())
     return bare and "month" in after and gap is not None
-
-
-def _has_future_word(text: str, start: int, language: str | None) -> bool:
-    """A future word among the few words before ``start``, in the same clause."""
-    clause = _CLAUSE_BREAK.split(text[max(0, start - _CUE_CHARS) : start])[-1]
-    words = clause.lower().replace("’", "'").split()[-_CUE_WORDS:]
-    tense = FUTURE_TENSE.get(language or "")
-    return any(
-        w in FUTURE_WORDS or w.endswith("'ll") or (tense is not None and tense.fullmatch(w))
-        for w in words
-    )
 
 
 def _mention(

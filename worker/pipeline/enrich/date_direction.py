@@ -1,0 +1,62 @@
+"""Which way a relative date points: ahead of the article's date, or before it.
+
+A day a report names is mostly one that has passed; a future word says otherwise, either
+just before the mention ("who will testify Thursday", "votará el martes") or, when the
+mention opens its clause, as that clause's own verb after it ("Da giovedì la rimonta
+riporterà il bel tempo", "On Thursday the board will vote").
+"""
+
+from __future__ import annotations
+
+import re
+
+from worker.pipeline.enrich.calendar_words import FUTURE_TENSE, FUTURE_WORDS
+from worker.pipeline.enrich.speech_verbs import all_verbs
+
+# Clause breaks: a future word counts only in the mention's own clause.
+_CLAUSE_BREAK = re.compile(r"[.,;:!?\n«»\"“”()]")
+_CUE_WORDS = 5  # how many words before a mention may hold its future word
+_VERB_WORDS = 8  # how far after a mention that opens its clause its verb may come
+_CUE_CHARS = 60
+# A mention opens its clause with at most this many words before it ("Da", "On", "Am").
+_OPENING_WORDS = 2
+# Words after which a future belongs to reported speech, not to the mention's clause.
+_REPORTING = frozenset(all_verbs()) | frozenset(["that", "que", "dass", "che", "dat", "bahwa"])
+
+
+def points_ahead(text: str, start: int, end: int, language: str | None) -> bool:
+    """Whether the mention at ``text[start:end]`` names a day after the article's date."""
+    return _future_word_before(text, start, language) or _future_verb_after(
+        text, start, end, language
+    )
+
+
+def _future_word_before(text: str, start: int, language: str | None) -> bool:
+    """A future word among the few words before ``start``, in the same clause."""
+    clause = _CLAUSE_BREAK.split(text[max(0, start - _CUE_CHARS) : start])[-1]
+    words = clause.lower().replace("’", "'").split()[-_CUE_WORDS:]
+    tense = FUTURE_TENSE.get(language or "")
+    return any(_is_future_word(w, tense) for w in words)
+
+
+def _future_verb_after(text: str, start: int, end: int, language: str | None) -> bool:
+    """A mention that opens its clause ("Da giovedì la rimonta riporterà il bel tempo", "On
+    Thursday the board will vote") stands before that clause's own verb: a future word
+    among the next few words says the day is ahead. Reported speech is not the clause's
+    verb ("On Monday the minister said the vote will..."): a speech verb or a "that" ends
+    the search."""
+    before = _CLAUSE_BREAK.split(text[max(0, start - _CUE_CHARS) : start])[-1].split()
+    if len(before) > _OPENING_WORDS:
+        return False
+    clause = _CLAUSE_BREAK.split(text[end : end + _CUE_CHARS])[0]
+    tense = FUTURE_TENSE.get(language or "")
+    for word in clause.lower().replace("’", "'").split()[:_VERB_WORDS]:
+        if word in _REPORTING or word.startswith(("qu'", "ch'")):
+            return False
+        if _is_future_word(word, tense):
+            return True
+    return False
+
+
+def _is_future_word(word: str, tense: re.Pattern[str] | None) -> bool:
+    return word in FUTURE_WORDS or word.endswith("'ll") or bool(tense and tense.fullmatch(word))
