@@ -14,7 +14,13 @@ from worker.core.settings import DEFAULT_SPACY_MODELS, Settings
 from worker.ingest import nlp
 from worker.ingest.runtime import Runtime
 from worker.pipeline.enrich import EnrichInput, enrich_batch
-from worker.pipeline.enrich.entities import DROPPED, LABELS, mentions_from_doc
+from worker.pipeline.enrich.entities import (
+    DROPPED,
+    LABELS,
+    Mention,
+    mentions_from_doc,
+    without_heading_words,
+)
 from worker.pipeline.enrich.keywords import extract_keywords
 
 ENGLISH = {"en": DEFAULT_SPACY_MODELS["en"]}
@@ -119,6 +125,44 @@ def test_junk_spans_are_dropped_in_every_language() -> None:
 def test_trimmed_mention_keeps_its_offsets() -> None:
     (mention,) = mentions_from_doc(fake_doc(("x", "DATE"), ("the White House's", "FAC")), 100)
     assert (mention.text, mention.start, mention.end) == ("White House", 106, 117)
+
+
+def test_a_span_run_on_into_a_speech_verb_ends_before_it() -> None:
+    doc = fake_doc(("Fiscalía afirmó", "LOC"), ("La autoridad monetaria indicó", "MISC"))
+    found = [(m.text, m.label, m.end - m.start) for m in mentions_from_doc(doc)]
+    assert found == [("Fiscalía", "LOC", 8), ("La autoridad monetaria", "MISC", 22)]
+
+
+def test_an_institution_read_as_a_place_is_an_organisation() -> None:
+    doc = fake_doc(
+        ("Corte Suprema", "LOC"),
+        ("Compañía de Jesús", "LOC"),
+        ("Ministerio de Educación", "LOC"),
+        ("Cour de cassation", "LOC"),
+        ("Costa Rica", "LOC"),
+        ("Haute-Savoie", "LOC"),
+        ("Corte", "LOC"),  # one word: the model's label stands
+    )
+    assert [m.label for m in mentions_from_doc(doc)] == ["ORG"] * 4 + ["LOC"] * 3
+
+
+def mention_of(body: str, text: str, label: str = "ORG") -> Mention:
+    start = body.index(text)
+    return Mention(start, start + len(text), text, label)
+
+
+def test_names_of_a_heading_in_capitals_need_running_text_or_an_acronym() -> None:
+    body = (
+        "WASHINGTON —\nBoric met NASA officials on Monday, and Lowe's shares rose.\n"
+        "NO PERDER EL PULSO DE LA CALLE\nLOWE'S COMPANIES INC 113.40\n[ CNBC ]\nHAY QUE VER"
+    )
+    names = ["WASHINGTON", "Boric", "PERDER", "CALLE", "LOWE'S COMPANIES INC", "CNBC", "HAY"]
+    mentions = [mention_of(body, name) for name in names]
+    kept = [m.text for m in without_heading_words(body, mentions, "es")]
+    assert kept == ["WASHINGTON", "Boric", "LOWE'S COMPANIES INC", "CNBC"]
+    assert without_heading_words("Plain text only.", mentions[:1], "en") == mentions[:1]
+    japanese = "東京\nそのままにして\n"  # no case: no heading
+    assert without_heading_words(japanese, [mention_of(japanese, "そのままにして")], "ja")
 
 
 # --- pipelines by configuration ------------------------------------------------------------

@@ -26,6 +26,7 @@ from worker.pipeline.enrich.entities import (
     merge_mentions,
     split_chunks,
     without_common_words,
+    without_heading_words,
 )
 from worker.pipeline.enrich.keywords import extract_keywords
 from worker.pipeline.enrich.numbers import find_numbers
@@ -109,7 +110,11 @@ def _mentions(nlp: Any, bodies: list[tuple[int, str]], language: str) -> dict[in
         for (i, start, piece), doc in zip(group, docs, strict=True):
             found[i].extend(mentions_from_doc(doc, start, piece))
     return {
-        i: without_common_words(body, _dateline_mentions(nlp, body, found[i]), language)
+        i: without_heading_words(
+            body,
+            without_common_words(body, _dateline_mentions(nlp, body, found[i]), language),
+            language,
+        )
         for i, body in bodies
     }
 

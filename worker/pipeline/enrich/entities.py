@@ -13,6 +13,7 @@ from worker.pipeline.enrich.entity_mentions import (
     Mention,
     mentions_from_doc,
     without_common_words,
+    without_heading_words,
 )
 from worker.pipeline.enrich.entity_merge import Entity, mention_index, merge_mentions
 
@@ -28,6 +29,7 @@ __all__ = [
     "merge_mentions",
     "split_chunks",
     "without_common_words",
+    "without_heading_words",
 ]
 
 # spaCy refuses texts over ``nlp.max_length`` (E088, 1,000,000 by default), and its memory

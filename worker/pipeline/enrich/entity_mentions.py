@@ -26,6 +26,7 @@ from worker.pipeline.enrich.entity_rules import (
 from worker.pipeline.enrich.name_words import NOUNS_CAPITALISED, TITLES
 from worker.pipeline.enrich.speech_verbs import all_verbs
 from worker.pipeline.enrich.speech_words import word_set
+from worker.pipeline.enrich.stopwords import stop_words
 
 _STRIP = " \t\n\"'’«»“”„()[]{},.;:!?-–—"
 # A small model sometimes tags a capitalised pronoun at a sentence start as a person.
@@ -87,7 +88,7 @@ def _mention(raw: str, start: int, label: str, doc_text: str, offset: int) -> Me
     """``start`` is where ``raw`` starts in ``doc_text``, which starts at ``offset``."""
     if label in DROPPED:
         return None
-    text = _trim(raw)
+    text = _without_trailing_verb(_trim(raw))
     if _is_junk(text) or is_role_only(text) or is_generic(text):
         return None
     kind = LABELS.get(label, "MISC")
@@ -117,6 +118,15 @@ def _mention(raw: str, start: int, label: str, doc_text: str, offset: int) -> Me
         initial=bool(_SENTENCE_START.search(before)) and not _titled(before),
         personal=_titled(before) or _speaks(after),
     )
+
+
+def _without_trailing_verb(text: str) -> str:
+    """A span the model ran on into the verb after it ("Fiscalía afirmó"): a name never
+    ends on a speech verb."""
+    words = text.split()
+    while len(words) > 1 and words[-1] in _SPEECH_VERBS:
+        text = text[: text.rindex(words.pop())].rstrip(_STRIP)
+    return text
 
 
 def _titled(before: str) -> bool:
@@ -166,3 +176,51 @@ def without_common_words(body: str, mentions: list[Mention], language: str) -> l
     lower = lower_case_words(body)
     common = {m.text for m in single if m.text.lower() in lower}
     return [m for m in mentions if m.text not in common] if common else mentions
+
+
+# A line in capitals is a heading ("NO PERDER EL PULSO DE LA CALLE"): at least this many
+# letters of a script with case, none of them lower case. An acronym is 2 to 4 capitals
+# that are not a word.
+_HEADING_LETTERS = 4
+_ACRONYM = re.compile(r"[^\W\d_]{2,4}")
+
+
+def without_heading_words(body: str, mentions: list[Mention], language: str) -> list[Mention]:
+    """A heading set in capitals gives every word a capital, and a model reads some of them
+    as names ("CALLE" as an organisation). A mention inside one stays when it looks like an
+    acronym, or when running text writes one of its words with a capital too. The body's
+    first line is never a heading: it holds the dateline ("WASHINGTON —")."""
+    lines = _line_spans(body)[1:]
+    headings = [(s, e) for s, e in lines if _is_heading(body[s:e])]
+    if not headings:
+        return mentions
+    running = "\n".join(body[s:e] for s, e in _line_spans(body) if (s, e) not in headings)
+    stops = stop_words(language)
+
+    def kept(m: Mention) -> bool:
+        if not any(s <= m.start and m.end <= e for s, e in headings):
+            return True
+        if _ACRONYM.fullmatch(m.text) and m.text.casefold() not in stops:
+            return True
+        words = [w for w in re.findall(r"[^\W\d_]{2,}", m.text) if w.casefold() not in stops]
+        return any(_written_capitalised(w, running) for w in words)
+
+    return [m for m in mentions if kept(m)]
+
+
+def _written_capitalised(word: str, text: str) -> bool:
+    pattern = rf"(?<!\w){re.escape(word)}(?!\w)"
+    return any(w[0][:1].isupper() for w in re.finditer(pattern, text, re.IGNORECASE))
+
+
+def _line_spans(body: str) -> list[tuple[int, int]]:
+    spans, start = [], 0
+    for line in body.split("\n"):
+        spans.append((start, start + len(line)))
+        start += len(line) + 1
+    return spans
+
+
+def _is_heading(line: str) -> bool:
+    cased = [c for c in line if c.isupper() or c.islower()]  # scripts without case: never
+    return len(cased) >= _HEADING_LETTERS and not any(c.islower() for c in cased)
