@@ -217,6 +217,44 @@ def test_spanish_role_points_back_to_the_person_introduced_with_it() -> None:
     assert speakers(body, language="es") == ["Marta Gil", "Marta Gil"]
 
 
+@pytest.mark.parametrize(
+    ("body", "language"),
+    [
+        (
+            "Acme Corp reported higher earnings. Its chief executive, Jane Doe, spoke to "
+            "analysts. “We are pleased with the quarter,” the company said in a statement.",
+            "en",
+        ),
+        (
+            "Acme Corp said profits fell. “Demand stays strong in every market,” said the company.",
+            "en",
+        ),
+        (
+            "Acme Corp said profits fell. The company added that “demand stays strong in "
+            "every market”.",
+            "en",
+        ),
+        (
+            "Acme Corp a annoncé une grève. « Nous limiterons les retards », a indiqué "
+            "l'entreprise.",
+            "fr",
+        ),
+        (
+            "La Acme Corp informó el martes. A través de un comunicado, la empresa señaló "
+            "haber recibido una denuncia, indicando que los hechos “habrían ocurrido hace "
+            "muchos años”.",
+            "es",
+        ),
+    ],
+)
+def test_a_definite_organisation_noun_points_back_to_the_organisation(
+    body: str, language: str
+) -> None:
+    assert speakers(body, ("Acme Corp", "ORG"), ("Jane Doe", "PER"), language=language) == [
+        "Acme Corp"
+    ]
+
+
 def test_spanish_dropped_subject_points_back() -> None:
     body = (
         "La ministra Rosa Vidal visitó la zona. Vidal se reunió con los alcaldes.\n"

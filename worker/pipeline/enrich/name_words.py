@@ -70,6 +70,23 @@ ROLES = word_set(
     "juru bicara menteri presiden ketua kepala direktur gubernur jaksa pengacara"
 )
 
+# Nouns that, after a definite article, point back to an organisation already named ('," the
+# company said', "a indiqué l'entreprise", "la congregación señaló"). Bodies often left
+# unnamed (the government, the court, the police) are not among them.
+ORG_ROLES = word_set(
+    "company firm group agency ministry organisation organization party union bank airline "
+    "carrier automaker carmaker retailer broadcaster newspaper club team university charity "
+    "entreprise société groupe compagnie agence ministère organisation parti syndicat banque "
+    "équipe université "
+    "empresa compañía grupo agencia ministerio organización partido sindicato banco equipo "
+    "universidad congregación aerolínea "
+    "unternehmen konzern firma gruppe agentur ministerium organisation partei gewerkschaft "
+    "verein "
+    "azienda società gruppo agenzia ministero organizzazione partito sindacato banca squadra "
+    "companhia agência ministério organização equipe "
+    "bedrijf ministerie organisatie partij"
+)
+
 # Languages that capitalise every noun: there a capital says nothing of a name.
 NOUNS_CAPITALISED = frozenset({"de", "lb"})
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from worker.pipeline.enrich.name_words import NOT_NAMES, PREPOSITIONS, ROLES, TITLES
+from worker.pipeline.enrich.name_words import NOT_NAMES, ORG_ROLES, PREPOSITIONS, ROLES, TITLES
 from worker.pipeline.enrich.speech_verbs import all_verbs
 from worker.pipeline.enrich.speech_words import (
     ACCORDING,
@@ -105,6 +105,12 @@ ROLE_ARTICLES = ("the", "el", "la", "le", "l'", "der", "die", "il", "o", "a", "l
 DEFINITE_ROLE = re.compile(
     rf"\A(?:{alternation(ROLE_ARTICLES)})\s*(?:{_LOWER_WORD}\s+)?"
     rf"(?P<role>{alternation(sorted(ROLES))}|[\w\-]*?(?:{alternation(_TITLE_ENDINGS)}))\b",
+    re.IGNORECASE,
+)
+# "said the company", "l'entreprise a indiqué": a definite organisation noun with no name.
+DEFINITE_ORG = re.compile(
+    rf"\A(?:{alternation(ROLE_ARTICLES)})\s*(?:{_LOWER_WORD}\s+)?"
+    rf"(?P<role>{alternation(sorted(ORG_ROLES))})\b",
     re.IGNORECASE,
 )
 PRONOUN_ANY_VERB = re.compile(
