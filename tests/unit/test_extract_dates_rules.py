@@ -203,6 +203,38 @@ def pick_at(url: str | None, head: str, lang: str | None = None) -> Dated | None
         # ".co" is sold to anyone; ".com.co" is Colombia
         ("https://startup.co/a", None, "2020-02-25T02:25:54Z", "2020-02-25T02:25:54+00:00"),
         ("https://www.x.com.co/a", None, "2020-02-25T02:25:54Z", "2020-02-24T21:25:54-05:00"),
+        # no zone, but the address names the day before: the smallest offset that gets there
+        (
+            "https://example.com/2020/02/24/story/",
+            "en",
+            "2020-02-25T02:25:54Z",
+            "2020-02-24T23:25:54-03:00",
+        ),
+        (
+            "https://example.com/2020/02/25/story/",
+            "en",
+            "2020-02-25T02:25:54Z",
+            "2020-02-25T02:25:54+00:00",
+        ),
+        (
+            "https://example.com/2020/02/20/story/",
+            "en",
+            "2020-02-25T02:25:54Z",
+            "2020-02-25T02:25:54+00:00",
+        ),
+        (
+            "https://example.com/2020/02/30/story/",
+            "en",
+            "2020-02-25T02:25:54Z",
+            "2020-02-25T02:25:54+00:00",
+        ),
+        # a zone known from the domain comes first
+        (
+            "https://www.example.de/2022/11/06/a",
+            None,
+            "2022-11-06T23:00:00Z",
+            "2022-11-07T00:00:00+01:00",
+        ),
         # a bare midnight is a day written without its time: never moved a day back
         ("https://www.example.com.ar/a", None, "2019-06-17T00:00:00Z", "2019-06-17T00:00:00+00:00"),
     ],

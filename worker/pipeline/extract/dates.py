@@ -25,7 +25,7 @@ from worker.pipeline.extract.date_rules import (
     shown_date,
 )
 from worker.pipeline.extract.metadata import PageMeta
-from worker.pipeline.extract.zones import page_zone
+from worker.pipeline.extract.zones import at_address_day, page_zone
 from worker.pipeline.normalise import implausible
 
 # Meta tags that carry the publication time, most specific first.
@@ -168,7 +168,7 @@ def _on_local_day(
     if local.utcoffset() == timedelta(0) and _precision(local) == 2:
         address = url or meta.canonical_url or meta.meta.get("og:url")
         zone = page_zone(address, meta.html_lang, meta.lang_region)
-        local = local.astimezone(zone) if zone else local
+        local = local.astimezone(zone) if zone else at_address_day(local, address)
     return Dated(local, best.source)
 
 

@@ -11,6 +11,10 @@ local time, the zone comes, in this order, from:
 3. a language spoken (nearly) only in one zone (``de``, ``it``, ``ja``); never for
    languages spread over many zones (``en``, ``es``, ``pt``, ``fr``, ``ar``).
 
+Failing all three, a date in the page's address (``/2020/02/24/``, written by the site's
+software in its own time) names the day when it is the one before or after the UTC one: the
+instant is shown at the smallest whole-hour offset that puts it on that day.
+
 A country that spans several zones gets the zone most of its newsrooms are in (the
 United States, by its domain: New York; Brazil: São Paulo; Russia: Moscow). The names are
 IANA zones, read with ``zoneinfo`` from the ``tzdata`` package: they follow summer time.
@@ -18,6 +22,8 @@ IANA zones, read with ``zoneinfo`` from the ``tzdata`` package: they follow summ
 
 from __future__ import annotations
 
+import re
+from datetime import date, datetime, timedelta, timezone
 from functools import cache
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -155,4 +161,33 @@ def _zone(name: str) -> ZoneInfo | None:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):  # a machine without a time zone database
+        return None
+
+
+# A permalink's date: /2020/02/24/, /2020-02-24-, never a longer run of digits.
+_ADDRESS_DAY = re.compile(
+    r"/((?:19|20)\d\d)[/-](0?[1-9]|1[0-2])[/-](0?[1-9]|[12]\d|3[01])(?=[/_.-]|$)"
+)
+_OFFSETS = sorted(range(-12, 15), key=abs)  # whole hours, UTC-12 to UTC+14, nearest first
+
+
+def at_address_day(value: datetime, url: str | None) -> datetime:
+    """``value`` (an instant in UTC) on the day the page's address names, at the smallest
+    whole-hour offset that puts it there; unchanged when no offset does, or none is named."""
+    day = _address_day(url)
+    if day is None or value.date() == day:
+        return value
+    for hours in _OFFSETS:
+        if (value + timedelta(hours=hours)).date() == day:
+            return value.astimezone(timezone(timedelta(hours=hours)))
+    return value
+
+
+def _address_day(url: str | None) -> date | None:
+    match = _ADDRESS_DAY.search(urlsplit(url).path if url else "")
+    if match is None:
+        return None
+    try:
+        return date(*map(int, match.groups()))
+    except ValueError:  # 2021/02/30
         return None
