@@ -5,6 +5,7 @@ context says something of them."""
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Any
 
@@ -183,6 +184,7 @@ def without_common_words(body: str, mentions: list[Mention], language: str) -> l
 # that are not a word.
 _HEADING_LETTERS = 4
 _ACRONYM = re.compile(r"[^\W\d_]{2,4}")
+_LETTERS = re.compile(r"[^\W\d_]+")
 
 
 def without_heading_words(body: str, mentions: list[Mention], language: str) -> list[Mention]:
@@ -190,27 +192,29 @@ def without_heading_words(body: str, mentions: list[Mention], language: str) -> 
     as names ("CALLE" as an organisation). A mention inside one stays when it looks like an
     acronym, or when running text writes one of its words with a capital too. The body's
     first line is never a heading: it holds the dateline ("WASHINGTON —")."""
-    lines = _line_spans(body)[1:]
-    headings = [(s, e) for s, e in lines if _is_heading(body[s:e])]
+    spans = _line_spans(body)
+    headings = [(s, e) for s, e in spans[1:] if _is_heading(body[s:e])]
     if not headings:
         return mentions
-    running = "\n".join(body[s:e] for s, e in _line_spans(body) if (s, e) not in headings)
+    starts = [s for s, _ in headings]
+    in_headings = set(headings)
+    running = "\n".join(body[s:e] for s, e in spans if (s, e) not in in_headings)
+    capitalised = {w.casefold() for w in _LETTERS.findall(running) if w[0].isupper()}
     stops = stop_words(language)
 
+    def in_heading(m: Mention) -> bool:
+        at = bisect_right(starts, m.start) - 1  # the heading that starts last before it
+        return at >= 0 and m.end <= headings[at][1]
+
     def kept(m: Mention) -> bool:
-        if not any(s <= m.start and m.end <= e for s, e in headings):
+        if not in_heading(m):
             return True
         if _ACRONYM.fullmatch(m.text) and m.text.casefold() not in stops:
             return True
-        words = [w for w in re.findall(r"[^\W\d_]{2,}", m.text) if w.casefold() not in stops]
-        return any(_written_capitalised(w, running) for w in words)
+        words = {w.casefold() for w in _LETTERS.findall(m.text) if len(w) > 1}
+        return not {w for w in words if w not in stops}.isdisjoint(capitalised)
 
     return [m for m in mentions if kept(m)]
-
-
-def _written_capitalised(word: str, text: str) -> bool:
-    pattern = rf"(?<!\w){re.escape(word)}(?!\w)"
-    return any(w[0][:1].isupper() for w in re.finditer(pattern, text, re.IGNORECASE))
 
 
 def _line_spans(body: str) -> list[tuple[int, int]]:
