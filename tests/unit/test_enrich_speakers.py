@@ -255,6 +255,14 @@ def test_a_definite_organisation_noun_points_back_to_the_organisation(
     ]
 
 
+def test_an_unnamed_spokesman_of_the_company_is_not_the_company() -> None:
+    body = (
+        "Acme Corp said profits fell. A company spokesman said that “demand stays strong "
+        "in every market we serve”."
+    )
+    assert speakers(body, ("Acme Corp", "ORG")) == [None]
+
+
 def test_spanish_dropped_subject_points_back() -> None:
     body = (
         "La ministra Rosa Vidal visitó la zona. Vidal se reunió con los alcaldes.\n"

@@ -107,10 +107,11 @@ DEFINITE_ROLE = re.compile(
     rf"(?P<role>{alternation(sorted(ROLES))}|[\w\-]*?(?:{alternation(_TITLE_ENDINGS)}))\b",
     re.IGNORECASE,
 )
-# "said the company", "l'entreprise a indiqué": a definite organisation noun with no name.
+# "said the company", "l'entreprise a indiqué": a definite organisation noun with no name;
+# not "a company spokesman", a person the text does not name.
 DEFINITE_ORG = re.compile(
     rf"\A(?:{alternation(ROLE_ARTICLES)})\s*(?:{_LOWER_WORD}\s+)?"
-    rf"(?P<role>{alternation(sorted(ORG_ROLES))})\b",
+    rf"(?P<role>{alternation(sorted(ORG_ROLES))})\b(?!\s+(?:{alternation(sorted(ROLES))})\b)",
     re.IGNORECASE,
 )
 PRONOUN_ANY_VERB = re.compile(
