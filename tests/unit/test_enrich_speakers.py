@@ -263,6 +263,29 @@ def test_an_unnamed_spokesman_of_the_company_is_not_the_company() -> None:
     assert speakers(body, ("Acme Corp", "ORG")) == [None]
 
 
+@pytest.mark.parametrize(
+    ("who", "speaker"),
+    [
+        ("Stefan Bröckling von der Tiernothilfe", "Stefan Bröckling"),
+        ("Hans Meier vom Roten Kreuz", "Hans Meier"),
+        ("Eawag-Umweltchemiker Thomas Hofstetter", "Thomas Hofstetter"),  # what he is
+        ("Ursula von der Leyen", "Ursula von der Leyen"),  # a particle after a first name
+    ],
+)
+def test_what_and_where_a_german_speaker_is_from_are_not_the_name(who: str, speaker: str) -> None:
+    body = f"„Wir haben alle Tiere aus dem Haus gerettet“, sagte {who} am Montag."
+    assert speakers(body, language="de") == [speaker]
+
+
+def test_four_names_after_a_role_may_be_two_people() -> None:
+    body = (
+        "Um das zu klären, hat Autorin Charlotte Elsen Tobias Trommer vom Bündnis getroffen.\n"
+        "Tobias Trommer ist seit Jahren dabei.\n"
+        "„Wenn es uns nicht gegeben hätte, wäre hier schon eine Autobahn“, sagt Trommer."
+    )
+    assert speakers(body, language="de") == ["Tobias Trommer"]
+
+
 def test_spanish_dropped_subject_points_back() -> None:
     body = (
         "La ministra Rosa Vidal visitó la zona. Vidal se reunió con los alcaldes.\n"

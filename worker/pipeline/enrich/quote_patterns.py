@@ -89,6 +89,26 @@ _TITLE_ENDINGS = (
     "anwältin",
     "trainer",
     "trainerin",
+    # what a person named in a German article is, glued before the name as a capitalised
+    # noun ("Seniorautorin Naomi Halas", "Eawag-Umweltchemiker Thomas Hofstetter")
+    "autor",
+    "autorin",
+    "forscher",
+    "forscherin",
+    "wissenschaftler",
+    "wissenschaftlerin",
+    "chemiker",
+    "chemikerin",
+    "ökonom",
+    "ökonomin",
+    "professor",
+    "professorin",
+    "schauspieler",
+    "schauspielerin",
+    "journalist",
+    "journalistin",
+    "redakteur",
+    "redakteurin",
 )
 
 _LOWER_WORD = rf"(?![{_UPPER}])[^\W\d_][\w\-]*"
@@ -179,7 +199,15 @@ def without_titles(words: list[str]) -> list[str]:
     # A title inside, with words before it, when a full name follows: "Hamburgs Erster
     # Bürgermeister Peter Tschentscher", "Angaben von Polizeisprecherin Anna Keller".
     inner = [k for k in range(1, len(words) - 2) if _is_title(words[k])]
-    return words[inner[-1] + 1 :] if inner else words
+    words = words[inner[-1] + 1 :] if inner else words
+    # Where a first and last name come from, not a nobiliary particle: "Stefan Bröckling von
+    # der Tiernothilfe" (the particle follows a first name alone: "Ursula von der Leyen"; a
+    # longer run may be two people, "Autorin Charlotte Elsen Tobias Trommer vom Bündnis").
+    affiliated = len(words) > 3 and _AFFILIATION.match(" ".join(words[2:]))
+    return words[:2] if affiliated else words
+
+
+_AFFILIATION = re.compile(r"(?:von der|von den|vom) \S")
 
 
 def _is_title(word: str) -> bool:

@@ -114,6 +114,9 @@ _NAME_ANYWHERE = re.compile(rf"(?<![\w'’\-]){_NAME_ON_ONE_LINE}")
 _OPENING = re.compile(r"(?:\A|[.!?:;\n\"“”«»—–\-])\s*\Z")
 
 
+_TWO_PEOPLE = 4
+
+
 def _capitalised_names(masked: str, nouns_capitalised: bool = False) -> list[MentionRow]:
     """With no model, the people of the text: capitalised names of two words or more whose
     last word also stands alone elsewhere (a story names a person in full, then by the
@@ -148,7 +151,9 @@ def _capitalised_names(masked: str, nouns_capitalised: bool = False) -> list[Men
             continue  # acronyms and headlines in capitals: organisations, not people
         if len(words) > 1:  # a single capitalised word is nobody's full name
             words, titled_now = _full_name(words, masked[max(0, start - 80) : start])
-            if introduced or titled_now:
+            # Four names after a role are as likely two people as one ("Autorin Charlotte
+            # Elsen Tobias Trommer": German puts the object right after the subject).
+            if (introduced or titled_now) and len(words) < _TWO_PEOPLE:
                 titled.add(" ".join(words))
         if len(words) < len(raw):  # the row starts where the name does, past what was dropped
             start += max(masked[start:end].find(" ".join(words)), 0)
