@@ -26,30 +26,26 @@ _REPORTING = frozenset(all_verbs()) | frozenset(["that", "que", "dass", "che", "
 
 def points_ahead(text: str, start: int, end: int, language: str | None) -> bool:
     """Whether the mention at ``text[start:end]`` names a day after the article's date."""
-    return _future_word_before(text, start, language) or _future_verb_after(
-        text, start, end, language
-    )
-
-
-def _future_word_before(text: str, start: int, language: str | None) -> bool:
-    """A future word among the few words before ``start``, in the same clause."""
-    clause = _CLAUSE_BREAK.split(text[max(0, start - _CUE_CHARS) : start])[-1]
-    words = clause.lower().replace("’", "'").split()[-_CUE_WORDS:]
+    before = _CLAUSE_BREAK.split(text[max(0, start - _CUE_CHARS) : start])[-1]
     tense = FUTURE_TENSE.get(language or "")
+    return _future_word_before(before, tense) or _future_verb_after(before, text, end, tense)
+
+
+def _future_word_before(before: str, tense: re.Pattern[str] | None) -> bool:
+    """A future word among the few words of ``before``, the mention's clause up to it."""
+    words = before.lower().replace("’", "'").split()[-_CUE_WORDS:]
     return any(_is_future_word(w, tense) for w in words)
 
 
-def _future_verb_after(text: str, start: int, end: int, language: str | None) -> bool:
+def _future_verb_after(before: str, text: str, end: int, tense: re.Pattern[str] | None) -> bool:
     """A mention that opens its clause ("Da giovedì la rimonta riporterà il bel tempo", "On
     Thursday the board will vote") stands before that clause's own verb: a future word
     among the next few words says the day is ahead. Reported speech is not the clause's
     verb ("On Monday the minister said the vote will..."): a speech verb or a "that" ends
     the search."""
-    before = _CLAUSE_BREAK.split(text[max(0, start - _CUE_CHARS) : start])[-1].split()
-    if len(before) > _OPENING_WORDS:
+    if len(before.split()) > _OPENING_WORDS:
         return False
     clause = _CLAUSE_BREAK.split(text[end : end + _CUE_CHARS])[0]
-    tense = FUTURE_TENSE.get(language or "")
     for word in clause.lower().replace("’", "'").split()[:_VERB_WORDS]:
         if word in _REPORTING or word.startswith(("qu'", "ch'")):
             return False

@@ -72,8 +72,8 @@ def speaker_after(text: QuoteText, start: int, end: int) -> Speaker | None:
         acronym = DEFINITE_ACRONYM.match(verb["rest"])
         if acronym:  # "schrieb der AStA", "reported the BBC": an organisation's short name
             return name_at(text, rest, acronym)
-        if DEFINITE_ORG.match(verb["rest"]):  # "said the company": the one named before
-            return Speaker(None, "ORG", "pronoun", rest)
+        if organisation := _definite_organisation(verb["rest"], rest):  # "said the company"
+            return organisation
         role = DEFINITE_ROLE.match(verb["rest"])
         if role or (text.nouns_capitalised and DEFINITE_NOUN.match(verb["rest"])):
             return Speaker(None, "PER", "pronoun", rest, role["role"].casefold() if role else None)
@@ -84,8 +84,8 @@ def speaker_after(text: QuoteText, start: int, end: int) -> Speaker | None:
         pronoun = PRONOUN_SUBJECT.search(after[: later.start()])
         if pronoun:
             return Speaker(None, pronoun_label(pronoun["p"]), "pronoun", start + pronoun.start("p"))
-        if DEFINITE_ORG.match(after[: later.start()].strip(" ,")):  # '," the company said'
-            return Speaker(None, "ORG", "pronoun", verb_at)
+        if organisation := _definite_organisation(after[: later.start()].strip(" ,"), verb_at):
+            return organisation  # '," the company said'
         found = named_subject(text, start, verb_at) or name_before_verb(text, start, verb_at)
         if not found and after[: later.start()].rstrip().endswith(","):
             # '" despite …, said another witness, adviser Fiona Hill': inverted after a clause
@@ -123,8 +123,8 @@ def speaker_after_comma(text: QuoteText, start: int, end: int) -> Speaker | None
         return None
     rest = start + match.start("rest")
     found = named_next(text, rest, end) or _name_after_verb(text, rest, match["rest"])
-    if not found and DEFINITE_ORG.match(match["rest"]):
-        return Speaker(None, "ORG", "pronoun", rest)
+    if not found and (organisation := _definite_organisation(match["rest"], rest)):
+        return organisation
     role = None if found else DEFINITE_ROLE.match(match["rest"])
     if role:  # '“…”, proclamó el líder cocalero': the last one introduced so, else named
         return Speaker(None, "PER", "pronoun", rest, role["role"].casefold())
@@ -169,8 +169,8 @@ def speaker_before(text: QuoteText, start: int, quote: Quote) -> Speaker | None:
         if found:
             return found
         subject_words = text.masked[start:verb_at].rsplit(",", 1)[-1].strip()
-        if DEFINITE_ORG.match(subject_words):  # "The company added that “…”"
-            return Speaker(None, "ORG", "pronoun", verb_at)
+        if organisation := _definite_organisation(subject_words, verb_at):
+            return organisation  # "The company added that “…”"
         if _unnamed_subject(text.masked[start:verb_at]):
             role = DEFINITE_ROLE.match(subject_words)
             return Speaker(
@@ -234,6 +234,12 @@ def _according(text: QuoteText, start: int, end: int) -> Speaker | None:
         None if indefinite else DESCRIBED_COMMA_NAME.match(rest)
     )
     return found or name_at(text, key.end(), described)
+
+
+def _definite_organisation(words: str, at: int) -> Speaker | None:
+    """ "the company", "l'entreprise" at the start of ``words``: the organisation named
+    before ``at``, resolved as "it" is."""
+    return Speaker(None, "ORG", "pronoun", at) if DEFINITE_ORG.match(words) else None
 
 
 def _unnamed_subject(clause: str) -> bool:
