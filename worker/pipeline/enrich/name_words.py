@@ -11,7 +11,8 @@ from worker.pipeline.enrich.speech_words import word_set
 NOT_NAMES = (
     "the a an this he she they we i it die der das ein eine er sie wir les un une il elle "
     "ils nous on los las gli os as um uma het een hij zij wij "
-    "his her their its sein seine ihr ihre unser unsere son sa ses leur su sus seu sua suo"
+    "his her their its sein seine ihr ihre unser unsere son sa ses leur su sus seu sua suo "
+    "wer man"
 )
 
 # A person or organisation after one of these is its object, not the sentence's subject:

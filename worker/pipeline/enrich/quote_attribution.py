@@ -41,6 +41,7 @@ from worker.pipeline.enrich.quote_patterns import (
     NOT_VERBS,
     PRONOUN_AFTER,
     PRONOUN_ANY_VERB,
+    PRONOUN_RIGHT_AFTER,
     PRONOUN_SUBJECT,
     VERB_FIRST,
 )
@@ -163,6 +164,9 @@ def speaker_before(text: QuoteText, start: int, quote: Quote) -> Speaker | None:
     if verbs:
         verb_at = start + verbs[-1].start()
         pronoun = PRONOUN_SUBJECT.search(text.masked[start:verb_at])
+        if pronoun:
+            return Speaker(None, pronoun_label(pronoun["p"]), "pronoun", start + pronoun.start("p"))
+        pronoun = PRONOUN_RIGHT_AFTER.match(before, verbs[-1].end())
         if pronoun:
             return Speaker(None, pronoun_label(pronoun["p"]), "pronoun", start + pronoun.start("p"))
         found = named_subject(text, start, verb_at) or name_before_verb(text, start, verb_at)

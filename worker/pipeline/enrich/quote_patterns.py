@@ -109,6 +109,24 @@ _TITLE_ENDINGS = (
     "journalistin",
     "redakteur",
     "redakteurin",
+    "gründer",  # "AfD-Mitbegründer Bernd Lucke"
+    "gründerin",
+    "sekretär",
+    "sekretärin",
+    "kandidat",
+    "kandidatin",
+    "berater",
+    "beraterin",
+    "manager",
+    "managerin",
+    "botschafter",
+    "botschafterin",
+    "funktionär",
+    "funktionärin",
+    "unternehmer",
+    "unternehmerin",
+    "kommissar",
+    "kommissarin",
 )
 
 _LOWER_WORD = rf"(?![{_UPPER}])[^\W\d_][\w\-]*"
@@ -156,7 +174,7 @@ NOT_VERBS = word_set(
     "these those yes less ours yours theirs hers its was has does is"
 )
 DEFINITE_ACRONYM = re.compile(
-    r"\A(?:the|der|die|das|den|dem|le|la|les|el|los|las|il|lo|o|a|het|de)\s+"
+    r"\A(?i:the|der|die|das|den|dem|le|la|les|el|los|las|il|lo|o|a|het|de)\s+"
     r"(?P<name>[A-Z][a-z]?[A-Z][A-Za-z]*)(?![\w\-])"
 )
 DEFINITE_NOUN = re.compile(r"\A(?:der|die|das|den|dem)\s")
@@ -213,3 +231,19 @@ _AFFILIATION = re.compile(r"(?:von der|von den|vom) \S")
 def _is_title(word: str) -> bool:
     folded = word.casefold()
     return folded.rstrip(".") in TITLES or folded.endswith(_TITLE_ENDINGS)
+
+
+# A finite verb in German's Konjunktiv I, which news writes only to report what someone said
+# ("Der AStA verkläre die Vorfälle, sagte Lucke. Ein Gespräch sei nicht sinnvoll."); the
+# forms that are also the first person's indicative count only without "ich" or "wir".
+REPORTED_MOOD = {
+    "de": re.compile(
+        r"(?<![\w\-])(?:sei|seien|habe|werde|könne|müsse|solle|wolle|dürfe|möge|gebe|wisse"
+        r"|gehe|komme|stehe|liege|bleibe|lasse|sehe|brauche|fehle|gelte|mache|handle|handele"
+        r"|plane|arbeite|erwarte|halte|finde|zeige|bedeute|rechne|glaube)(?![\w\-])"
+    )
+}
+# German puts the subject after the verb when anything opens the clause: "Zugleich mahnte
+# sie:", "Dann sagte er: „…“".
+PRONOUN_RIGHT_AFTER = re.compile(rf"\s+(?P<p>{_PRONOUNS_AFTER_VERB})(?![\w'’\-])", re.IGNORECASE)
+FIRST_PERSON = re.compile(r"(?<![\w\-])(?:ich|wir)(?![\w\-])", re.IGNORECASE)

@@ -11,16 +11,23 @@ from worker.pipeline.enrich.quote_marks import Quote
 from worker.pipeline.enrich.quote_names import (
     UNNAMED,
     Speaker,
+    name_at,
     name_before_verb,
     named_next,
     named_subject,
     pronoun_label,
 )
-from worker.pipeline.enrich.quote_patterns import ANY_VERB, PRONOUN_SUBJECT
+from worker.pipeline.enrich.quote_patterns import (
+    ANY_VERB,
+    DEFINITE_ACRONYM,
+    FIRST_PERSON,
+    PRONOUN_SUBJECT,
+)
 from worker.pipeline.enrich.quote_reading import QuoteText
 
 _ROLE_REACH = 5000  # how far back "the senator" may point: a long article's earlier pages
 _LOOK_BACK = 4  # sentences a pronoun may reach back to find who it stands for
+_REPORTED_REACH = 3  # sentences of reported speech between a quote and the verb that says it
 
 
 def pronoun_referent(text: QuoteText, at: int, earlier: list[Quote], label: str) -> Speaker | None:
@@ -120,24 +127,53 @@ def continued_speaker(text: QuoteText, quote: Quote, earlier: list[Quote]) -> Sp
 
 def _reported(text: QuoteText, quote: Quote, earlier: list[Quote]) -> Speaker | None:
     """The speaker of the sentence right before a quote that opens its own sentence, when
-    that sentence reports speech ("Snegovaya said the talks were symbolic. “Both sides…”")."""
+    that sentence reports speech ("Snegovaya said the talks were symbolic. “Both sides…”").
+    Sentences in a mood that reports speech (German's Konjunktiv I) carry it on: the quote
+    after them, or inside one, is said by whoever the last speech verb before them names."""
     index = text.sentence(quote.start)
-    if index == 0 or text.masked[text.sentences[index][0] : quote.start].strip():
+    lead = text.masked[text.sentences[index][0] : quote.start]
+    if index == 0 or (lead.strip() and not _in_reported_mood(text, lead)):
         return None
-    start, end = text.sentences[index - 1]
-    gap = text.paragraph(quote.start) - text.paragraph(start)
-    if gap > 1 or (gap == 1 and not _opens_paragraph(text, quote.start)):
+    if ANY_VERB.search(text.masked, quote.end, text.sentences[index][1]):
+        return None  # its own attribution ("," the source said'), which names nobody
+    anchor = quote.start
+    for back in range(index - 1, max(index - _REPORTED_REACH, 0) - 1, -1):
+        start, end = text.sentences[back]
+        if not text.masked[start:end].strip():
+            continue  # a line break on its own
+        gap = text.paragraph(anchor) - text.paragraph(start)
+        if gap > 1 or (gap == 1 and not _opens_paragraph(text, anchor)):
+            return None
+        verb = ANY_VERB.search(text.masked, start, end)
+        if verb is not None:
+            break
+        if not _in_reported_mood(text, text.masked[start:end]):
+            return None
+        anchor = start
+    else:
         return None
-    verb = ANY_VERB.search(text.masked, start, end)
-    if verb is None:
-        return None
+    said = _says(text, start, end, "PER") or _says(text, start, end, "ORG")
+    if said:  # "…, kritisierte Lucke weiter."
+        return Speaker(said.name, said.label, "reported")
     pronoun = PRONOUN_SUBJECT.search(text.masked[start : verb.start()])
     if pronoun:
         return pronoun_referent(
             text, start + pronoun.start("p"), earlier, pronoun_label(pronoun["p"])
         )
     found = named_subject(text, start, verb.start()) or name_before_verb(text, start, verb.start())
+    if found is None:  # "Der AStA betonte", "The BBC reported"
+        subject = text.masked[start : verb.start()]
+        found = name_at(
+            text,
+            start + len(subject) - len(subject.lstrip()),
+            DEFINITE_ACRONYM.match(subject.lstrip()),
+        )
     return Speaker(found.name, found.label, "reported") if found else None
+
+
+def _in_reported_mood(text: QuoteText, sentence: str) -> bool:
+    mood = text.reported_mood
+    return bool(mood and mood.search(sentence) and not FIRST_PERSON.search(sentence))
 
 
 def _opens_paragraph(text: QuoteText, pos: int) -> bool:

@@ -10,19 +10,10 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from worker.pipeline.enrich.name_words import PREPOSITIONS, ROLES, ROLES_BEFORE_WHOSE, TITLES
+from worker.pipeline.enrich.name_words import NOUNS_CAPITALISED
 from worker.pipeline.enrich.quote_marks import Quote
-from worker.pipeline.enrich.quote_patterns import (
-    DEFINITE_ROLE,
-    NAME_PATTERN,
-    NOT_NAME_WORDS,
-    ROLE_ARTICLES,
-    without_titles,
-)
-from worker.pipeline.enrich.speech_words import ACCORDING
-
-# (start, end, canonical text, label) of entity mentions, see entity_merge.mention_index.
-MentionRow = tuple[int, int, str, str]
+from worker.pipeline.enrich.quote_patterns import REPORTED_MOOD
+from worker.pipeline.enrich.quote_people import MentionRow, capitalised_names
 
 # A sentence ends at . ! ? (and the closing quote marks after it) before a space, or at a
 # line break; not after an abbreviation or an initial ("Lt. Col.", "U.S.", "Sonya A.").
@@ -46,6 +37,7 @@ class QuoteText:
     paragraphs: list[int]  # where each paragraph after the first starts
     mentions: list[MentionRow]  # outside quotations, in text order
     nouns_capitalised: bool  # German: a capital says nothing of a name
+    reported_mood: re.Pattern[str] | None  # German's Konjunktiv I: a sentence reports speech
     mention_starts: list[int]  # for bisect: a long body has many mentions and quotes
     people: dict[str, str]  # a person's full name or surname, folded -> the merged name
 
@@ -62,15 +54,16 @@ class QuoteText:
 
 
 def read_quotes(
-    body: str, quotes: list[Quote], mentions: Sequence[MentionRow], nouns_capitalised: bool
+    body: str, quotes: list[Quote], mentions: Sequence[MentionRow], language: str | None
 ) -> QuoteText:
+    nouns_capitalised = language in NOUNS_CAPITALISED
     masked = list(body)
     for quote in quotes:
         masked[quote.start : quote.end] = " " * (quote.end - quote.start)
     blank = "".join(masked)
     sentences = _sentences(blank, quotes)
     quote_starts = [q.start for q in quotes]
-    rows = sorted(mentions) or _capitalised_names(blank, nouns_capitalised)
+    rows = sorted(mentions) or capitalised_names(blank, nouns_capitalised)
     outside = [m for m in rows if not _inside(m[0], quotes, quote_starts)]
     return QuoteText(
         body=body,
@@ -80,6 +73,7 @@ def read_quotes(
         paragraphs=[m.end() for m in _PARAGRAPH.finditer(body)],
         mentions=outside,
         nouns_capitalised=nouns_capitalised,
+        reported_mood=REPORTED_MOOD.get(language or ""),
         mention_starts=[m[0] for m in outside],
         people=_people(outside),
     )
@@ -101,143 +95,6 @@ def _people(mentions: list[MentionRow]) -> dict[str, str]:
             people.setdefault(known, canonical)
             people.setdefault(known.split()[-1], canonical)
     return people
-
-
-_ARTICLE_NOUN = re.compile(
-    r"(?<!\w)(?i:der|die|das|den|dem|des|ein|eine|einen|einem|einer|eines|im|am|zum|zur|vom"
-    r"|beim)\s+(?:[a-zäöüß]+(?:e|en|er|es|em)\s+)?([^\W\d_][\w\-]*)"
-)
-_OPENERS = NOT_NAME_WORDS | PREPOSITIONS | {w for phrase in ACCORDING for w in phrase.split()}
-# A name never runs on to the next line ("indicó el senador Rick Scott\nWashington.-").
-_NAME_ON_ONE_LINE = NAME_PATTERN.replace(r"\s+", r"[^\S\n]+")
-_NAME_ANYWHERE = re.compile(rf"(?<![\w'’\-]){_NAME_ON_ONE_LINE}")
-_OPENING = re.compile(r"(?:\A|[.!?:;\n\"“”«»—–\-])\s*\Z")
-
-
-_TWO_PEOPLE = 4
-
-
-def _capitalised_names(masked: str, nouns_capitalised: bool = False) -> list[MentionRow]:
-    """With no model, the people of the text: capitalised names of two words or more whose
-    last word also stands alone elsewhere (a story names a person in full, then by the
-    surname), and those surnames, as the full name. Enough to find the subject of a speech
-    verb and whom a pronoun points back to; "Equidad de Género" is never cut short."""
-    found = [
-        (
-            m.start(),
-            m.end(),
-            m[0].split(),
-            bool(_OPENING.search(masked[max(0, m.start() - 3) : m.start()])),
-        )
-        for m in _NAME_ANYWHERE.finditer(masked)
-    ]
-    # A sentence's first word that the text also writes in lower case is an ordinary word,
-    # not a first name ("Cuando Hernández" but "Pedro Sánchez").
-    lower = set(re.findall(r"\b[^\W\d_]+\b", masked)) if found else set()
-    names: list[tuple[int, int, list[str]]] = []
-    titled: set[str] = set()  # full names a title or a role introduces
-    for start, end, raw, opening in found:
-        words = without_titles(raw)
-        introduced = len(words) < len(raw)
-        if introduced and words[0][0].islower():
-            continue  # "Vorstandsvorsitzende der Deutschen Bahn": whose title, not a name
-        while len(words) > 1 and (
-            words[0].casefold() in _OPENERS or (opening and words[0].lower() in lower)
-        ):
-            words, opening = words[1:], False  # "Menurut Sri Mulyani", "En Madrid"
-            untitled = without_titles(words)  # "Die Grünen-Chefin Ricarda Lang"
-            introduced, words = introduced or len(untitled) < len(words), untitled
-        if any(len(w) > 1 and w.isupper() for w in words):
-            continue  # acronyms and headlines in capitals: organisations, not people
-        if len(words) > 1:  # a single capitalised word is nobody's full name
-            words, titled_now = _full_name(words, masked[max(0, start - 80) : start])
-            # Four names after a role are as likely two people as one ("Autorin Charlotte
-            # Elsen Tobias Trommer": German puts the object right after the subject).
-            if (introduced or titled_now) and len(words) < _TWO_PEOPLE:
-                titled.add(" ".join(words))
-        if len(words) < len(raw):  # the row starts where the name does, past what was dropped
-            start += max(masked[start:end].find(" ".join(words)), 0)
-        names.append((start, end, words))
-    alone = {words[0] for _, _, words in names if len(words) == 1}
-    if nouns_capitalised:  # a German noun takes an article, a surname does not: "die Bürger"
-        alone -= set(_ARTICLE_NOUN.findall(masked))
-    # A surname's full name: one a title introduces, else the last one written (German
-    # glues descriptions to a first mention: "Tennis-Olympiasieger Alexander Zverev").
-    full: dict[str, str] = {}
-    for _, _, words in sorted(reversed(names), key=lambda name: " ".join(name[2]) not in titled):
-        if len(words) > 1:
-            full.setdefault(words[-1], " ".join(words))
-    # A person is named in full, then by the surname alone; or named once, in full, after a
-    # title or a role ("Verteidigungsminister Boris Pistorius", "el portavoz del Kremlin,
-    # Dmitri Peskov"): a role says it is a person even when the surname never recurs.
-    people = {surname: name for surname, name in full.items() if surname in alone or name in titled}
-    return [
-        (start, end, people[words[-1]], "PER")
-        for start, end, words in names
-        if words[-1] in people and (len(words) > 1 or words[0] in people)
-    ]
-
-
-def _full_name(words: list[str], before: str) -> tuple[list[str], bool]:
-    """A name of two words or more without what is not the person's, and whether a role
-    introduces it."""
-    if "von" in words[1:-2]:
-        of = max(k for k, w in enumerate(words[:-2]) if w == "von")
-        if all(w[0].isupper() for w in words[of + 1 :]):
-            # "Beitrag von Wolfgang Scherf": "von" before a full name is "of", while a
-            # particle is followed by the surname alone ("Richard von Weizsäcker")
-            words = words[of + 1 :]
-    if _whose_role(words, before):
-        return words[1:], True  # "juru bicara Kremlin Dmitry Peskov"
-    return words, _role_before(before)
-
-
-def _whose_role(words: list[str], before: str) -> bool:
-    """Whether a capitalised name comes right after a role noun written in lower case,
-    directly or through a preposition ("juru bicara Kremlin Dmitry Peskov", "il portavoce
-    del Cremlino Dmitri Peskov"): its first word then says whose role it is. Where a role
-    and a full name meet with nothing between, the name is two words long in most news
-    ("spokesman Dmitry Peskov"), so only a three-word name loses its first word there; a
-    longer one is a person's ("presidente Luiz Inácio Lula da Silva")."""
-    if len(words) < 3 or not all(w[0].isupper() for w in words):
-        return False  # "minister Hugo de Jonge", "director del Instituto Antártico de Chile"
-    last = before.split()[-2:]
-    if last and last[-1] in PREPOSITIONS:
-        return len(last) == 2 and last[0] in ROLES
-    return bool(last) and last[-1] in ROLES_BEFORE_WHOSE and len(words) == 3
-
-
-_ELIDED = re.compile(r"\w+['’][^\W\d_]")  # "dell'Economia", "all'Istruzione"
-
-
-def _role_before(before: str) -> bool:
-    """Whether a name comes right after a role or a title written in lower case ("il premier
-    Giorgia Meloni", "presidente Joe Biden"), or after a comma that closes a definite role
-    ("La ministra de Hacienda, María Jesús Montero", "El portavoz del Kremlin, Dmitri
-    Peskov"). A role followed by a preposition names whose role it is, never the person:
-    "el presidente de Estados Unidos" is a country."""
-    words = before.split()[-8:]
-    if not words:
-        return False
-    if words[-1].endswith(","):  # "sagt der Präsident des Malteser Hilfsdienst, Georg …"
-        clause = re.split(r"[,;:.!?\n()]", " ".join(words)[:-1])[-1].split()
-        return any(
-            DEFINITE_ROLE.match(" ".join(clause[k:]))
-            for k, w in enumerate(clause)
-            if w.casefold() in ROLE_ARTICLES or w[:2].casefold() in ("l'", "l’")
-        )
-    # "il ministro dell'Economia Giancarlo Giorgetti", "el presidente de Chile Gabriel Boric"
-    for n in (1, 2):
-        whose = words[-n:]
-        if len(words) > n and words[-n - 1] in PREPOSITIONS and all(w[0].isupper() for w in whose):
-            words = words[: -n - 1]
-            break
-    else:
-        if _ELIDED.match(words[-1]):
-            words = words[:-1]
-    # "l'assessore", "expresidente", "ex-ministro"
-    last = re.sub(r"\A(?:[lL]['’])?(?:ex-?)?", "", words[-1]) if words else ""
-    return last.islower() and (last in ROLES or last in TITLES)
 
 
 def _sentences(masked: str, quotes: list[Quote]) -> list[tuple[int, int]]:

@@ -24,7 +24,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from worker.pipeline.enrich.name_words import NOUNS_CAPITALISED
 from worker.pipeline.enrich.quote_attribution import (
     ATTRIBUTION_WINDOW,
     speaker_after,
@@ -53,7 +52,7 @@ def find_quotes(
     ``mentions`` (no model), capitalised names stand for people, except in a language that
     capitalises every noun."""
     found = [quote_from_match(m) for m in QUOTE_RE.finditer(body)]
-    text = read_quotes(body, found, mentions, language in NOUNS_CAPITALISED)
+    text = read_quotes(body, found, mentions, language)
     quotes: list[Quote] = []
     for quote in found:
         if len(quote.text.split()) < _MIN_WORDS:

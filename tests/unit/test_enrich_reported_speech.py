@@ -1,0 +1,95 @@
+"""Quotes whose own sentence names nobody, said by whoever the sentences before report.
+
+Every sentence here is written for the test; no model runs, so the stage reads the
+capitalised names itself, as it does for German, Spanish and the other languages without one.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from worker.pipeline.enrich.quotes import find_quotes
+
+
+def speakers(body: str, language: str) -> list[str | None]:
+    return [q["speaker"] for q in find_quotes(body, [], language)]
+
+
+_OPENING = (
+    "Bürgermeister Jan Albers hat den Verband scharf kritisiert. Der Verband verkläre die "
+    "Lage, kritisierte Albers am Montag.\n"
+)
+_QUOTE = "„Wenn der Verband zu einem offenen Gespräch einlädt, komme ich gerne vorbei.“"
+
+
+@pytest.mark.parametrize(
+    ("between", "expected"),
+    [
+        # Konjunktiv I reports what the last speaker said, across the paragraph break
+        ("Ein Treffen sei so nicht sinnvoll. ", "Jan Albers"),
+        ("Ein Treffen sei so nicht sinnvoll, die Fronten seien verhärtet. ", "Jan Albers"),
+        # the indicative is the writer's own sentence: the quote is not placed
+        ("Ein Treffen ist so nicht sinnvoll. ", None),
+        # "ich habe" is the first person's indicative, not the reported mood
+        ("Ich habe das so nicht erwartet. ", None),
+    ],
+)
+def test_german_reported_mood_carries_the_speaker_on(between: str, expected: str | None) -> None:
+    assert speakers(_OPENING + between + _QUOTE, "de") == [expected]
+
+
+def test_a_quote_inside_a_sentence_in_the_reported_mood() -> None:
+    body = (
+        "Der VDA betonte, nicht zur Blockade aufgerufen zu haben. Man habe lediglich eine "
+        "Kundgebung geplant, bei der es darum gegangen sei, „dass über die Zukunft der "
+        "Branche offen gesprochen wird“."
+    )
+    assert speakers(body, "de") == ["VDA"]
+
+
+def test_the_reported_mood_is_read_only_in_german() -> None:
+    body = _OPENING + "Ein Treffen sei so nicht sinnvoll. " + _QUOTE
+    assert speakers(body, "nl") == [None]
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (  # a surname the text never gives in full, the subject right after a speech verb
+            "Tobler wurde 1926 in Wien geboren. Sie spielte Jahrzehnte am Burgtheater, "
+            "erzählte Tobler einmal. „Man muss es ernsthaft machen, aber nicht ernst nehmen“, "
+            "sagte sie in einem Interview.",
+            "Tobler",
+        ),
+        (  # written once: as likely a noun, nobody is named
+            "Sie spielte Jahrzehnte am Burgtheater, erzählte Tobler einmal. „Man muss es "
+            "ernsthaft machen, aber nicht ernst nehmen“, sagte sie in einem Interview.",
+            None,
+        ),
+    ],
+)
+def test_a_surname_alone_after_a_speech_verb_is_a_person(body: str, expected: str | None) -> None:
+    assert speakers(body, "de") == [expected]
+
+
+def test_a_german_pronoun_after_the_verb_is_the_subject_not_the_opening_word() -> None:
+    body = (
+        "Verbandschefin Lena Berg sprach am Samstag in Bonn. Zugleich mahnte sie: „Die "
+        "Debatte darf uns nicht ganz aufsaugen.“"
+    )
+    assert speakers(body, "de") == ["Lena Berg"]
+
+
+@pytest.mark.parametrize(
+    ("after", "expected"),
+    [
+        ("", "Tom Reyes"),  # the paragraph after reported speech quotes its speaker
+        (", the insider added", None),  # its own attribution, to someone not named
+    ],
+)
+def test_reported_speech_reaches_the_next_paragraph(after: str, expected: str | None) -> None:
+    body = (
+        "Tom Reyes said the plan had failed.\n\n"
+        f'"Nobody on the board wanted to listen to the warnings"{after}.'
+    )
+    assert speakers(body, "en") == [expected]
