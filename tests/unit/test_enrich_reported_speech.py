@@ -93,3 +93,84 @@ def test_reported_speech_reaches_the_next_paragraph(after: str, expected: str | 
         f'"Nobody on the board wanted to listen to the warnings"{after}.'
     )
     assert speakers(body, "en") == [expected]
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            "La Asociación de Periodistas de Honduras advirtió que la ley representa “un claro "
+            "intento de censura a los medios”.",
+            "Asociación de Periodistas de Honduras",
+        ),
+        (  # a definite organisation noun points back to it
+            "La Compañía de Jesús informó el martes de una investigación. La congregación "
+            "señaló que los hechos “habrían ocurrido cuando la denunciante era menor”.",
+            "Compañía de Jesús",
+        ),
+    ],
+)
+def test_an_institution_speaks_without_a_model(body: str, expected: str) -> None:
+    assert speakers(body, "es") == [expected]
+
+
+_ORDER = (
+    "La Compañía de Jesús informó el martes de una investigación contra el sacerdote. A "
+    "través de un comunicado, la congregación señaló haber recibido una denuncia, indicando "
+    "que los hechos “habrían ocurrido cuando la denunciante era menor de edad”.\n"
+)
+
+
+@pytest.mark.parametrize(
+    "follow",
+    [
+        # a participle that opens the sentence, and a plural verb with no subject, go on
+        # with the last speaker, an organisation here
+        "Agregando que se “dispondrá de todos los medios que sean necesarios”.",
+        "Finalmente, indicaron que “mientras se realiza la investigación, el sacerdote no oficia”.",
+    ],
+)
+def test_a_verb_with_no_subject_goes_on_with_the_last_speaker(follow: str) -> None:
+    assert speakers(_ORDER + follow, "es") == ["Compañía de Jesús", "Compañía de Jesús"]
+
+
+def test_a_person_named_since_takes_the_floor_from_a_dropped_subject() -> None:
+    body = (
+        _ORDER + "El ministro Pedro Lagos visitó la zona el jueves. Lagos pidió calma.\n"
+        "Indicó que “hay conflictos, pero se arreglan con diálogo”."
+    )
+    assert speakers(body, "es") == ["Compañía de Jesús", "Pedro Lagos"]
+
+
+def test_a_relative_pronoun_speaks_for_the_name_before_it() -> None:
+    body = (
+        "Se le preguntó a José Yurramendi por los juicios. Habló luego con Yurramendi, quien "
+        "señaló que “están en etapa de negociación con el ministerio”."
+    )
+    assert speakers(body, "es") == ["José Yurramendi"]
+
+
+def test_according_before_the_verb_names_the_speaker_after_it() -> None:
+    body = (
+        "Según informó la DGSA a la prensa, se constató “la aplicación donde el productor no "
+        "respetó la distancia”."
+    )
+    assert speakers(body, "es") == ["DGSA"]
+
+
+@pytest.mark.parametrize(
+    ("later", "expected"),
+    [
+        # a subheading made of a quote is said by whoever says the quote it excerpts
+        ("„Im Herzen sind alle Menschen gut, das habe ich gelernt“, sagte Elder.", "Lee Elder"),
+        # and by nobody when no quote below starts with its words
+        ("„Wir haben viel gelernt“, sagte Elder.", None),
+    ],
+)
+def test_a_subheading_quote(later: str, expected: str | None) -> None:
+    body = (
+        "„Er war der Erste, zu dem ich aufgeschaut habe“, sagte Tiger Woods über Lee Elder.\n"
+        "„Im Herzen sind alle Menschen gut“\n"
+        f"Elder spielte 1975 als erster Schwarzer in Augusta. {later}"
+    )
+    assert speakers(body, "de")[1] == expected

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from worker.pipeline.enrich.entity_rules import ORG_NOUNS_ROMANCE, noun_before_list
+from worker.pipeline.enrich.name_words import INSTITUTION_FIRST
 from worker.pipeline.enrich.speech_words import word_set
 
 # Every pipeline's labels onto the four of the French (WikiNER) scheme. OntoNotes (English)
@@ -66,21 +67,6 @@ _PERSON_NOUNS = word_set(
 )
 
 
-# The first word of an institution's name: a court, a ministry, a party is an organisation
-# even where a model trained on Wikipedia's places reads it as one ("Corte Suprema" as LOC).
-_INSTITUTION_FIRST = word_set(
-    "cour conseil commission comité ministère agence institut banque tribunal autorité "
-    "secrétariat assemblée fédération confédération syndicat parti sénat gendarmerie "
-    "corte fiscalía tribunal ministerio comisión compañía congreso senado consejo cámara "
-    "policía partido universidad banco agencia asamblea convención secretaría procuraduría "
-    "contraloría defensoría junta fundación asociación sindicato ejército gobierno "
-    "ministério comissão companhia conselho câmara polícia universidade agência assembleia "
-    "procuradoria fundação associação exército governo "
-    "tribunale ministero commissione compagnia senato consiglio camera polizia partito "
-    "università banca agenzia procura fondazione associazione sindacato esercito governo"
-)
-
-
 def relabel(name: str, label: str, before: str, after: str) -> str:
     """Streets, home towns and listed places are places, and the common noun before a name
     says whether it is a person or an organisation, whatever the model read."""
@@ -91,7 +77,7 @@ def relabel(name: str, label: str, before: str, after: str) -> str:
         _LIST_OF_PLACES.match(after) or _HOME_TOWN.search(before)
     ):
         return "LOC"
-    if label == "LOC" and len(words) > 1 and words[0] in _INSTITUTION_FIRST:
+    if label == "LOC" and len(words) > 1 and words[0] in INSTITUTION_FIRST:
         return "ORG"
     noun = before.split()[-1:] or [""]
     if label in {"PER", "MISC"} and (

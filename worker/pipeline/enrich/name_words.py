@@ -95,3 +95,18 @@ NOUNS_CAPITALISED = frozenset({"de", "lb"})
 # Dmitry Peskov"); elsewhere a third capitalised word after a role is part of the name
 # ("la jueza Ana María Ruiz").
 ROLES_BEFORE_WHOSE = word_set("bicara menteri presiden ketua kepala direktur gubernur jaksa")
+
+
+# The first word of an institution's name: a court, a ministry, a party is an organisation
+# even where a model trained on Wikipedia's places reads it as one ("Corte Suprema" as LOC).
+INSTITUTION_FIRST = word_set(
+    "cour conseil commission comité ministère agence institut banque tribunal autorité "
+    "secrétariat assemblée fédération confédération syndicat parti sénat gendarmerie "
+    "corte fiscalía tribunal ministerio comisión compañía congreso senado consejo cámara "
+    "policía partido universidad banco agencia asamblea convención secretaría procuraduría "
+    "contraloría defensoría junta fundación asociación sindicato ejército gobierno "
+    "ministério comissão companhia conselho câmara polícia universidade agência assembleia "
+    "procuradoria fundação associação exército governo "
+    "tribunale ministero commissione compagnia senato consiglio camera polizia partito "
+    "università banca agenzia procura fondazione associazione sindacato esercito governo"
+)

@@ -10,6 +10,7 @@ import re
 from worker.pipeline.enrich.name_words import PREPOSITIONS
 from worker.pipeline.enrich.quote_marks import Quote
 from worker.pipeline.enrich.quote_names import (
+    DROPPED,
     Speaker,
     name_at,
     name_before_verb,
@@ -160,7 +161,10 @@ def _name_after_verb(text: QuoteText, base: int, rest: str) -> Speaker | None:
 def speaker_before(text: QuoteText, start: int, quote: Quote) -> Speaker | None:
     """'X said: "' / 'X said in the release that "' / 'She added, "' / 'Merkel: „'."""
     before = text.masked[start : quote.start]
-    verbs = list(ANY_VERB_OR_PARTICIPLE.finditer(before))
+    # A verb may open the sentence: "Agregando que se “…”".
+    verbs = list(ANY_VERB_OR_PARTICIPLE.finditer(_lower_first(before)))
+    if len(verbs) > 1 and not ANY_VERB.fullmatch(verbs[-1][0]):
+        verbs.pop()  # "la congregación señaló …, indicando que “…”": the clause's own verb
     if verbs:
         verb_at = start + verbs[-1].start()
         pronoun = PRONOUN_SUBJECT.search(text.masked[start:verb_at])
@@ -173,10 +177,22 @@ def speaker_before(text: QuoteText, start: int, quote: Quote) -> Speaker | None:
         if found:
             return found
         subject_words = text.masked[start:verb_at].rsplit(",", 1)[-1].strip()
+        if subject_words.casefold() in ACCORDING_WORDS and (
+            according := _according(text, start, quote.start)
+        ):
+            return according  # "Según informó la DGSA, se constató “…”"
+        if subject_words.casefold() in _RELATIVES:  # "…a Yurramendi, quien señaló que “…”"
+            clause = text.masked[start:verb_at].rstrip()
+            clause = clause[: -len(subject_words)].rstrip()
+            found = name_at(text, start, NAME_COMMA.search(clause))
+            if found:
+                return found
         if organisation := _definite_organisation(subject_words, verb_at):
             return organisation  # "The company added that “…”"
         if _unnamed_subject(text.masked[start:verb_at]):
             role = DEFINITE_ROLE.match(subject_words)
+            if role is None and not subject_words:
+                return Speaker(None, "PER", DROPPED, verb_at)  # "Agregó que “…”"
             return Speaker(
                 None, "PER", "pronoun", verb_at, role["role"].casefold() if role else None
             )
@@ -193,6 +209,15 @@ def speaker_before(text: QuoteText, start: int, quote: Quote) -> Speaker | None:
     if BARE_VERB.match(text.masked[quote.end : quote.end + ATTRIBUTION_WINDOW]):
         return name_at(text, start, NAME_COMMA.search(before))
     return None
+
+
+def _lower_first(clause: str) -> str:
+    """``clause`` with its first letter in lower case, the same length."""
+    stripped = clause.lstrip()
+    lowered = stripped[:1].lower()
+    if len(lowered) != 1:
+        return clause
+    return clause[: len(clause) - len(stripped)] + lowered + stripped[1:]
 
 
 def _colon_subject(text: QuoteText, start: int, colon: int) -> Speaker | None:
@@ -217,6 +242,8 @@ def _colon_subject(text: QuoteText, start: int, colon: int) -> Speaker | None:
     return name_at(text, start + article.end(), described)
 
 
+# A relative pronoun after a comma: its verb's subject is the name before the comma.
+_RELATIVES = frozenset({"who", "quien", "quienes", "qui", "quem", "che", "der", "die"})
 _JOINED_CLAUSE = re.compile(
     r",\s+(?:and|but|y|pero|e|mas|et|mais|und|aber|en|maar|ma)\s", re.IGNORECASE
 )

@@ -23,6 +23,7 @@ from worker.pipeline.enrich.speech_words import ACCORDING_WORDS
 
 _LONGEST_MENTION = 200  # a mention overlapping a name starts at most this far before it
 UNNAMED = "unnamed"  # attributed to someone the text does not name ('," said a source')
+DROPPED = "dropped"  # a speech verb with no subject, still to be resolved ("Agregó que “…”")
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,16 @@ from __future__ import annotations
 
 import re
 
-from worker.pipeline.enrich.name_words import PREPOSITIONS, ROLES, ROLES_BEFORE_WHOSE, TITLES
+from worker.pipeline.enrich.name_words import (
+    INSTITUTION_FIRST,
+    PREPOSITIONS,
+    ROLES,
+    ROLES_BEFORE_WHOSE,
+    TITLES,
+)
 from worker.pipeline.enrich.quote_patterns import (
     ANY_VERB,
+    ARTICLE_WORDS,
     DEFINITE_ROLE,
     NAME_PATTERN,
     NOT_NAME_WORDS,
@@ -51,6 +58,7 @@ def capitalised_names(masked: str, nouns_capitalised: bool = False) -> list[Ment
     # not a first name ("Cuando Hernández" but "Pedro Sánchez").
     lower = set(re.findall(r"\b[^\W\d_]+\b", masked)) if found else set()
     names: list[tuple[int, int, list[str]]] = []
+    institutions: list[MentionRow] = []  # a court, a ministry, an order: organisations
     titled: set[str] = set()  # full names a title or a role introduces
     for start, end, raw, opening in found:
         words = without_titles(raw)
@@ -73,6 +81,12 @@ def capitalised_names(masked: str, nouns_capitalised: bool = False) -> list[Ment
                 titled.add(" ".join(words))
         if len(words) < len(raw):  # the row starts where the name does, past what was dropped
             start += max(masked[start:end].find(" ".join(words)), 0)
+        # "La Compañía de Jesús", "Ministerio de Salud": an institution, not a person
+        institution = words[1:] if words[0].casefold() in ARTICLE_WORDS else words
+        if len(institution) > 1 and institution[0].casefold() in INSTITUTION_FIRST:
+            name = " ".join(institution)
+            institutions.append((end - len(name), end, name, "ORG"))
+            continue
         names.append((start, end, words))
     alone = {words[0] for _, _, words in names if len(words) == 1}
     if nouns_capitalised:  # a German noun takes an article, a surname does not: "die Bürger"
@@ -88,11 +102,12 @@ def capitalised_names(masked: str, nouns_capitalised: bool = False) -> list[Ment
     # Dmitri Peskov"): a role says it is a person even when the surname never recurs.
     people = {surname: name for surname, name in full.items() if surname in alone or name in titled}
     people |= {w: w for w in _surnames_spoken(masked, names, alone) if w not in full}
-    return [
+    persons = [
         (start, end, people[words[-1]], "PER")
         for start, end, words in names
         if words[-1] in people and (len(words) > 1 or words[0] in people)
     ]
+    return sorted(persons + institutions)
 
 
 def _surnames_spoken(

@@ -27,6 +27,7 @@ from worker.pipeline.enrich.quote_reading import QuoteText
 
 _ROLE_REACH = 5000  # how far back "the senator" may point: a long article's earlier pages
 _LOOK_BACK = 4  # sentences a pronoun may reach back to find who it stands for
+_HEADING_WORDS = 3  # the words a subheading shares with the quote it excerpts
 _REPORTED_REACH = 3  # sentences of reported speech between a quote and the verb that says it
 
 
@@ -106,23 +107,40 @@ def continued_speaker(text: QuoteText, quote: Quote, earlier: list[Quote]) -> Sp
     """An unattributed quote continues the previous one when it sits in the same paragraph,
     or opens the next one, and nobody else is named in between; else it quotes whoever the
     sentence before it reports ("Smith said the talks failed. “We tried everything.”")."""
+    if _heading(text, quote):
+        return None  # a subheading: see headings_fill
     if not earlier or not earlier[-1].speaker:
         return _reported(text, quote, earlier)
     previous = earlier[-1]
-    gap = text.paragraph(quote.start) - text.paragraph(previous.start)
-    if gap > 1 or (gap == 1 and not _opens_paragraph(text, quote.start)):
+    if not _carries_on(text, previous, quote.start, quote.start):
         return _reported(text, quote, earlier)
+    return Speaker(previous.speaker, previous.label, "continuation")
+
+
+def dropped_subject(text: QuoteText, quote: Quote, earlier: list[Quote], at: int) -> Speaker | None:
+    """A speech verb with no subject ("Agregando que se “…”", "Finalmente, indicaron que “…”")
+    goes on with the last quote's speaker, an organisation as well as a person, when nobody
+    else is named since; else it is read as "he" or "she"."""
+    previous = earlier[-1] if earlier else None
+    sentence = text.sentences[text.sentence(at)][0]
+    if previous and previous.speaker and _carries_on(text, previous, sentence, quote.start):
+        return Speaker(previous.speaker, previous.label, "pronoun")
+    return pronoun_referent(text, at, earlier, "PER")
+
+
+def _carries_on(text: QuoteText, previous: Quote, opening: int, until: int) -> bool:
+    """Whether the previous quote's speaker still holds the floor at ``until``: in the same
+    paragraph, or in the next when ``opening`` opens it, with no other person named between."""
+    gap = text.paragraph(opening) - text.paragraph(previous.start)
+    if gap > 1 or (gap == 1 and not _opens_paragraph(text, opening)):
+        return False
     # Names in the previous quote's own sentence are its attribution ("Will Moy, head of
     # Full Fact, told the BBC"); a person named in a sentence after it takes the floor.
     after = text.sentences[text.sentence(previous.start)][1]
-    others = [
-        m
-        for m in text.between(max(previous.end, after), quote.start)
-        if m[3] == "PER" and m[2] != previous.speaker
-    ]
-    if others:
-        return _reported(text, quote, earlier)
-    return Speaker(previous.speaker, previous.label, "continuation")
+    return not any(
+        m[3] == "PER" and m[2] != previous.speaker
+        for m in text.between(max(previous.end, after), until)
+    )
 
 
 def _reported(text: QuoteText, quote: Quote, earlier: list[Quote]) -> Speaker | None:
@@ -189,3 +207,26 @@ def back_fill(text: QuoteText, quotes: list[Quote]) -> None:
         if quote.open and quote.speaker is None and following.speaker and next_paragraph:
             quote.speaker, quote.label = following.speaker, following.label
             quote.how = "continuation"
+
+
+def headings_fill(text: QuoteText, quotes: list[Quote]) -> None:
+    """A subheading that is a quote ("“Haré todo lo necesario”" on a line of its own, with no
+    full stop) excerpts a quote below it: it is said by whoever says the first later quote
+    that starts with its words."""
+    for k, quote in enumerate(quotes):
+        if quote.speaker is None and _heading(text, quote):
+            opening = " ".join(quote.text.casefold().split()[:_HEADING_WORDS])
+            source = next(
+                (q for q in quotes[k + 1 :] if q.speaker and opening in q.text.casefold()), None
+            )
+            if source is not None:
+                quote.speaker, quote.label, quote.how = source.speaker, source.label, "heading"
+
+
+def _heading(text: QuoteText, quote: Quote) -> bool:
+    line_start = text.body.rfind("\n", 0, quote.start) + 1
+    line_end = text.body.find("\n", quote.end)
+    line = text.body[line_start : line_end if line_end >= 0 else len(text.body)]
+    return line.strip() == text.body[quote.start : quote.end].strip() and not (
+        quote.text.rstrip().endswith((".", "!", "?", "…"))
+    )

@@ -32,11 +32,13 @@ from worker.pipeline.enrich.quote_attribution import (
     speaker_before,
 )
 from worker.pipeline.enrich.quote_marks import QUOTE_RE, Quote, quote_from_match
-from worker.pipeline.enrich.quote_names import UNNAMED, Speaker
+from worker.pipeline.enrich.quote_names import DROPPED, UNNAMED, Speaker
 from worker.pipeline.enrich.quote_patterns import BARE_VERB
 from worker.pipeline.enrich.quote_pronouns import (
     back_fill,
     continued_speaker,
+    dropped_subject,
+    headings_fill,
     pronoun_referent,
     role_referent,
 )
@@ -62,6 +64,7 @@ def find_quotes(
             quote.speaker, quote.label, quote.how = who.name, who.label, who.how
         quotes.append(quote)
     back_fill(text, quotes)
+    headings_fill(text, quotes)
     return [
         {
             "text": q.text,
@@ -83,6 +86,8 @@ def _attribute(text: QuoteText, quote: Quote, earlier: list[Quote]) -> Speaker |
         or (speaker_after_any_verb(text, quote.end, end) if quote.text[-1:] in ",?!" else None)
         or speaker_after_comma(text, quote.end, end)
     )
+    if who is not None and who.how == DROPPED:
+        return dropped_subject(text, quote, earlier, who.at)
     if who is not None and who.name is None and who.how == "pronoun":
         titled = role_referent(text, who.role, who.at) if who.role else None
         return titled or pronoun_referent(text, who.at, earlier, who.label)
