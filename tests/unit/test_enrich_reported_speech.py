@@ -174,3 +174,23 @@ def test_a_subheading_quote(later: str, expected: str | None) -> None:
         f"Elder spielte 1975 als erster Schwarzer in Augusta. {later}"
     )
     assert speakers(body, "de")[1] == expected
+
+
+def test_the_reporter_is_the_journalist_named_before() -> None:
+    body = (
+        '"As Forças Armadas enviaram 88 questionamentos ao tribunal", informa o jornalista '
+        'Wesley Galzo, no jornal Estado de S. Paulo.\n"Os militares enviaram uma sequência de '
+        'cinco ofícios sigilosos ao tribunal", acrescenta o repórter.'
+    )
+    assert speakers(body, "pt") == ["Wesley Galzo", "Wesley Galzo"]
+
+
+@pytest.mark.parametrize("who", ["a reporter", "A spokesperson for the ministry"])
+def test_an_english_indefinite_role_is_nobody_named(who: str) -> None:
+    body = (
+        "Governor Jay Inslee named her on Tuesday. At a press conference, "
+        f"{who} asked Montoya-Lewis, “What do you see as the biggest problem in the courts?”"
+    )
+    inslee = body.index("Jay Inslee")
+    mentions = [(inslee, inslee + 10, "Jay Inslee", "PER")]
+    assert [q["speaker"] for q in find_quotes(body, mentions, "en")] == [None]

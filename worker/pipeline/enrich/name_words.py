@@ -52,9 +52,12 @@ TITLES = word_set(
 
 # Role nouns that, after a definite article and with no name, point back to someone already
 # named ("», a ajouté le ministre", '," said the senator', "añadió el senador por Florida").
-ROLES = word_set(
+ROLES_EN = word_set(
     "senator minister president spokesman spokeswoman spokesperson official prosecutor "
-    "lawyer attorney leader chief mayor governor envoy ambassador "
+    "lawyer attorney leader chief mayor governor envoy ambassador congressman congresswoman "
+    "lawmaker representative secretary chancellor reporter journalist"
+)
+ROLES = ROLES_EN | word_set(
     "ministre président présidente porte-parole avocat procureur maire dirigeant "
     "minister ministerin präsident präsidentin sprecher sprecherin anwalt anwältin chef chefin "
     "senador senadora ministro ministra presidente presidenta portavoz vocero vocera fiscal "
@@ -67,8 +70,9 @@ ROLES = word_set(
     "entrenadora allenatore técnico treinador director directora diretor diretora jefe jefa "
     "burgemeester wethouder "
     "woordvoerder woordvoerster vicepresidente vicepresidenta vice-président vice-présidente "
-    "congressman congresswoman lawmaker representative secretary chancellor "
-    "juru bicara menteri presiden ketua kepala direktur gubernur jaksa pengacara"
+    "juru bicara menteri presiden ketua kepala direktur gubernur jaksa pengacara "
+    "journaliste journalistin reporterin periodista reportero reportera "
+    "jornalista repórter giornalista cronista"
 )
 
 # Nouns that, after a definite article, point back to an organisation already named ('," the

@@ -7,7 +7,14 @@ from __future__ import annotations
 
 import re
 
-from worker.pipeline.enrich.name_words import NOT_NAMES, ORG_ROLES, PREPOSITIONS, ROLES, TITLES
+from worker.pipeline.enrich.name_words import (
+    NOT_NAMES,
+    ORG_ROLES,
+    PREPOSITIONS,
+    ROLES,
+    ROLES_EN,
+    TITLES,
+)
 from worker.pipeline.enrich.speech_verbs import all_verbs
 from worker.pipeline.enrich.speech_words import (
     ACCORDING,
@@ -138,10 +145,13 @@ DESCRIBED_NAME = re.compile(
     rf"\A(?:(?!(?:{_PREPOSITIONS})\s)(?:[lL]['’])?{_LOWER_WORD}\s+){{0,4}}(?P<name>{NAME_PATTERN})"
 )
 DESCRIBED_COMMA_NAME = re.compile(rf"\A{_LOWER_WORD}[^,.;:\n]{{0,60}},\s+(?P<name>{NAME_PATTERN})")
-# "said the senator", "a ajouté le ministre": a definite role with no name.
+# "said the senator", "a ajouté le ministre": a definite role with no name. The article "a"
+# of Portuguese and Italian ("a ministra") is English's indefinite before an English role:
+# "a reporter asked" is someone the text does not name.
 ROLE_ARTICLES = ("the", "el", "la", "le", "l'", "der", "die", "il", "o", "a", "lo", "het", "de")
 DEFINITE_ROLE = re.compile(
-    rf"\A(?:{alternation(ROLE_ARTICLES)})\s*(?:{_LOWER_WORD}\s+)?"
+    rf"\A(?!an?\s+(?:{alternation(sorted(ROLES_EN))})\b)"
+    rf"(?:{alternation(ROLE_ARTICLES)})\s*(?:{_LOWER_WORD}\s+)?"
     rf"(?P<role>{alternation(sorted(ROLES))}|[\w\-]*?(?:{alternation(_TITLE_ENDINGS)}))\b",
     re.IGNORECASE,
 )
