@@ -194,3 +194,31 @@ def test_an_english_indefinite_role_is_nobody_named(who: str) -> None:
     inslee = body.index("Jay Inslee")
     mentions = [(inslee, inslee + 10, "Jay Inslee", "PER")]
     assert [q["speaker"] for q in find_quotes(body, mentions, "en")] == [None]
+
+
+@pytest.mark.parametrize(
+    ("body", "language", "expected"),
+    [
+        (  # the organisation in the genitive between the role and the name
+            "«Мы продолжим переговоры до самого конца», — заявил пресс-секретарь Кремля "
+            "Дмитрий Песков.",
+            "ru",
+            "Дмитрий Песков",
+        ),
+        (  # Indonesian "di" is "in": where the speaker spoke, not part of the name
+            '"Ekonomi kita akan tumbuh lima persen tahun ini," kata Sri Mulyani di Jakarta.',
+            "id",
+            "Sri Mulyani",
+        ),
+        (  # Turkish: the role after its organisation, and "used the words"
+            'Dışişleri Bakanı Mevlüt Çavuşoğlu, "Müzakerelere sonuna kadar devam edeceğiz" '
+            "ifadelerini kullandı.",
+            "tr",
+            "Mevlüt Çavuşoğlu",
+        ),
+    ],
+)
+def test_wire_patterns_of_languages_without_a_model(
+    body: str, language: str, expected: str
+) -> None:
+    assert speakers(body, language) == [expected]

@@ -47,7 +47,10 @@ TITLES = word_set(
     "signor signora onorevole sindaco "
     "dhr mevr minister-president premier burgemeester wethouder woordvoerder woordvoerster "
     "bapak ibu pak bu "
-    "bay bayan"
+    "bay bayan "
+    # Turkish puts the role after its organisation: "Dışişleri Bakanı Mevlüt Çavuşoğlu"
+    "bakanı başkanı cumhurbaşkanı başbakan sözcüsü müdürü valisi büyükelçisi komutanı "
+    "milletvekili"
 )
 
 # Role nouns that, after a definite article and with no name, point back to someone already
@@ -71,6 +74,8 @@ ROLES = ROLES_EN | word_set(
     "burgemeester wethouder "
     "woordvoerder woordvoerster vicepresidente vicepresidenta vice-président vice-présidente "
     "juru bicara menteri presiden ketua kepala direktur gubernur jaksa pengacara "
+    "пресс-секретарь министр глава председатель представитель посол президент спикер "
+    "губернатор мэр директор "
     "journaliste journalistin reporterin periodista reportero reportera "
     "jornalista repórter giornalista cronista"
 )
@@ -98,7 +103,13 @@ NOUNS_CAPITALISED = frozenset({"de", "lb"})
 # Roles whose organisation follows with no preposition (Indonesian "juru bicara Kremlin
 # Dmitry Peskov"); elsewhere a third capitalised word after a role is part of the name
 # ("la jueza Ana María Ruiz").
-ROLES_BEFORE_WHOSE = word_set("bicara menteri presiden ketua kepala direktur gubernur jaksa")
+# Russian names the organisation in the genitive, capitalised, between the two ("пресс-
+# секретарь Кремля Дмитрий Песков").
+ROLES_BEFORE_WHOSE = word_set(
+    "bicara menteri presiden ketua kepala direktur gubernur jaksa "
+    "пресс-секретарь министр глава председатель представитель посол президент спикер "
+    "губернатор мэр директор"
+)
 
 
 # The first word of an institution's name: a court, a ministry, a party is an organisation

@@ -118,6 +118,8 @@ def name_at(text: QuoteText, base: int, match: re.Match[str] | None) -> Speaker 
     start = base + match.start(group)
     name = match[group].rstrip(".")
     words = without_titles(name.split())
+    if len(words) > 3 and words[-2] == "di":
+        words = words[:-2]  # "kata Sri Mulyani di Jakarta": Indonesian "in", not a particle
     if not words or words[0].casefold() in NOT_NAME_WORDS:
         return None
     if len(words) == 1 and words[0].casefold() in _NOT_A_NAME_ALONE:

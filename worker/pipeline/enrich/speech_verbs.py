@@ -212,6 +212,7 @@ SPEECH_VERBS: dict[str, list[str]] = {
         "bildirdi",
         "anlattı",
         "yanıtladı",
+        "kullandı",  # "…" ifadelerini kullandı: "used the words"
     ],
     **ROMANCE_SPEECH_VERBS,  # fr, es, it, pt
 }

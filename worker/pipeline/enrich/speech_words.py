@@ -25,8 +25,9 @@ AUXILIARIES = [
     "had",
 ]
 
-# Turkish closes a quote with "diye" before the verb: "\"…\" diye açıkladı Şimşek".
-QUOTATIVES = ("diye",)
+# Turkish closes a quote with "diye" before the verb: "\"…\" diye açıkladı Şimşek", or
+# with "his words": "\"…\" ifadelerini kullandı".
+QUOTATIVES = ("diye", "ifadelerini", "ifadesini", "sözlerini")
 
 # A pronoun next to the verb points back to the last named speaker ("he said", "zei hij").
 PRONOUNS = [
