@@ -222,3 +222,38 @@ def test_wire_patterns_of_languages_without_a_model(
     body: str, language: str, expected: str
 ) -> None:
     assert speakers(body, language) == [expected]
+
+
+@pytest.mark.parametrize(
+    ("body", "language", "expected"),
+    [
+        (
+            'Mark Rutte sprak dinsdag in Den Haag. "We gaan door met de onderhandelingen tot '
+            'het einde," zei hij.',
+            "nl",
+            "Mark Rutte",
+        ),
+        (
+            "Giorgia Meloni ha parlato a Roma. “Andremo avanti con i negoziati fino alla "
+            "fine”, ha aggiunto.",
+            "it",
+            "Giorgia Meloni",
+        ),
+        (
+            "Дмитрий Песков выступил во вторник. «Мы продолжим переговоры до самого конца», "
+            "— сказал он.",
+            "ru",
+            "Дмитрий Песков",
+        ),
+        (  # a place opening the sentence is followed by its verb too, but no pronoun here
+            "Nueva York amaneció con nieve. “Nunca vimos tanta nieve en noviembre”, dijo un "
+            "vecino.",
+            "es",
+            None,
+        ),
+    ],
+)
+def test_a_person_named_once_as_a_sentence_subject_is_a_pronouns_antecedent(
+    body: str, language: str, expected: str | None
+) -> None:
+    assert speakers(body, language) == [expected]

@@ -38,6 +38,7 @@ _OPENING = re.compile(r"(?:\A|[.!?:;\n\"“”«»—–\-])\s*\Z")
 
 
 _TWO_PEOPLE = 4
+_NEXT_WORD = re.compile(r"[^\S\n]+([^\W\d_])")
 
 
 def capitalised_names(masked: str, nouns_capitalised: bool = False) -> list[MentionRow]:
@@ -60,6 +61,7 @@ def capitalised_names(masked: str, nouns_capitalised: bool = False) -> list[Ment
     names: list[tuple[int, int, list[str]]] = []
     institutions: list[MentionRow] = []  # a court, a ministry, an order: organisations
     titled: set[str] = set()  # full names a title or a role introduces
+    subjects: set[str] = set()  # full names that open a sentence as its subject
     for start, end, raw, opening in found:
         words = without_titles(raw)
         introduced = len(words) < len(raw)
@@ -79,6 +81,10 @@ def capitalised_names(masked: str, nouns_capitalised: bool = False) -> list[Ment
             # Elsen Tobias Trommer": German puts the object right after the subject).
             if (introduced or titled_now) and len(words) < _TWO_PEOPLE:
                 titled.add(" ".join(words))
+            elif opening and len(words) < _TWO_PEOPLE and not nouns_capitalised:
+                following = _NEXT_WORD.match(masked, end)  # "Giorgia Meloni ha parlato a Roma."
+                if following and following[1].islower():
+                    subjects.add(" ".join(words))
         if len(words) < len(raw):  # the row starts where the name does, past what was dropped
             start += max(masked[start:end].find(" ".join(words)), 0)
         # "La Compañía de Jesús", "Ministerio de Salud": an institution, not a person
@@ -100,7 +106,10 @@ def capitalised_names(masked: str, nouns_capitalised: bool = False) -> list[Ment
     # A person is named in full, then by the surname alone; or named once, in full, after a
     # title or a role ("Verteidigungsminister Boris Pistorius", "el portavoz del Kremlin,
     # Dmitri Peskov"): a role says it is a person even when the surname never recurs.
-    people = {surname: name for surname, name in full.items() if surname in alone or name in titled}
+    # Or named once, in full, as the subject opening a sentence: someone a pronoun or a
+    # verb with no subject may point back to.
+    known = titled | subjects
+    people = {surname: name for surname, name in full.items() if surname in alone or name in known}
     people |= {w: w for w in _surnames_spoken(masked, names, alone) if w not in full}
     persons = [
         (start, end, people[words[-1]], "PER")
