@@ -5,6 +5,7 @@ reports speech ("Smith said the talks failed. “We tried everything.”").
 
 from __future__ import annotations
 
+import re
 from itertools import pairwise
 
 from worker.pipeline.enrich.quote_marks import Quote
@@ -28,6 +29,11 @@ from worker.pipeline.enrich.quote_reading import QuoteText
 _ROLE_REACH = 5000  # how far back "the senator" may point: a long article's earlier pages
 _LOOK_BACK = 4  # sentences a pronoun may reach back to find who it stands for
 _HEADING_WORDS = 3  # the words a subheading shares with the quote it excerpts
+_SENTENCE_CHARS = 1000  # how much of a sentence the reported-speech rules read
+_BLANK_CHARS = 80  # how many blanks may stand between a line break and a quote
+_NON_BLANK = re.compile(r"\S")
+_LINE_OPENS = re.compile(r"(?:\A|\n)[^\S\n]*\Z")
+_LINE_ENDS = re.compile(r"[^\S\n]*(?:\n|\Z)")
 _REPORTED_REACH = 3  # sentences of reported speech between a quote and the verb that says it
 
 
@@ -149,15 +155,22 @@ def _reported(text: QuoteText, quote: Quote, earlier: list[Quote]) -> Speaker | 
     Sentences in a mood that reports speech (German's Konjunktiv I) carry it on: the quote
     after them, or inside one, is said by whoever the last speech verb before them names."""
     index = text.sentence(quote.start)
-    lead = text.masked[text.sentences[index][0] : quote.start]
-    if index == 0 or (lead.strip() and not _in_reported_mood(text, lead)):
+    # Windows, not whole sentences: a crafted body of one endless sentence with thousands of
+    # quotes must not be read once per quote.
+    lead = max(text.sentences[index][0], quote.start - _SENTENCE_CHARS)
+    if index == 0 or (
+        _NON_BLANK.search(text.masked, lead, quote.start)
+        and not _in_reported_mood(text, text.masked[lead : quote.start])
+    ):
         return None
-    if ANY_VERB.search(text.masked, quote.end, text.sentences[index][1]):
+    own = min(text.sentences[index][1], quote.end + _SENTENCE_CHARS)
+    if ANY_VERB.search(text.masked, quote.end, own):
         return None  # its own attribution ("," the source said'), which names nobody
     anchor = quote.start
     for back in range(index - 1, max(index - _REPORTED_REACH, 0) - 1, -1):
         start, end = text.sentences[back]
-        if not text.masked[start:end].strip():
+        start = max(start, end - _SENTENCE_CHARS)
+        if not _NON_BLANK.search(text.masked, start, end):
             continue  # a line break on its own
         gap = text.paragraph(anchor) - text.paragraph(start)
         if gap > 1 or (gap == 1 and not _opens_paragraph(text, anchor)):
@@ -195,8 +208,12 @@ def _in_reported_mood(text: QuoteText, sentence: str) -> bool:
 
 
 def _opens_paragraph(text: QuoteText, pos: int) -> bool:
-    line_start = text.body.rfind("\n", 0, pos) + 1
-    return not text.body[line_start:pos].strip()
+    """Only blanks between the line break before ``pos`` (or the body's start) and it."""
+    return bool(_LINE_OPENS.search(text.body, max(0, pos - _BLANK_CHARS), pos))
+
+
+def _ends_line(text: QuoteText, pos: int) -> bool:
+    return bool(_LINE_ENDS.match(text.body, pos, pos + _BLANK_CHARS))
 
 
 def back_fill(text: QuoteText, quotes: list[Quote]) -> None:
@@ -224,9 +241,9 @@ def headings_fill(text: QuoteText, quotes: list[Quote]) -> None:
 
 
 def _heading(text: QuoteText, quote: Quote) -> bool:
-    line_start = text.body.rfind("\n", 0, quote.start) + 1
-    line_end = text.body.find("\n", quote.end)
-    line = text.body[line_start : line_end if line_end >= 0 else len(text.body)]
-    return line.strip() == text.body[quote.start : quote.end].strip() and not (
-        quote.text.rstrip().endswith((".", "!", "?", "…"))
+    """A quote alone on its line, with no full stop."""
+    return (
+        _opens_paragraph(text, quote.start)
+        and _ends_line(text, quote.end)
+        and not quote.text.rstrip().endswith((".", "!", "?", "…"))
     )
