@@ -48,7 +48,7 @@ _WORD = rf"(?:{_SHORT_TITLE}|[{_UPPER}]\.|[{_UPPER}][\w'’\-]+)"
 # Particles inside a name: "Ursula von der Leyen", "Luiz Inácio Lula da Silva".
 _PARTICLES = r"(?:(?:von|van|der|den|de|da|do|dos|del|di|du|la|le|bin|al|ter)\s+){0,2}"
 NAME_PATTERN = rf"{_WORD}(?:\s+{_PARTICLES}{_WORD}){{0,4}}"
-_LEAD = r"\A[\s,.;:\-–—]*"
+_LEAD = r"\A[\s,.;:\-–—]*+"  # possessive: what follows starts with a letter
 PRONOUN_AFTER = re.compile(
     rf"{_LEAD}(?:(?:a|ont|avait|avaient)-t-(?:il|elle|ils|elles)\s+(?:{VERB_FORMS})"
     rf"|[^\W\d_]+-(?:t-)?(?:il|elle|ils|elles)\b"

@@ -29,6 +29,7 @@ from worker.pipeline.enrich.quote_reading import QuoteText
 _ROLE_REACH = 5000  # how far back "the senator" may point: a long article's earlier pages
 _LOOK_BACK = 4  # sentences a pronoun may reach back to find who it stands for
 _HEADING_WORDS = 3  # the words a subheading shares with the quote it excerpts
+_HEADING_REACH = 20  # the quotes below a subheading that may be the one it excerpts
 _SENTENCE_CHARS = 1000  # how much of a sentence the reported-speech rules read
 _BLANK_CHARS = 80  # how many blanks may stand between a line break and a quote
 _NON_BLANK = re.compile(r"\S")
@@ -228,13 +229,18 @@ def back_fill(text: QuoteText, quotes: list[Quote]) -> None:
 
 def headings_fill(text: QuoteText, quotes: list[Quote]) -> None:
     """A subheading that is a quote ("“Haré todo lo necesario”" on a line of its own, with no
-    full stop) excerpts a quote below it: it is said by whoever says the first later quote
-    that starts with its words."""
+    full stop) excerpts a quote below it: it is said by whoever says the first of the next
+    quotes that holds its first words."""
     for k, quote in enumerate(quotes):
         if quote.speaker is None and _heading(text, quote):
             opening = " ".join(quote.text.casefold().split()[:_HEADING_WORDS])
             source = next(
-                (q for q in quotes[k + 1 :] if q.speaker and opening in q.text.casefold()), None
+                (
+                    q
+                    for q in quotes[k + 1 : k + 1 + _HEADING_REACH]
+                    if q.speaker and opening in q.text.casefold()
+                ),
+                None,
             )
             if source is not None:
                 quote.speaker, quote.label, quote.how = source.speaker, source.label, "heading"
