@@ -260,3 +260,35 @@ def test_a_person_named_once_as_a_sentence_subject_is_a_pronouns_antecedent(
 )
 def test_the_subject_of_the_verb_before_the_quote(body: str, language: str, expected: str) -> None:
     assert speakers(body, language) == [expected]
+
+
+def _rows(body: str, *names: str) -> list[tuple[int, int, str, str]]:
+    """PER mention rows of ``names`` wherever they occur, as a model tags them."""
+    found = [(m, body.find(m)) for m in names]
+    return sorted((at, at + len(name), name, "PER") for name, at in found if at >= 0)
+
+
+@pytest.mark.parametrize(
+    ("opening", "expected"),
+    [
+        # the person who opens the sentence before a quote, in its paragraph, as its subject
+        ("Bridenstine expects to produce three rockets through 2024.", "Bridenstine"),
+        # not a possessive: the lawyer speaks, and the text does not name him here
+        ("Bridenstine’s deputy had a shorter answer on Thursday.", None),
+        # not a sentence that opens with something else
+        ("The agency expects Bridenstine to produce three rockets.", None),
+    ],
+)
+def test_a_quote_after_a_sentence_about_a_person(opening: str, expected: str | None) -> None:
+    body = f"{opening} “Adding an additional rocket into the mix could not happen soon.”"
+    found = find_quotes(body, _rows(body, "Bridenstine"), "en")
+    assert [q["speaker"] for q in found] == [expected]
+
+
+def test_an_adverb_between_the_pronoun_and_the_verb() -> None:
+    body = (
+        "Prince Andrew spoke to the BBC for an hour. He instead told the interviewer: “I "
+        "took the judgement call that I had to go and see him.”"
+    )
+    found = find_quotes(body, _rows(body, "Prince Andrew"), "en")
+    assert [q["speaker"] for q in found] == ["Prince Andrew"]

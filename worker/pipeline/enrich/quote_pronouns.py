@@ -22,6 +22,7 @@ from worker.pipeline.enrich.quote_patterns import (
     ANY_VERB,
     DEFINITE_ACRONYM,
     FIRST_PERSON,
+    NOT_NAME_WORDS,
     PRONOUN_SUBJECT,
 )
 from worker.pipeline.enrich.quote_reading import QuoteText
@@ -33,6 +34,7 @@ _HEADING_REACH = 20  # the quotes below a subheading that may be the one it exce
 _SENTENCE_CHARS = 1000  # how much of a sentence the reported-speech rules read
 _BLANK_CHARS = 80  # how many blanks may stand between a line break and a quote
 _NON_BLANK = re.compile(r"\S")
+_POSSESSIVE = re.compile(r"['’]s?\b")
 _LINE_OPENS = re.compile(r"(?:\A|\n)[^\S\n]*\Z")
 _LINE_ENDS = re.compile(r"[^\S\n]*(?:\n|\Z)")
 _REPORTED_REACH = 3  # sentences of reported speech between a quote and the verb that says it
@@ -180,7 +182,7 @@ def _reported(text: QuoteText, quote: Quote, earlier: list[Quote]) -> Speaker | 
         if verb is not None:
             break
         if not _in_reported_mood(text, text.masked[start:end]):
-            return None
+            return _subject_before(text, start, end) if gap == 0 and anchor == quote.start else None
         anchor = start
     else:
         return None
@@ -201,6 +203,22 @@ def _reported(text: QuoteText, quote: Quote, earlier: list[Quote]) -> Speaker | 
             DEFINITE_ACRONYM.match(subject.lstrip()),
         )
     return Speaker(found.name, found.label, "reported") if found else None
+
+
+def _subject_before(text: QuoteText, start: int, end: int) -> Speaker | None:
+    """The person who opens the sentence right before a quote in the same paragraph, as its
+    subject: "Bridenstine expects three rockets by 2024. “Adding another could…”"."""
+    opening = _NON_BLANK.search(text.masked, start, end)
+    first = text.between(start, end)[:1]
+    if not (opening and first and first[0][0] == opening.start() and first[0][3] == "PER"):
+        return None
+    _, stop, name, _ = first[0]
+    words = name.split()
+    if _POSSESSIVE.match(text.body, stop) or not words[0][:1].isupper():
+        return None  # "Bolger’s lawyer, Jeremy Robinson, had …" is not Bolger
+    if any(w.casefold() in NOT_NAME_WORDS for w in words):
+        return None  # read without a model: "Benötigen Sie …?"
+    return Speaker(name, "PER", "reported")
 
 
 def _in_reported_mood(text: QuoteText, sentence: str) -> bool:

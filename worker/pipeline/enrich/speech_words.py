@@ -139,7 +139,8 @@ ACCORDING_WORDS = frozenset(phrase for phrase in ACCORDING if " " not in phrase)
 # Words that may stand between a speaker and the verb: "Smith also said:", Turkish
 # "Erdoğan şunları söyledi:" ("said the following").
 BETWEEN = (
-    "also again then later auch noch aussi encore también anche também ook также juga şunları şöyle"
+    "also again then later auch noch aussi encore también anche também ook также juga şunları "
+    "şöyle instead previously further recently earlier finally once"
 )
 
 
