@@ -292,3 +292,19 @@ def test_an_adverb_between_the_pronoun_and_the_verb() -> None:
     )
     found = find_quotes(body, _rows(body, "Prince Andrew"), "en")
     assert [q["speaker"] for q in found] == ["Prince Andrew"]
+
+
+def test_a_curly_quote_closed_by_a_straight_one() -> None:
+    body = (
+        '“The end of the year is a popular time for expensive purchases," Jessica Caldwell, '
+        'an analyst, said in a statement. "Shoppers in the market should act now."\n'
+        "“A second paragraph opens the quote again\n“and the third closes it.”"
+    )
+    found = find_quotes(body, _rows(body, "Jessica Caldwell"), "en")
+    assert [q["text"][:16] for q in found] == [
+        "The end of the y",
+        "Shoppers in the ",
+        "A second paragra",
+        "and the third cl",
+    ]
+    assert [q["speaker"] for q in found][:2] == ["Jessica Caldwell", "Jessica Caldwell"]

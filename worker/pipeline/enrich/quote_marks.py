@@ -6,12 +6,15 @@ import re
 from dataclasses import dataclass
 
 # Guillemets both ways (« » French and Russian, » « German), German „ “, English doubles
-# (closed by ” or by two apostrophes ’’, or left open at a paragraph end when the next
-# paragraph opens the quote again, as wire copy continues a long quote), ASCII doubles
+# (closed by ” or by two apostrophes ’’, within its paragraph by a straight double after the
+# closing punctuation where a CMS mixed the two kinds (“…," she said), or left open at a
+# paragraph end when the next paragraph opens the quote again, as wire copy continues a
+# long quote), ASCII doubles
 # (closed by either double), and single ‘ ’ (the closing one only before a non-letter,
 # else it is an apostrophe).
 QUOTE_RE = re.compile(
     r"«\s*([^«»]+?)\s*»|»\s*([^«»]+?)\s*«|„([^„“”]+?)[“”]"
+    r"|“([^“”\n]+?)(?<=[,.?!])\"(?=\s|\Z)"
     r"|“([^“”]+?)(?:”|’’|(?=\n\s*“))"
     r"|\"([^“”\"\n]+?)(?:[”\"]|’’|''|(?=\n\s*[\"“]))"
     r"|‘([^‘\n]+?)’(?!\w)"
