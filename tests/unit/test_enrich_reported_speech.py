@@ -308,3 +308,24 @@ def test_a_curly_quote_closed_by_a_straight_one() -> None:
         "and the third cl",
     ]
     assert [q["speaker"] for q in found][:2] == ["Jessica Caldwell", "Jessica Caldwell"]
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (  # French puts the attribution inside the guillemets, between commas
+            "Ils accusent Monsanto. « Absurde. Ce processus est la norme, explique Antony "
+            "Fastier, toxicologue. Les études réglementaires sont faites par l'industriel. »",
+            "Antony Fastier",
+        ),
+        (
+            "Marie-Pierre Dausse défend son point de vue. Les étudiants écoutent. « Cette loi, "
+            "c’est le démantèlement des services publics, affirme-t-elle. Je crois en une "
+            "université publique. »",
+            "Marie-Pierre Dausse",
+        ),
+    ],
+)
+def test_a_french_incise_inside_the_quote(body: str, expected: str) -> None:
+    found = find_quotes(body, _rows(body, "Marie-Pierre Dausse"), "fr")
+    assert [q["speaker"] for q in found] == [expected]

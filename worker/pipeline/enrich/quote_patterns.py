@@ -257,3 +257,10 @@ REPORTED_MOOD = {
 # sie:", "Dann sagte er: „…“".
 PRONOUN_RIGHT_AFTER = re.compile(rf"\s+(?P<p>{_PRONOUNS_AFTER_VERB})(?![\w'’\-])", re.IGNORECASE)
 FIRST_PERSON = re.compile(r"(?<![\w\-])(?:ich|wir)(?![\w\-])", re.IGNORECASE)
+# French writes the attribution inside the quote marks, between commas: "« Absurde. Ce
+# processus est la norme, explique Antony Fastier, toxicologue. Les études … »", "« Cette
+# loi, c’est le démantèlement, affirme-t-elle. Je crois … »".
+INCISE = re.compile(
+    rf",\s+(?P<verb>{VERB_FORMS})(?:-t)?(?:-(?P<p>il|elle|ils|elles)\b|\s+(?P<name>{NAME_PATTERN}))"
+    rf"(?=\s*[,.;])"
+)

@@ -32,8 +32,8 @@ from worker.pipeline.enrich.quote_attribution import (
     speaker_before,
 )
 from worker.pipeline.enrich.quote_marks import QUOTE_RE, Quote, quote_from_match
-from worker.pipeline.enrich.quote_names import DROPPED, UNNAMED, Speaker
-from worker.pipeline.enrich.quote_patterns import BARE_VERB
+from worker.pipeline.enrich.quote_names import DROPPED, UNNAMED, Speaker, name_at, pronoun_label
+from worker.pipeline.enrich.quote_patterns import BARE_VERB, INCISE
 from worker.pipeline.enrich.quote_pronouns import (
     back_fill,
     continued_speaker,
@@ -93,6 +93,11 @@ def _attribute(text: QuoteText, quote: Quote, earlier: list[Quote]) -> Speaker |
         return titled or pronoun_referent(text, who.at, earlier, who.label)
     if who is not None:  # named, or said by someone the text does not name
         return who if who.name else Speaker(None, how=UNNAMED)
+    incise = INCISE.search(quote.text)
+    if incise and incise["p"]:
+        return pronoun_referent(text, quote.start, earlier, pronoun_label(incise["p"]))
+    if incise:  # the quote's own text names its speaker: "…, explique Antony Fastier, …"
+        return name_at(text, quote.offset, incise)
     if BARE_VERB.match(text.masked[quote.end : end]):
         return pronoun_referent(text, quote.start, earlier, "PER")
     return continued_speaker(text, quote, earlier)
