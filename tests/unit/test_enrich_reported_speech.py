@@ -329,3 +329,13 @@ def test_a_curly_quote_closed_by_a_straight_one() -> None:
 def test_a_french_incise_inside_the_quote(body: str, expected: str) -> None:
     found = find_quotes(body, _rows(body, "Marie-Pierre Dausse"), "fr")
     assert [q["speaker"] for q in found] == [expected]
+
+
+def test_a_closing_mark_that_opens_a_quote() -> None:
+    # Finnish and Swedish open with ” too, and Spanish CMS copy does it by mistake
+    body = (
+        "Berríos emitió un comunicado. ”Haré todo lo que sea necesario por conocer los "
+        "orígenes de esta denuncia”, añadió Berríos."
+    )
+    found = find_quotes(body, [], "es")
+    assert [(q["text"][:16], q["speaker"]) for q in found] == [("Haré todo lo que", "Berríos")]

@@ -9,12 +9,14 @@ from dataclasses import dataclass
 # (closed by ” or by two apostrophes ’’, within its paragraph by a straight double after the
 # closing punctuation where a CMS mixed the two kinds (“…," she said), or left open at a
 # paragraph end when the next paragraph opens the quote again, as wire copy continues a
-# long quote), ASCII doubles
+# long quote), a closing ” that opens a quote after a blank and before a letter, closed by
+# another on its line (Spanish CMS copy: ”Haré todo lo necesario”, añadió), ASCII doubles
 # (closed by either double), and single ‘ ’ (the closing one only before a non-letter,
 # else it is an apostrophe).
 QUOTE_RE = re.compile(
     r"«\s*([^«»]+?)\s*»|»\s*([^«»]+?)\s*«|„([^„“”]+?)[“”]"
     r"|“([^“”\n]+?)(?<=[,.?!])\"(?=\s|\Z)"
+    r"|(?:(?<=\s)|\A)”(?=[^\W\d_])([^“”\n]+?)”"
     r"|“([^“”]+?)(?:”|’’|(?=\n\s*“))"
     r"|\"([^“”\"\n]+?)(?:[”\"]|’’|''|(?=\n\s*[\"“]))"
     r"|‘([^‘\n]+?)’(?!\w)"
