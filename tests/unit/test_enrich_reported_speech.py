@@ -339,3 +339,13 @@ def test_a_closing_mark_that_opens_a_quote() -> None:
     )
     found = find_quotes(body, [], "es")
     assert [(q["text"][:16], q["speaker"]) for q in found] == [("Haré todo lo que", "Berríos")]
+
+
+def test_german_ordinals_do_not_end_a_sentence_and_a_pronoun_after_the_verb_carries_on() -> None:
+    body = (
+        "Tobler wurde 1926 in Wien geboren. Sie spielte am Burgtheater, erzählte Tobler "
+        "einmal. „Man muss es ernsthaft machen, aber nicht ernst nehmen“, sagte sie zu ihrem "
+        "90. Geburtstag.\nSie habe mit ihrer Zeit als Organisatorin abgeschlossen: „Ich weiß, "
+        "wenn etwas zu Ende ist.“"
+    )
+    assert speakers(body, "de") == ["Tobler", "Tobler"]

@@ -23,6 +23,7 @@ from worker.pipeline.enrich.quote_patterns import (
     DEFINITE_ACRONYM,
     FIRST_PERSON,
     NOT_NAME_WORDS,
+    PRONOUN_RIGHT_AFTER,
     PRONOUN_SUBJECT,
 )
 from worker.pipeline.enrich.quote_reading import QuoteText
@@ -161,15 +162,14 @@ def _reported(text: QuoteText, quote: Quote, earlier: list[Quote]) -> Speaker | 
     # Windows, not whole sentences: a crafted body of one endless sentence with thousands of
     # quotes must not be read once per quote.
     lead = max(text.sentences[index][0], quote.start - _SENTENCE_CHARS)
-    if index == 0 or (
-        _NON_BLANK.search(text.masked, lead, quote.start)
-        and not _in_reported_mood(text, text.masked[lead : quote.start])
-    ):
+    inside = bool(_NON_BLANK.search(text.masked, lead, quote.start))
+    if index == 0 or (inside and not _in_reported_mood(text, text.masked[lead : quote.start])):
         return None
     own = min(text.sentences[index][1], quote.end + _SENTENCE_CHARS)
     if ANY_VERB.search(text.masked, quote.end, own):
         return None  # its own attribution ("," the source said'), which names nobody
-    anchor = quote.start
+    # A quote inside a sentence in the reported mood links back from where that sentence starts.
+    anchor = text.sentences[index][0] if inside else quote.start
     for back in range(index - 1, max(index - _REPORTED_REACH, 0) - 1, -1):
         start, end = text.sentences[back]
         start = max(start, end - _SENTENCE_CHARS)
@@ -182,7 +182,7 @@ def _reported(text: QuoteText, quote: Quote, earlier: list[Quote]) -> Speaker | 
         if verb is not None:
             break
         if not _in_reported_mood(text, text.masked[start:end]):
-            return _subject_before(text, start, end) if gap == 0 and anchor == quote.start else None
+            return _subject_before(text, start, end) if gap == 0 and not inside else None
         anchor = start
     else:
         return None
@@ -194,6 +194,9 @@ def _reported(text: QuoteText, quote: Quote, earlier: list[Quote]) -> Speaker | 
         return pronoun_referent(
             text, start + pronoun.start("p"), earlier, pronoun_label(pronoun["p"])
         )
+    pronoun = PRONOUN_RIGHT_AFTER.match(text.masked, verb.end())
+    if pronoun:  # "„…“, sagte sie in einem Interview."
+        return pronoun_referent(text, pronoun.start("p"), earlier, pronoun_label(pronoun["p"]))
     found = named_subject(text, start, verb.start()) or name_before_verb(text, start, verb.start())
     if found is None:  # "Der AStA betonte", "The BBC reported"
         subject = text.masked[start : verb.start()]

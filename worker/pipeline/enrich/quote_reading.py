@@ -24,6 +24,7 @@ _ABBREVIATION = re.compile(
     r"|M|Mme|Sra?|Dra?)\Z"
 )
 _PARAGRAPH = re.compile(r"\n\s*")
+_ORDINAL = re.compile(r"(?<![\d.,])\d{1,3}\Z")
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ def read_quotes(
     for quote in quotes:
         masked[quote.start : quote.end] = " " * (quote.end - quote.start)
     blank = "".join(masked)
-    sentences = _sentences(blank, quotes)
+    sentences = _sentences(blank, quotes, ordinals=nouns_capitalised)
     quote_starts = [q.start for q in quotes]
     rows = sorted(mentions) or capitalised_names(blank, nouns_capitalised)
     outside = [m for m in rows if not _inside(m[0], quotes, quote_starts)]
@@ -97,11 +98,11 @@ def _people(mentions: list[MentionRow]) -> dict[str, str]:
     return people
 
 
-def _sentences(masked: str, quotes: list[Quote]) -> list[tuple[int, int]]:
+def _sentences(masked: str, quotes: list[Quote], ordinals: bool = False) -> list[tuple[int, int]]:
     """(start, end) of each sentence of the blanked body: the punctuation inside a quote
     never ends the sentence that holds it, but a quote that ends with a full stop and is
     followed by a capital ends its sentence ("…election.’’ Critically, it …")."""
-    ends = [m.end() for m in _BOUNDARY.finditer(masked) if not _abbreviated(masked, m)]
+    ends = [m.end() for m in _BOUNDARY.finditer(masked) if not _abbreviated(masked, m, ordinals)]
     ends += [q.end for q in quotes if q.text.endswith(".") and _capital_next(masked, q.end)]
     spans: list[tuple[int, int]] = []
     start = 0
@@ -113,12 +114,16 @@ def _sentences(masked: str, quotes: list[Quote]) -> list[tuple[int, int]]:
     return spans
 
 
-def _abbreviated(masked: str, boundary: re.Match[str]) -> bool:
-    """A full stop after an abbreviation or an initial, or before a lower-case word."""
+def _abbreviated(masked: str, boundary: re.Match[str], ordinals: bool = False) -> bool:
+    """A full stop after an abbreviation or an initial, or before a lower-case word; with
+    ``ordinals`` (German), after a number of one to three digits ("zu ihrem 90. Geburtstag",
+    "am 3. Oktober")."""
     if boundary[0] == "\n" or boundary[0][0] != ".":
         return False
     following = masked[boundary.end() : boundary.end() + 3].lstrip()
     if following[:1].islower():
+        return True
+    if ordinals and _ORDINAL.search(masked, max(0, boundary.start() - 4), boundary.start()):
         return True
     return bool(_ABBREVIATION.search(masked[max(0, boundary.start() - 12) : boundary.start()]))
 
