@@ -349,3 +349,21 @@ def test_german_ordinals_do_not_end_a_sentence_and_a_pronoun_after_the_verb_carr
         "wenn etwas zu Ende ist.“"
     )
     assert speakers(body, "de") == ["Tobler", "Tobler"]
+
+
+@pytest.mark.parametrize(
+    ("attribution", "expected"),
+    [
+        ("the senator said", "Ann Lee"),  # a definite role after the quote
+        ("the 51-year-old said", "Ann Lee"),  # an age stands for the person named before
+        ("said the 51-year-old", "Ann Lee"),
+        ("a 51-year-old neighbour said", None),  # an English indefinite: nobody named
+    ],
+)
+def test_a_definite_description_after_the_quote(attribution: str, expected: str | None) -> None:
+    body = (
+        "Senator Ann Lee won again on Monday. "
+        f'"We will not back down on this bill at all," {attribution}.'
+    )
+    found = find_quotes(body, _rows(body, "Ann Lee"), "en")
+    assert [q["speaker"] for q in found] == [expected]

@@ -86,8 +86,14 @@ def speaker_after(text: QuoteText, start: int, end: int) -> Speaker | None:
         pronoun = PRONOUN_SUBJECT.search(after[: later.start()])
         if pronoun:
             return Speaker(None, pronoun_label(pronoun["p"]), "pronoun", start + pronoun.start("p"))
-        if organisation := _definite_organisation(after[: later.start()].strip(" ,"), verb_at):
+        subject = after[: later.start()].strip(" ,")
+        if organisation := _definite_organisation(subject, verb_at):
             return organisation  # '," the company said'
+        role = DEFINITE_ROLE.match(subject)
+        if role and not subject[role.end() :].strip():
+            # '," the senator said', '," the 51-year-old said': someone named before; not
+            # '," the 14th-ranked Schwartzman said', whose name follows the role
+            return Speaker(None, "PER", "pronoun", verb_at, role["role"].casefold())
         found = named_subject(text, start, verb_at) or name_before_verb(text, start, verb_at)
         if not found and after[: later.start()].rstrip().endswith(","):
             # '" despite …, said another witness, adviser Fiona Hill': inverted after a clause

@@ -149,10 +149,14 @@ DESCRIBED_COMMA_NAME = re.compile(rf"\A{_LOWER_WORD}[^,.;:\n]{{0,60}},\s+(?P<nam
 # of Portuguese and Italian ("a ministra") is English's indefinite before an English role:
 # "a reporter asked" is someone the text does not name.
 ROLE_ARTICLES = ("the", "el", "la", "le", "l'", "der", "die", "il", "o", "a", "lo", "het", "de")
+# An age or a rank stands for a person named before: "the 51-year-old said", "the
+# 14th-ranked Argentine said".
+_DESCRIPTOR = r"\d+(?:st|nd|rd|th)?-[^\W\d_][\w\-]*"
 DEFINITE_ROLE = re.compile(
-    rf"\A(?!an?\s+(?:{alternation(sorted(ROLES_EN))})\b)"
+    rf"\A(?!an?\s+(?:(?:{alternation(sorted(ROLES_EN))})\b|\d))"
     rf"(?:{alternation(ROLE_ARTICLES)})\s*(?:{_LOWER_WORD}\s+)?"
-    rf"(?P<role>{alternation(sorted(ROLES))}|[\w\-]*?(?:{alternation(_TITLE_ENDINGS)}))\b",
+    rf"(?P<role>{alternation(sorted(ROLES))}|[\w\-]*?(?:{alternation(_TITLE_ENDINGS)})"
+    rf"|{_DESCRIPTOR})\b",
     re.IGNORECASE,
 )
 # "said the company", "l'entreprise a indiqué": a definite organisation noun with no name;
