@@ -97,7 +97,15 @@ def _is_subject(body: str, start: int, end: int) -> bool:
         return False
     if len(last) == 2 and last[0] in PREPOSITIONS and last[1] in ARTICLE_WORDS:
         return False  # "of the Electoral Commission", "de la Mujer"
-    return not re.match(r"['’]s?(?!\w)", body[end : end + 2])
+    return not possessive(body, end)
+
+
+def possessive(body: str, end: int) -> bool:
+    """Whether the name ending at ``end`` is a possessive ("Smith’s lawyer", "Jones’ aide")."""
+    return bool(_POSSESSIVE.match(body, end))
+
+
+_POSSESSIVE = re.compile(r"['’]s?(?!\w)")
 
 
 def name_before_verb(text: QuoteText, start: int, end: int) -> Speaker | None:

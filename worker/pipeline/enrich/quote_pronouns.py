@@ -16,6 +16,7 @@ from worker.pipeline.enrich.quote_names import (
     name_before_verb,
     named_next,
     named_subject,
+    possessive,
     pronoun_label,
 )
 from worker.pipeline.enrich.quote_patterns import (
@@ -35,7 +36,6 @@ _HEADING_REACH = 20  # the quotes below a subheading that may be the one it exce
 _SENTENCE_CHARS = 1000  # how much of a sentence the reported-speech rules read
 _BLANK_CHARS = 80  # how many blanks may stand between a line break and a quote
 _NON_BLANK = re.compile(r"\S")
-_POSSESSIVE = re.compile(r"['’]s?\b")
 _LINE_OPENS = re.compile(r"(?:\A|\n)[^\S\n]*\Z")
 _LINE_ENDS = re.compile(r"[^\S\n]*(?:\n|\Z)")
 _REPORTED_REACH = 3  # sentences of reported speech between a quote and the verb that says it
@@ -217,7 +217,7 @@ def _subject_before(text: QuoteText, start: int, end: int) -> Speaker | None:
         return None
     _, stop, name, _ = first[0]
     words = name.split()
-    if _POSSESSIVE.match(text.body, stop) or not words[0][:1].isupper():
+    if possessive(text.body, stop) or not words[0][:1].isupper():
         return None  # "Bolger’s lawyer, Jeremy Robinson, had …" is not Bolger
     if any(w.casefold() in NOT_NAME_WORDS for w in words):
         return None  # read without a model: "Benötigen Sie …?"
