@@ -137,6 +137,12 @@ def test_days_of_the_month_and_codes_are_not_numbers_of_the_event() -> None:
     assert numbers_of("Kelok 44, 40 passengers") == ["44", "40"]
 
 
+def test_a_number_glued_to_a_cjk_counter_is_a_count_and_one_glued_to_a_date_unit_is_not() -> None:
+    assert numbers_of("造成149人死亡，终年67岁。下午5时03分。12月18日") == ["149", "67"]
+    assert numbers_of("少なくとも151人が死亡、マグニチュードは7.6と推定") == ["151", "7.6"]
+    assert numbers_of("30일 오전 149명이 숨지고 오후 10시 15분께 코로나19") == ["149"]
+
+
 def test_the_lead_skips_dateline_fragments_to_reach_two_sentences() -> None:
     body = (
         "ПЕКИН, 16 мая. /ТАСС/. Президент России Владимир Путин прибыл в Пекин с визитом.\n"

@@ -43,7 +43,7 @@ from worker.pipeline.enrich.calendar_words import MONTHS, WEEKDAYS, fold
 from worker.pipeline.enrich.dateline import find_dateline
 from worker.pipeline.enrich.stopwords import stop_words
 
-STORY_VERSION = "3"  # bump when the signature changes for the same input
+STORY_VERSION = "4"  # bump when the signature changes for the same input
 LEAD_SENTENCES = 2
 # Fewer words than this is a fragment, not a sentence: a dateline ("ПЕКИН, 16 мая.", "/ТАСС/.")
 # or the tail of a cut at an ordinal ("am 28. Juli").
@@ -72,6 +72,11 @@ _SUFFIX = re.compile(r"(?<=[^\W\d_]{2})['’]([^\W\d_]{1,5})$")
 # name candidate in a script without capitals.
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _KATAKANA = re.compile(r"[\u30a1-\u30fa\u30fc]{2,}")
+# Scripts that glue a counter to its number (151人, 149명, 67세): a number so glued is a
+# count of the event, not a code; but 年月日 and the hour's units make it a date or a time.
+_HAN_KANA = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_COUNTER_SCRIPT = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
+_CJK_CALENDAR = frozenset("年月日時时点點分秒号號년월일시분초")
 # Wire agencies name the outlet, not the event; months and weekdays name the calendar.
 AGENCIES = frozenset(
     {
@@ -193,9 +198,14 @@ def is_date_or_code(text: str, start: int, end: int) -> bool:
     """Whether the number at ``text[start:end]`` is a day of a month (beside a month word)
     or part of a code glued to letters (A320, G7, Covid-19), which names a kind, not an event."""
     before, after = text[max(0, start - 20) : start], text[end : end + 20]
-    if before[-1:].isalpha() or (before[-1:] == "-" and before[-2:-1].isalpha()):
+    if after[:1] in _CJK_CALENDAR:
         return True
-    if after[:1].isalpha():
+    # Chinese and Japanese write no spaces: a number glued to the word before is a count
+    # there (造成149人死亡), as one glued to the counter after it is in Korean too (149명).
+    glued_before = before[-1:].isalpha() and not _HAN_KANA.match(before[-1:])
+    if glued_before or (before[-1:] == "-" and before[-2:-1].isalpha()):
+        return True
+    if after[:1].isalpha() and not _COUNTER_SCRIPT.match(after[:1]):
         return True
     word_before, word_after = _WORD_BEFORE.search(before), _WORD_AFTER.search(after)
     return any(w is not None and fold(w.group(1)) in MONTHS for w in (word_before, word_after))
