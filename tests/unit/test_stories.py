@@ -24,6 +24,7 @@ from worker.pipeline.prepare import Deps
 from worker.pipeline.story import (
     bare,
     days_of,
+    han_pairs,
     lead,
     lead_span,
     name_key,
@@ -33,8 +34,10 @@ from worker.pipeline.story import (
     word_keys,
 )
 from worker.pipeline.story_score import (
+    WEIGHTS,
     cosine,
     days_clash,
+    han_lift,
     keys_match,
     name_sets,
     numbers_match,
@@ -135,6 +138,25 @@ def test_days_of_the_month_and_codes_are_not_numbers_of_the_event() -> None:
     assert numbers_of("am 28. Juli, on April 17, le 17 avril") == []
     assert numbers_of("500 A320 jets, Covid-19, G20") == ["500"]
     assert numbers_of("Kelok 44, 40 passengers") == ["44", "40"]
+
+
+def test_chinese_and_japanese_share_han_pairs_across_simplified_and_japanese_forms() -> None:
+    japanese = han_pairs("ホンダと日産、経営統合へ協議入り")
+    chinese = han_pairs("本田与日产启动经营整合谈判")
+    assert "ri chan" in japanese and "ri chan" in chinese  # 日産 and 日产
+    assert "jing ying" in set(japanese) & set(chinese)  # 経営 and 经营
+    assert han_pairs("Honda and Nissan") == []
+
+
+def test_han_pairs_lift_only_pairs_in_two_languages_and_only_past_common_words() -> None:
+    pairs = [f"p{n}" for n in range(20)]
+    ja = {"language": "ja", "han": pairs}
+    assert han_lift(ja, {"language": "zh", "han": pairs}, WEIGHTS) == WEIGHTS.han
+    assert han_lift(ja, {"language": "ja", "han": pairs}, WEIGHTS) == 0.0
+    few = {"language": "zh", "han": pairs[: WEIGHTS.han_floor]}
+    assert han_lift(ja, few, WEIGHTS) == 0.0
+    some = {"language": "zh", "han": pairs[: WEIGHTS.han_floor + 2]}
+    assert 0.0 < han_lift(ja, some, WEIGHTS) < WEIGHTS.han
 
 
 def test_a_number_glued_to_a_cjk_counter_is_a_count_and_one_glued_to_a_date_unit_is_not() -> None:
@@ -350,6 +372,8 @@ def test_hard_negatives_stay_apart(a: str, b: str) -> None:
         ("mine-shanxi-en", "mine-shanxi-ru"),  # Wednesday night / 14 March: adjacent days
         ("erdogan-nato-de", "erdogan-nato-fr"),  # "Nacht zum Freitag" / "jeudi soir"
         ("putin-xi-fr", "putin-xi-ru"),  # one day named by both
+        ("abe-shot-ko", "abe-shot-zh"),  # 67세 and 67岁, 41 years old
+        ("noto-quake-ja", "noto-quake-zh"),  # 石川県能登 and 石川县能登
     ],
 )
 def test_reports_of_one_event_in_two_languages_join(a: str, b: str) -> None:

@@ -29,6 +29,7 @@ The scoring of two signatures lives in ``pipeline.story_score``.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from datetime import date, datetime
@@ -77,6 +78,11 @@ _KATAKANA = re.compile(r"[\u30a1-\u30fa\u30fc]{2,}")
 _HAN_KANA = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _COUNTER_SCRIPT = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
 _CJK_CALENDAR = frozenset("年月日時时点點分秒号號년월일시분초")
+# Han characters, which Chinese and Japanese share (鬼怒川, 安倍晋三, 能登): read by their
+# Mandarin syllable, simplified, traditional and Japanese forms of one character are one
+# key (产 and 産 are both "chan").
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+MAX_HAN = 80
 # Wire agencies name the outlet, not the event; months and weekdays name the calendar.
 AGENCIES = frozenset(
     {
@@ -176,6 +182,20 @@ def word_keys(text: str, language: str | None) -> list[str]:
     return keys[:MAX_WORDS]
 
 
+def han_pairs(text: str) -> list[str]:
+    """Every two adjacent Han characters of ``text``, as their syllables (``安倍`` is
+    ``an bei``): Chinese and Japanese write names and words without spaces, so the pairs
+    two reports share stand for the names they share."""
+    found: dict[str, None] = {}
+    for run in _HAN.findall(text):
+        syllables = [anyascii(c).lower() for c in run]
+        for first, second in itertools.pairwise(syllables):
+            found.setdefault(f"{first} {second}")
+            if len(found) >= MAX_HAN:
+                return list(found)
+    return list(found)
+
+
 def numbers_of(text: str) -> list[str]:
     """Numbers as values (``40,000``, ``40.000`` and ``40 000`` are ``40000``; ``2,4`` is
     ``2.4``), without years and whole numbers under 10 (counts of everything)."""
@@ -195,8 +215,9 @@ def numbers_of(text: str) -> list[str]:
 
 
 def is_date_or_code(text: str, start: int, end: int) -> bool:
-    """Whether the number at ``text[start:end]`` is a day of a month (beside a month word)
-    or part of a code glued to letters (A320, G7, Covid-19), which names a kind, not an event."""
+    """Whether the number at ``text[start:end]`` is a day of a month (beside a month word),
+    a date or a time in CJK units (12月18日), or part of a code glued to letters (A320, G7,
+    Covid-19), which names a kind, not an event."""
     before, after = text[max(0, start - 20) : start], text[end : end + 20]
     if after[:1] in _CJK_CALENDAR:
         return True
@@ -278,6 +299,7 @@ def evidence(
     return {
         "names": names,
         "words": word_keys(text, language),
+        "han": han_pairs(text),
         "numbers": numbers_of(text),
         "place": place,
         "place_words": [k for k in map(name_key, _WORD.findall(city)) if k],

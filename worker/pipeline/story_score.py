@@ -45,13 +45,24 @@ class Weights:
     # turns at different hours across time zones, and "Thursday night" is "the night to Friday".
     adjacent_day_hours: float = 12
     day_match: float = 0.05  # the leads name one day
+    # Han character pairs shared by reports in two languages (Chinese and Japanese): from
+    # nothing at ``han_floor`` pairs (words of any report: 韓国, 死亡, 首相) to all of it at
+    # ``han_full``.
+    han: float = 0.25
+    han_floor: int = 4
+    han_full: int = 12
 
 
 WEIGHTS = Weights()
 # Pairs under this cosine are not scored at all: all the evidence at its best (every name
 # shared, two numbers, one place, published together) would not lift them to the threshold.
 MAX_LIFT = (
-    0.5 * WEIGHTS.names + 2 * WEIGHTS.number + WEIGHTS.same_place + WEIGHTS.near + WEIGHTS.day_match
+    0.5 * WEIGHTS.names
+    + 2 * WEIGHTS.number
+    + WEIGHTS.same_place
+    + WEIGHTS.near
+    + WEIGHTS.day_match
+    + WEIGHTS.han
 )
 PREFILTER = THRESHOLD - MAX_LIFT
 
@@ -202,11 +213,22 @@ def other_lift(
         value -= w.day_clash
     elif set(days_a) & set(days_b):
         value += w.day_match
+    value += han_lift(a, b, w)
     if gap is not None and window_hours > 0:
         value -= w.late * min(gap / window_hours, 1.0)
     if gap is not None and w.near_hours > 0:
         value += w.near * max(0.0, 1.0 - gap / w.near_hours)
     return value
+
+
+def han_lift(a: dict[str, Any], b: dict[str, Any], w: Weights) -> float:
+    """What the Han character pairs of two reports in different languages add: their names
+    in a script the encoder reads as two languages. Within one language the encoder reads
+    them, and the pairs of its common words would say more than the names."""
+    if a.get("language") == b.get("language"):
+        return 0.0
+    shared = len(set(a.get("han") or ()) & set(b.get("han") or ()))
+    return w.han * min(max(shared - w.han_floor, 0) / (w.han_full - w.han_floor), 1.0)
 
 
 def days_clash(
