@@ -29,10 +29,11 @@ from worker.pipeline.story import (
     lead_span,
     name_key,
     names_of,
-    numbers_of,
     sign_batch,
     word_keys,
 )
+from worker.pipeline.story_group import Member, Window, pull
+from worker.pipeline.story_numbers import numbers_match, numbers_of
 from worker.pipeline.story_score import (
     WEIGHTS,
     cosine,
@@ -40,7 +41,6 @@ from worker.pipeline.story_score import (
     han_lift,
     keys_match,
     name_sets,
-    numbers_match,
     overlap,
     same_story,
     score,
@@ -564,3 +564,30 @@ def test_the_encoder_runs_one_blas_thread(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setattr(backend, "_encode_batch", spy)
     encoder.encode(["Le Kremlin dit rester en contact avec l'Iran et avec Israël."])
     assert seen and set(seen) == {1}, seen
+
+
+def _unit(*weights: float) -> bytes:
+    vector = np.zeros(512, dtype=np.float32)
+    vector[: len(weights)] = weights
+    return (vector / np.linalg.norm(vector)).astype(np.float16).tobytes()
+
+
+def test_a_story_in_two_languages_draws_a_report_through_its_centroid() -> None:
+    # Each member sits 0.66 from the report (under the threshold); their mean sits 0.93.
+    report = _unit(0.66, 0.66, (1 - 2 * 0.66**2) ** 0.5)
+    window = Window()
+    window.add(Member("a", "s-a", _unit(1, 0, 0), {}))
+    assert window.stories_for(report, {}) == {}
+    window.add(Member("b", "s-a", _unit(0, 1, 0), {}))
+    assert set(window.stories_for(report, {})) == {"s-a"}
+    # The same when the second member is in the batch being committed, not the window.
+    stored, batch = Window(), Window()
+    stored.add(Member("a", "s-a", _unit(1, 0, 0), {}))
+    batch.add(Member("b", "s-a", _unit(0, 1, 0), {}))
+    assert set(stored.stories_for(report, {}, beside=batch)) == {"s-a"}
+    assert pull(0.66, None) == 0.66 and pull(0.66, 0.5) == 0.66
+    # Another story's members do not pull: one member each, no centroid.
+    other = Window()
+    other.add(Member("a", "s-a", _unit(1, 0, 0), {}))
+    other.add(Member("b", "s-b", _unit(0, 1, 0), {}))
+    assert other.stories_for(report, {}) == {}

@@ -43,6 +43,7 @@ from worker.core.story import StorySig
 from worker.pipeline.enrich.calendar_words import MONTHS, WEEKDAYS, fold
 from worker.pipeline.enrich.dateline import find_dateline
 from worker.pipeline.enrich.stopwords import stop_words
+from worker.pipeline.story_numbers import numbers_of
 
 STORY_VERSION = "4"  # bump when the signature changes for the same input
 LEAD_SENTENCES = 2
@@ -58,12 +59,6 @@ WORD_KEY_MIN = 4
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'»”’)]*\s+|\n+")
 _WORD = re.compile(r"[^\W\d_][^\W_]*(?:[-'’][^\W\d_]+)*")
-_NUMBER = re.compile(r"\d+(?:[ \u00a0\u202f.,]\d+)*")
-# Dates are not facts of the event: every report of the day shares them, and outlets write
-# the day differently (17 April, Rabu 17/4, 16 мая). "d/m[/y]" and a day beside a month word.
-_SLASH_DATE = re.compile(r"\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b")
-_WORD_BEFORE = re.compile(r"([^\W\d_]+)\.?,?\s*$")
-_WORD_AFTER = re.compile(r"^\.?\s*(?:de\s+)?([^\W\d_]+)")
 _OPENERS = "\"'«“‘(["
 # An elided article glued to the word it precedes (d'Oman, l'Otan, dell'Europa), and a
 # suffix glued to a name (NATO'ya, İsveç'in, Venezuela's).
@@ -73,11 +68,6 @@ _SUFFIX = re.compile(r"(?<=[^\W\d_]{2})['’]([^\W\d_]{1,5})$")
 # name candidate in a script without capitals.
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _KATAKANA = re.compile(r"[\u30a1-\u30fa\u30fc]{2,}")
-# Scripts that glue a counter to its number (151人, 149명, 67세): a number so glued is a
-# count of the event, not a code; but 年月日 and the hour's units make it a date or a time.
-_HAN_KANA = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_COUNTER_SCRIPT = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
-_CJK_CALENDAR = frozenset("年月日時时点點分秒号號년월일시분초")
 # Han characters, which Chinese and Japanese share (鬼怒川, 安倍晋三, 能登): read by their
 # Mandarin syllable, simplified, traditional and Japanese forms of one character are one
 # key (产 and 産 are both "chan").
@@ -196,42 +186,6 @@ def han_pairs(text: str) -> list[str]:
     return list(found)
 
 
-def numbers_of(text: str) -> list[str]:
-    """Numbers as values (``40,000``, ``40.000`` and ``40 000`` are ``40000``; ``2,4`` is
-    ``2.4``), without years and whole numbers under 10 (counts of everything)."""
-    found: list[str] = []
-    text = _SLASH_DATE.sub(" ", text)
-    for match in _NUMBER.finditer(text):
-        if is_date_or_code(text, match.start(), match.end()):
-            continue
-        value = _value(match.group())
-        whole = value is not None and value == int(value)
-        if value is None or (whole and (value < 10 or 1900 <= value <= 2100)):
-            continue
-        shown = f"{value:g}"
-        if shown not in found:
-            found.append(shown)
-    return found
-
-
-def is_date_or_code(text: str, start: int, end: int) -> bool:
-    """Whether the number at ``text[start:end]`` is a day of a month (beside a month word),
-    a date or a time in CJK units (12月18日), or part of a code glued to letters (A320, G7,
-    Covid-19), which names a kind, not an event."""
-    before, after = text[max(0, start - 20) : start], text[end : end + 20]
-    if after[:1] in _CJK_CALENDAR:
-        return True
-    # Chinese and Japanese write no spaces: a number glued to the word before is a count
-    # there (造成149人死亡), as one glued to the counter after it is in Korean too (149명).
-    glued_before = before[-1:].isalpha() and not _HAN_KANA.match(before[-1:])
-    if glued_before or (before[-1:] == "-" and before[-2:-1].isalpha()):
-        return True
-    if after[:1].isalpha() and not _COUNTER_SCRIPT.match(after[:1]):
-        return True
-    word_before, word_after = _WORD_BEFORE.search(before), _WORD_AFTER.search(after)
-    return any(w is not None and fold(w.group(1)) in MONTHS for w in (word_before, word_after))
-
-
 def lead_span(body: str) -> tuple[int, int]:
     """Where, in ``body``, the sentences ``lead`` takes start and end: the fragments before
     the first sentence (a dateline, "/ТАСС/.") left out."""
@@ -264,18 +218,6 @@ def days_of(body: str, dates: Sequence[Any], after: int = 0) -> list[str]:
         if _DAY.fullmatch(value) and value not in found:  # a month or a year is no day
             found.append(value)
     return found[:MAX_DAYS]
-
-
-def _value(raw: str) -> float | None:
-    parts = re.split(r"[ \u00a0\u202f.,]", raw)
-    try:
-        if len(parts) > 1 and all(len(p) == 3 for p in parts[1:]):
-            return float("".join(parts))  # thousands separators
-        if len(parts) == 2:
-            return float(f"{parts[0]}.{parts[1]}")  # a decimal point or comma
-        return float(parts[0])
-    except ValueError:
-        return None
 
 
 def evidence(

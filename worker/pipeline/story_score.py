@@ -16,13 +16,14 @@ every split keeps its precision.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 import numpy as np
+
+from worker.pipeline.story_numbers import shared_numbers
 
 THRESHOLD = 0.71
 
@@ -243,36 +244,6 @@ def days_clash(
     except ValueError:
         return False
     return apart >= 2 or (apart == 1 and (gap is None or gap >= adjacent_hours))
-
-
-# How far a rounded figure may be from the exact one, relative to it.
-ROUNDING = 0.05
-
-
-def numbers_match(a: float, b: float) -> bool:
-    """One figure, maybe rounded by one outlet: equal, or the round one (838 and "more than
-    800", 2.26 and 2.3) is the other rounded to its own precision."""
-    if a == b:
-        return True
-    rough, exact = (a, b) if _precision(a) >= _precision(b) else (b, a)
-    step = 10.0 ** _precision(rough)
-    close = abs(exact - rough) <= ROUNDING * abs(rough)  # 14 dead are not "10 dead"
-    return close and math.isclose(round(exact / step) * step, rough)
-
-
-def _precision(x: float) -> int:
-    """The power of ten of the last significant digit of ``x`` (800: 2, 2.3: -1)."""
-    text = f"{abs(x):.6f}".rstrip("0")
-    if not text.endswith("."):
-        return -len(text.split(".")[1])
-    whole = text[:-1]
-    return len(whole) - len(whole.rstrip("0")) if whole.strip("0") else 0
-
-
-def shared_numbers(a: set[str], b: set[str]) -> int:
-    """Numbers of the smaller side with a match on the other (``numbers_match``)."""
-    small, large = sorted(([float(x) for x in a], [float(x) for x in b]), key=len)
-    return sum(any(numbers_match(x, y) for y in large) for x in small)
 
 
 # Far below any score's rounding: a pair is decided without its names only when the names

@@ -97,8 +97,8 @@ def _story_of(
             return story
     if sig is None:
         return None
-    found = set(cache.window.stories_for(sig.vector, sig.evidence))
-    found |= set(batch.stories_for(sig.vector, sig.evidence))
+    found = set(cache.window.stories_for(sig.vector, sig.evidence, beside=batch))
+    found |= set(batch.stories_for(sig.vector, sig.evidence, beside=cache.window))
     if not found:
         return new_story_id(row["id"])
     survivors = sorted(
