@@ -24,6 +24,7 @@ from worker.pipeline.prepare import Deps
 from worker.pipeline.story import (
     bare,
     days_of,
+    encoder_reads,
     han_pairs,
     lead,
     lead_span,
@@ -42,6 +43,7 @@ from worker.pipeline.story_score import (
     keys_match,
     name_sets,
     overlap,
+    read_cosine,
     same_story,
     score,
     shared_numbers,
@@ -163,6 +165,31 @@ def test_a_number_glued_to_a_cjk_counter_is_a_count_and_one_glued_to_a_date_unit
     assert numbers_of("造成149人死亡，终年67岁。下午5时03分。12月18日") == ["149", "67"]
     assert numbers_of("少なくとも151人が死亡、マグニチュードは7.6と推定") == ["151", "7.6"]
     assert numbers_of("30일 오전 149명이 숨지고 오후 10시 15분께 코로나19") == ["149"]
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "reads"),
+    [
+        ("Presiden Prabowo melantik kabinetnya di Jakarta.", "id", True),  # Latin letters
+        ("Зеленський прибув до Вашингтона на переговори.", "uk", True),  # Cyrillic
+        ("रेल दुर्घटना में कई लोगों की मौत हो गई।", "hi", False),  # Devanagari
+        ("Σεισμός 5,2 Ρίχτερ στην Κρήτη.", "el", False),  # Greek
+        ("Σεισμός 5,2 Ρίχτερ στην Κρήτη.", "ru", True),  # a language of its own, whatever it reads
+        ("2024 — 17:30", None, True),  # no letters: nothing to doubt
+    ],
+)
+def test_the_encoder_reads_its_languages_and_their_scripts(
+    text: str, language: str | None, reads: bool
+) -> None:
+    assert encoder_reads(text, language) is reads
+
+
+def test_the_cosine_of_a_text_the_encoder_does_not_read_is_capped() -> None:
+    read, unread, older = {"read": True}, {"read": False}, {}  # older: written before the key
+    assert read_cosine(0.92, read, read) == 0.92
+    assert read_cosine(0.92, older, read) == 0.92
+    assert read_cosine(0.92, read, unread) < 0.7 and read_cosine(0.92, unread, read) < 0.7
+    assert read_cosine(0.3, unread, unread) == 0.3  # a cap, never a lift
 
 
 def test_the_lead_skips_dateline_fragments_to_reach_two_sentences() -> None:
@@ -343,6 +370,9 @@ def same(a: str, b: str) -> bool:
         ("biden-en", "pelosi-en"),  # a withdrawal, the endorsement the next day that names it
         ("biden-es", "pelosi-en"),
         ("smelter-morowali-fr", "smelter-weda-en"),  # a second smelter accident, two days on
+        # A second train accident in Odisha, in Hindi, which the encoder does not read
+        # (cosine 0.87), published within the window of the first.
+        ("bargarh-derailment-hi", "balasore-train-crash-hi"),
     ],
 )
 def test_hard_negatives_stay_apart(a: str, b: str) -> None:

@@ -45,7 +45,7 @@ from worker.pipeline.enrich.dateline import find_dateline
 from worker.pipeline.enrich.stopwords import stop_words
 from worker.pipeline.story_numbers import numbers_of
 
-STORY_VERSION = "4"  # bump when the signature changes for the same input
+STORY_VERSION = "5"  # bump when the signature changes for the same input
 LEAD_SENTENCES = 2
 # Fewer words than this is a fragment, not a sentence: a dateline ("ПЕКИН, 16 мая.", "/ТАСС/.")
 # or the tail of a cut at an ordinal ("am 28. Juli").
@@ -73,6 +73,20 @@ _KATAKANA = re.compile(r"[\u30a1-\u30fa\u30fc]{2,}")
 # key (产 and 産 are both "chan").
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 MAX_HAN = 80
+# The languages the story encoder (Google's multilingual USE v3) was trained on, and the
+# letters of their scripts: a report in another language written in them (Indonesian,
+# Ukrainian, Persian) shares names and loanwords with them through the encoder's subwords;
+# one in another script (Hindi, Bengali, Greek, Hebrew) gets a vector that says little of
+# its event, and two unrelated such reports can be as near as two copies.
+ENCODER_LANGUAGES = frozenset(
+    {"ar", "de", "en", "es", "fr", "it", "ja", "ko", "nl", "pl", "pt", "ru", "th", "tr", "zh"}
+)
+_ENCODER_SCRIPTS = re.compile(
+    r"[A-Za-z\u00c0-\u024f\u1e00-\u1eff\u0400-\u04ff\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff"
+    r"\ufe70-\ufeff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u1100-\u11ff\u3130-\u318f"
+    r"\uac00-\ud7af\u0e00-\u0e7f]"
+)
+_LETTER = re.compile(r"[^\W\d_]")
 # Wire agencies name the outlet, not the event; months and weekdays name the calendar.
 AGENCIES = frozenset(
     {
@@ -186,6 +200,15 @@ def han_pairs(text: str) -> list[str]:
     return list(found)
 
 
+def encoder_reads(text: str, language: str | None) -> bool:
+    """Whether the story encoder reads ``text``: its language is one of the encoder's, or
+    most of its letters are in their scripts (a text without letters: yes)."""
+    if base_language(language) in ENCODER_LANGUAGES:
+        return True
+    letters = len(_LETTER.findall(text))
+    return not letters or 2 * len(_ENCODER_SCRIPTS.findall(text)) > letters
+
+
 def lead_span(body: str) -> tuple[int, int]:
     """Where, in ``body``, the sentences ``lead`` takes start and end: the fragments before
     the first sentence (a dateline, "/ТАСС/.") left out."""
@@ -250,6 +273,7 @@ def evidence(
         ),
         "at": published_at.isoformat() if published_at is not None else None,
         "language": base_language(language),
+        "read": encoder_reads(text, language),
         "title": title[:300],
         "version": STORY_VERSION,
     }

@@ -26,6 +26,11 @@ import numpy as np
 from worker.pipeline.story_numbers import shared_numbers
 
 THRESHOLD = 0.71
+# The most the encoder's cosine says for a pair where one side is a text it does not read
+# (``story.encoder_reads``): below what two unrelated events of one kind score in one
+# language, so that only the evidence can join such a pair. Chosen on ``bench/stories.py``:
+# every part keeps its figures from 0.45 to 0.7; this is the lower middle of that range.
+UNREAD_COSINE = 0.55
 
 
 @dataclass(frozen=True)
@@ -176,6 +181,7 @@ def score(
 ) -> float:
     """The cosine moved by the evidence of ``a`` and ``b`` (``story.evidence`` dicts)."""
     gap = hours_apart(a.get("at"), b.get("at"))
+    cos = read_cosine(cos, a, b)
     return cos + names_lift(name_sets(a, b), a, b, w) + other_lift(a, b, gap, window_hours, w)
 
 
@@ -258,11 +264,20 @@ def same_story(cos: float, a: dict[str, Any], b: dict[str, Any], window_hours: f
     gap = hours_apart(a.get("at"), b.get("at"))
     if gap is not None and gap > window_hours:
         return False
+    cos = read_cosine(cos, a, b)
     names = name_sets(a, b)
     without = cos + other_lift(a, b, gap, window_hours, WEIGHTS)
     if without + most_names_lift(names, WEIGHTS) < THRESHOLD - _SLACK:
         return False
     return without + names_lift(names, a, b, WEIGHTS) >= THRESHOLD
+
+
+def read_cosine(cos: float, a: dict[str, Any], b: dict[str, Any]) -> float:
+    """The cosine, at most ``UNREAD_COSINE`` when the encoder does not read one side (an
+    evidence written before that was recorded counts as read)."""
+    if a.get("read", True) and b.get("read", True):
+        return cos
+    return min(cos, UNREAD_COSINE)
 
 
 def hours_apart(a: str | None, b: str | None) -> float | None:
