@@ -37,6 +37,22 @@ from worker.pipeline.enrich.quotes import find_quotes
         ("Düsseldorf -\nTierschützer laufen", "Düsseldorf", None, None, "Tierschützer"),
         ("Brand in Russland\nROSTOW (dpa) - Bei einem", "Rostow", "dpa", None, "Bei"),
         ("Ein Titel ohne Punkt\nMünchen.- Der Stadtrat", "München", None, None, "Der"),
+        # A press release's place and date on a line of their own, maybe in parentheses.
+        (
+            "( Pescasseroli, 14 Gennaio 20 )\nSono almeno 9",
+            "Pescasseroli",
+            None,
+            "14 Gennaio 20",
+            "Sono",
+        ),
+        (
+            "Hamburg, 2. November 2021\nPreisträgerinnen und",
+            "Hamburg",
+            None,
+            "2. November 2021",
+            "Preisträgerinnen",
+        ),
+        ("Berlin, 14.01.2020\nDie Stiftung", "Berlin", None, "14.01.2020", "Die"),
     ],
 )
 def test_datelines_of_every_language(
@@ -62,6 +78,10 @@ def test_prose_with_a_comma_and_dash_is_no_dateline() -> None:
         "Titel\nUntertitel\nBERLIN (dpa) - Die Regierung",
         # A mixed-case word before a dash inside a line is prose.
         "Titel\nParis - the city of light - was quiet.",
+        # A place and a comma before what is no date, or a date inside a sentence.
+        "Vorwort, Teil 2\nDie Regierung",
+        "Rome, 2020 was a year.\nThe rest",
+        "Paris, le 3 mai 2021, le gouvernement a annoncé\nLa suite",
     ],
 )
 def test_no_dateline_past_the_opening(body: str) -> None:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from worker.pipeline.enrich.calendar_words import MONTHS, fold
+
 _DASH = r"(?:--|[-‐‑‒–—―])"
 # A full stop right before the dash is the Spanish ".-", not the place's ("Washington.-").
 _PLACE = (
@@ -26,6 +28,13 @@ _AGENCY = r"(?:\s*\((?P<agency>[^()\n]{2,40})\))?"
 DATELINE_RE = re.compile(
     rf"[ \t]*{_PLACE}{_DATE}{_AGENCY}[ \t]*\.?(?P<dash>{_DASH})(?:(?P<eol>[ \t]*\n)|[ \t]+)\s*"
 )
+# A line of its own that holds only a place and a date, maybe in parentheses: the press
+# release's dateline ("( Pescasseroli, 14 Gennaio 20 )", "Berlin, 14.01.2020").
+DATE_LINE_RE = re.compile(
+    rf"[ \t]*(?P<open>\(\s*)?{_PLACE},[ \t]*(?P<date>(?=[\w. ]{{0,25}}\d)[^\W_][\w. ]{{0,24}}?)"
+    r"[ \t]*(?(open)\))[ \t]*\n\s*"
+)
+_NUMERIC_DATE = re.compile(r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}")
 # A first line that ends without a sentence's punctuation and is short is a headline or a
 # deck the page kept ("Sieben Menschen sterben bei Brand in Russland"); the dateline follows.
 _HEADLINE = re.compile(r"\s*[^\n]{1,200}(?<![.!?:;…])\n")
@@ -38,6 +47,13 @@ def find_dateline(body: str) -> dict[str, Any] | None:
     match = _match(body)
     if match is None:
         return None
+    if "agency" not in match.re.groupindex:  # a place and a date on a line of their own
+        return {
+            "place": _display_place(match["place"].strip()),
+            "agency": None,
+            "date": match["date"].strip(),
+            "end": match.end(),
+        }
     place, agency, extra = match["place"].strip(), match["agency"], match["date"]
     if extra and not agency and _SITE.fullmatch(extra.strip()):
         agency, extra = extra, None
@@ -64,6 +80,9 @@ def place_span(body: str) -> tuple[int, int, int] | None:
 def _match(body: str) -> re.Match[str] | None:
     """At the opening, or on the line after a headline left at the top."""
     start = len(body) - len(body.lstrip())
+    line = DATE_LINE_RE.match(body, start)
+    if line is not None and _is_date(line["date"]):
+        return line
     match = _signalled(DATELINE_RE.match(body, start))
     headline = _HEADLINE.match(body, start) if match is None else None
     return _signalled(DATELINE_RE.match(body, headline.end())) if headline else match
@@ -80,6 +99,12 @@ def _signalled(match: re.Match[str] | None) -> re.Match[str] | None:
     stop = match.string[match.start("dash") - 1] == "."
     signals = (match["agency"], site, stop, match["eol"])
     return match if any(signals) or _is_capitals(match["place"].strip()) else None
+
+
+def _is_date(text: str) -> bool:
+    """A day written with a month's name ("14 Gennaio 20", "May 5") or in figures."""
+    words = re.findall(r"[^\W\d_]+", text)
+    return bool(_NUMERIC_DATE.search(text)) or any(fold(w) in MONTHS for w in words)
 
 
 def _is_capitals(place: str) -> bool:
