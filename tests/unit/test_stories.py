@@ -34,19 +34,16 @@ from worker.pipeline.story import (
     word_keys,
 )
 from worker.pipeline.story_group import Member, Window, pull
-from worker.pipeline.story_numbers import numbers_match, numbers_of
+from worker.pipeline.story_names import keys_match, name_sets, overlap
+from worker.pipeline.story_numbers import numbers_match, numbers_of, shared_numbers
 from worker.pipeline.story_score import (
     WEIGHTS,
     cosine,
     days_clash,
     han_lift,
-    keys_match,
-    name_sets,
-    overlap,
     read_cosine,
     same_story,
     score,
-    shared_numbers,
 )
 from worker.store import Store
 from worker.store.reports import Filters
@@ -182,6 +179,21 @@ def test_the_encoder_reads_its_languages_and_their_scripts(
     text: str, language: str | None, reads: bool
 ) -> None:
     assert encoder_reads(text, language) is reads
+
+
+def test_a_shortfall_of_names_counts_half_across_languages_and_a_match_in_full() -> None:
+    from worker.pipeline.story_score import names_lift
+
+    few = (["ptn", "ksi", "sbk"], ["ptn", "ksi", "sbk", "mskv", "krml", "lvrv", "shg", "rbl"])
+    none = (["ptn"], ["krml"])
+    same = {"language": "en"}, {"language": "en"}
+    across = {"language": "en"}, {"language": "de"}
+    assert names_lift(few, *across, WEIGHTS) == names_lift(few, *same, WEIGHTS) > 0
+    assert names_lift(none, *same, WEIGHTS) < 0
+    assert names_lift(none, *across, WEIGHTS) == pytest.approx(
+        names_lift(none, *same, WEIGHTS) * WEIGHTS.names_shortfall_across
+    )
+    assert WEIGHTS.names_shortfall_across < 1
 
 
 def test_the_cosine_of_a_text_the_encoder_does_not_read_is_capped() -> None:
@@ -404,6 +416,11 @@ def test_hard_negatives_stay_apart(a: str, b: str) -> None:
         ("putin-xi-fr", "putin-xi-ru"),  # one day named by both
         ("abe-shot-ko", "abe-shot-zh"),  # 67세 and 67岁, 41 years old
         ("noto-quake-ja", "noto-quake-zh"),  # 石川県能登 and 石川县能登
+        # Names one side lacks that the other translates or writes as nouns (Trägerrakete,
+        # Weltraumbahnhof; IT-Störung, Flughäfen): a shortfall counts half across languages.
+        ("ariane-en", "ariane-de"),
+        ("crowdstrike-de", "crowdstrike-it"),
+        ("putin-xi-en", "putin-xi-ru"),
     ],
 )
 def test_reports_of_one_event_in_two_languages_join(a: str, b: str) -> None:
@@ -511,7 +528,7 @@ def test_overlap_finds_what_a_scan_of_every_pair_of_names_finds() -> None:
     """The first-letter index skips only pairs ``keys_match`` rejects: the same count as
     comparing every name with every name, on short keys that hit every edit at the start."""
 
-    from worker.pipeline.story_score import NAME_PRIOR, keys_match, overlap
+    from worker.pipeline.story_names import NAME_PRIOR, keys_match, overlap
 
     def scan(a: list[str], b: list[str], words: list[str]) -> float | None:
         small, large = sorted((sorted(set(a)), sorted(set(b))), key=len)
