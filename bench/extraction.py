@@ -29,6 +29,7 @@ from bench import _extraction_sets as sets  # noqa: E402
 from worker.core.errors import PermanentError  # noqa: E402
 from worker.core.models import Article, Kind, RawItem  # noqa: E402
 from worker.pipeline.articles import parse_item  # noqa: E402
+from worker.pipeline.normalise import normalise_title  # noqa: E402
 
 # Later than every page of both sets: no true publication date is "in the future".
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -92,7 +93,8 @@ def run(pages: list[sets.Page], as_record: bool) -> tuple[Result, Result]:
         theirs.seconds += plain_seconds
         assert article is None or isinstance(article, Article)
         mine.texts[page.key] = article.body if article else ""
-        mine.titles[page.key] = article.title or "" if article else ""
+        # As the worker stores it (``prepare.normalise_article``): NFC, single spaces.
+        mine.titles[page.key] = normalise_title(article.title or "") if article else ""
         if article and article.published_at:  # a datetime, or a bare date
             mine.days[page.key] = article.published_at.isoformat()[:10]
         theirs.texts[page.key] = str(text)
