@@ -1,7 +1,9 @@
 """The dateline at the opening of a body, in the wire styles of every language:
 ``PARIS (Reuters) -``, ``Londres, 3 mai (AFP) -``, ``HALIFAX, Nova Scotia (AP) —``,
 ``MADRID, 5 (EFE).-``, ``ROMA, 12 MAR -``, ``JAKARTA, KOMPAS.com -``, ``Frankfurt/Main (dpa) -``.
-It opens the body, or the line after a headline the page left at its top.
+It opens the body, or the line after a headline the page left at its top. A press release
+puts its place and date on a line of their own instead (``Hamburg, 2. November 2021``,
+``( Pescasseroli, 14 Gennaio 20 )``).
 
 Only recognised, never cut: the body keeps its text and the caller gets the place, the
 agency and where the dateline ends. The dateline ends at its dash, so the name after it
