@@ -164,6 +164,15 @@ def test_a_number_glued_to_a_cjk_counter_is_a_count_and_one_glued_to_a_date_unit
     assert numbers_of("30일 오전 149명이 숨지고 오후 10시 15분께 코로나19") == ["149"]
 
 
+def test_a_number_glued_to_a_cjk_noun_that_is_no_counter_names_a_kind_or_a_rank() -> None:
+    # A Boeing 737 airliner, a 737-800 type, flight 2216, the 16th president: shared by
+    # other events of the kind, unlike 132 people on board or a magnitude of 7.8.
+    assert numbers_of("一架波音737客机在广西坠毁，机上共132人") == ["132"]
+    assert numbers_of("ボーイング737－800型機で181人が搭乗") == ["737", "181"]
+    assert numbers_of("제주항공 7C2216편 여객기, 규모 7.8의 강진") == ["7.8"]
+    assert numbers_of("賴清德當選第16任總統，得票558萬6019票") == ["558", "6019"]
+
+
 @pytest.mark.parametrize(
     ("text", "language", "reads"),
     [

@@ -45,7 +45,7 @@ from worker.pipeline.enrich.dateline import find_dateline
 from worker.pipeline.enrich.stopwords import stop_words
 from worker.pipeline.story_numbers import numbers_of
 
-STORY_VERSION = "5"  # bump when the signature changes for the same input
+STORY_VERSION = "6"  # bump when the signature changes for the same input
 LEAD_SENTENCES = 2
 # Fewer words than this is a fragment, not a sentence: a dateline ("ПЕКИН, 16 мая.", "/ТАСС/.")
 # or the tail of a cut at an ordinal ("am 28. Juli").

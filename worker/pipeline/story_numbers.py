@@ -24,6 +24,14 @@ _WORD_AFTER = re.compile(r"^\.?\s*(?:de\s+)?([^\W\d_]+)")
 # count of the event, not a code; but 年月日 and the hour's units make it a date or a time.
 _HAN_KANA = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _COUNTER_SCRIPT = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
+# Counters and units of Chinese, Japanese and Korean (people, ages, vehicles, events,
+# myriads, currencies, measures), and the particles after a number that stands alone.
+_COUNTERS = frozenset(
+    "人名个個岁歲架台辆輛艘起例件户戶栋棟座头頭只隻匹具条條家所万萬亿億千百兆元吨噸米公级級度倍票余餘多成次"
+    "歳機戸円ドキメカヶか回社株本つ校軒"
+    "명세건개대척채곳만억조천원달배표회킬미"
+    "のとをがはでにもや의이가은는을를에로와과도"
+)
 _CJK_CALENDAR = frozenset("年月日時时点點分秒号號년월일시분초")
 
 
@@ -58,6 +66,11 @@ def is_date_or_code(text: str, start: int, end: int) -> bool:
     if glued_before or (before[-1:] == "-" and before[-2:-1].isalpha()):
         return True
     if after[:1].isalpha() and not _COUNTER_SCRIPT.match(after[:1]):
+        return True
+    # Glued to a CJK character, a number is a count only when that is a counter, a unit or a
+    # particle (151人, 7.6级, 7.6と); before any other noun it names a kind or a rank (737客机,
+    # 737-800型, 7C2216편, 第16任), which another event of the kind shares.
+    if _COUNTER_SCRIPT.match(after[:1]) and after[:1] not in _COUNTERS:
         return True
     word_before, word_after = _WORD_BEFORE.search(before), _WORD_AFTER.search(after)
     return any(w is not None and fold(w.group(1)) in MONTHS for w in (word_before, word_after))
