@@ -24,7 +24,8 @@ encoder misses or blurs:
 The lead skips fragments (a dateline cut at its full stops, "am 28." before "Juli") so
 that it still holds two sentences of the story.
 
-The scoring of two signatures lives in ``pipeline.story_score``.
+Also: Han character pairs (Chinese and Japanese), and whether the encoder reads the text.
+Numbers are read in ``pipeline.story_numbers``; two signatures scored in ``story_score``.
 """
 
 from __future__ import annotations
