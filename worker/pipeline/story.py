@@ -44,6 +44,7 @@ from worker.core.story import StorySig
 from worker.pipeline.enrich.calendar_words import MONTHS, WEEKDAYS, fold
 from worker.pipeline.enrich.dateline import find_dateline
 from worker.pipeline.enrich.stopwords import stop_words
+from worker.pipeline.scripts import ARABIC, CYRILLIC, HAN, HANGUL, KANA, LATIN, THAI
 from worker.pipeline.story_numbers import numbers_of
 
 STORY_VERSION = "6"  # bump when the signature changes for the same input
@@ -72,7 +73,7 @@ _KATAKANA = re.compile(r"[\u30a1-\u30fa\u30fc]{2,}")
 # Han characters, which Chinese and Japanese share (鬼怒川, 安倍晋三, 能登): read by their
 # Mandarin syllable, simplified, traditional and Japanese forms of one character are one
 # key (产 and 産 are both "chan").
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_HAN = re.compile(f"[{HAN}]+")
 MAX_HAN = 80
 # The languages the story encoder (Google's multilingual USE v3) was trained on, and the
 # letters of their scripts: a report in another language written in them (Indonesian,
@@ -82,11 +83,7 @@ MAX_HAN = 80
 ENCODER_LANGUAGES = frozenset(
     {"ar", "de", "en", "es", "fr", "it", "ja", "ko", "nl", "pl", "pt", "ru", "th", "tr", "zh"}
 )
-_ENCODER_SCRIPTS = re.compile(
-    r"[A-Za-z\u00c0-\u024f\u1e00-\u1eff\u0400-\u04ff\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff"
-    r"\ufe70-\ufeff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u1100-\u11ff\u3130-\u318f"
-    r"\uac00-\ud7af\u0e00-\u0e7f]"
-)
+_ENCODER_SCRIPTS = re.compile(f"[{LATIN}{CYRILLIC}{ARABIC}{KANA}{HAN}{HANGUL}{THAI}]")
 _LETTER = re.compile(r"[^\W\d_]")
 # Wire agencies name the outlet, not the event; months and weekdays name the calendar.
 AGENCIES = frozenset(

@@ -13,6 +13,7 @@ import math
 import re
 
 from worker.pipeline.enrich.calendar_words import MONTHS, fold
+from worker.pipeline.scripts import HAN, HANGUL_SYLLABLES, KANA
 
 _NUMBER = re.compile(r"\d+(?:[ \u00a0\u202f.,]\d+)*")
 # Dates are not facts of the event: every report of the day shares them, and outlets write
@@ -22,8 +23,8 @@ _WORD_BEFORE = re.compile(r"([^\W\d_]+)\.?,?\s*$")
 _WORD_AFTER = re.compile(r"^\.?\s*(?:de\s+)?([^\W\d_]+)")
 # Scripts that glue a counter to its number (151人, 149명, 67세): a number so glued is a
 # count of the event, not a code; but 年月日 and the hour's units make it a date or a time.
-_HAN_KANA = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_COUNTER_SCRIPT = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
+_HAN_KANA = re.compile(f"[{KANA}{HAN}]")
+_COUNTER_SCRIPT = re.compile(f"[{KANA}{HAN}{HANGUL_SYLLABLES}]")
 # Counters and units of Chinese, Japanese and Korean (people, ages, vehicles, events,
 # myriads, currencies, measures), and the particles after a number that stands alone.
 _COUNTERS = frozenset(
