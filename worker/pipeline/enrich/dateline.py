@@ -49,7 +49,7 @@ def find_dateline(body: str) -> dict[str, Any] | None:
     match = _match(body)
     if match is None:
         return None
-    if "agency" not in match.re.groupindex:  # a place and a date on a line of their own
+    if match.re is DATE_LINE_RE:  # a place and a date on a line of their own
         return {
             "place": _display_place(match["place"].strip()),
             "agency": None,
