@@ -308,3 +308,25 @@ def test_a_slash_date_read_both_ways_takes_the_reading_its_modified_date_allows(
 def test_a_slash_date_without_a_modified_date_reads_month_first() -> None:
     found = pick(jsonld(datePublished="10/05/2022"), BODY)
     assert found is not None and found.value.date().isoformat() == "2022-10-05"
+
+
+def _time_page(shown: str) -> Dated | None:
+    time = f'<time class="entry-date published" datetime="2019-12-26T23:07:45+00:00">{shown}</time>'
+    html = f"<html><head></head><body><article>{time}{BODY}</article></body></html>"
+    tree = parse_html(html)
+    return pick_date(tree, read_meta(tree), FETCHED, "https://www.example.ch/?p=5031")
+
+
+@pytest.mark.parametrize(
+    ("shown", "day"),
+    [
+        ("26/12/2019", "2019-12-26"),  # the page shows the UTC day: Zurich's 27th is undone
+        ("26. Dezember 2019", "2019-12-26"),
+        ("27.12.2019", "2019-12-27"),  # it shows Zurich's day: the shift stands
+        ("vor zwei Stunden", "2019-12-27"),  # no day shown: the readers' zone decides
+    ],
+)
+def test_the_day_a_time_element_shows_has_the_last_word(shown: str, day: str) -> None:
+    dated = _time_page(shown)
+    assert dated is not None
+    assert dated.value.date().isoformat() == day

@@ -13,7 +13,8 @@
   text ("Veröffentlicht am 16.08.2019", "Erschienen am: 01.11.2023").
 - A timestamp given in UTC is shown at the page's own offset when the page writes another
   of its times in local time (best the same instant; else, say, its modification time):
-  the instant is kept, on the calendar day the page's readers saw.
+  the instant is kept, on the calendar day the page's readers saw. The day the page shows
+  for that instant, in the text of its ``<time>``, has the last word.
 """
 
 from __future__ import annotations
@@ -169,6 +170,30 @@ def _shown_day(text: str) -> date | None:
         if day.year >= MIN_SHOWN_YEAR:
             return day
     return None
+
+
+# A numeric date with slashes: day first or month first, as the country writes it.
+SLASH_DATE_RE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b")
+
+
+def shown_days(el: HtmlElement) -> set[date]:
+    """The days that ``el`` may show as text, if it is short: the one it names, or both
+    readings of a slash date ("10/05/2022": 10 May or 5 October)."""
+    text = " ".join(el.text_content().split())
+    if len(text) > MAX_SHOWN_CHARS:
+        return set()
+    day = _shown_day(text)
+    if day is not None:
+        return {day}
+    found: set[date] = set()
+    for match in SLASH_DATE_RE.finditer(text):
+        first, second, year = (int(g) for g in match.groups())
+        for d, m in ((first, second), (second, first)):
+            try:
+                found.add(date(year, m, d))
+            except ValueError:
+                continue
+    return found
 
 
 def shown_clock(el: HtmlElement, instant: datetime) -> datetime | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from htmldate import find_date
 from lxml.html import HtmlElement
@@ -23,6 +23,7 @@ from worker.pipeline.extract.date_rules import (
     page_time_elements,
     shown_clock,
     shown_date,
+    shown_days,
 )
 from worker.pipeline.extract.metadata import PageMeta
 from worker.pipeline.extract.zones import at_address_day, page_zone
@@ -156,19 +157,27 @@ def _on_local_day(
     """``best`` at the page's own offset when it is in UTC (see ``date_rules.local_time``);
     when no time on the page is written in local time, in the zone of the page's likely
     readers (``zones.page_zone``). Not a bare midnight: "2019-06-17T00:00:00Z" is how many
-    sites write a day without its time, and west of Greenwich it would become the day before."""
+    sites write a day without its time, and west of Greenwich it would become the day before.
+    The day a ``<time>`` of that instant shows in its text is the day its readers saw: a
+    shift that leaves it ("2019-12-26T23:07:45+00:00" shown as "26/12/2019", read in Zurich
+    as the 27th) is undone."""
     if best.value.utcoffset() != timedelta(0):
         return best
     times: list[datetime | None] = []
+    days: set[date] = set()
     for el in page_time_elements(tree):
         value = parse_date(el.get("datetime"))
-        times += [value, shown_clock(el, best.value) if value == best.value else None]
+        same = value == best.value
+        times += [value, shown_clock(el, best.value) if same else None]
+        days |= shown_days(el) if same else set()
     others = [d.value for d in declared] + [v for v in times if v] + _modified(meta)
     local = local_time(best.value, others)
     if local.utcoffset() == timedelta(0) and _precision(local) == 2:
         address = url or meta.canonical_url or meta.meta.get("og:url")
         zone = page_zone(address, meta.html_lang, meta.lang_region)
         local = local.astimezone(zone) if zone else at_address_day(local, address)
+    if local.date() not in days and best.value.date() in days:
+        return best
     return Dated(local, best.source)
 
 
