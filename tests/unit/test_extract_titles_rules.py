@@ -6,6 +6,7 @@ from __future__ import annotations
 from worker.pipeline.extract.title_rules import (
     slug_segment,
     strip_brand,
+    strip_cjk_site,
     trim_separators,
     typographic,
     uncut,
@@ -112,3 +113,19 @@ def test_a_title_cut_at_an_unescaped_quote_is_the_longer_one() -> None:
         "Budget vote",
         "Budget vote - The Daily",
     ]
+
+
+def test_a_chinese_site_name_after_a_bare_dash_is_stripped() -> None:
+    assert strip_cjk_site("武汉的声音：有英勇的你，才有英雄的城！-新华网") == (
+        "武汉的声音：有英勇的你，才有英雄的城！"
+    )
+    assert strip_cjk_site("话剧巡演结束_中国新闻网") == "话剧巡演结束"
+    assert strip_cjk_site("话剧巡演结束 - 人民网 ") == "话剧巡演结束"
+
+
+def test_a_net_that_is_no_site_stays() -> None:
+    assert strip_cjk_site("专家：加快发展-互联网") == "专家：加快发展-互联网"  # the internet
+    assert strip_cjk_site("暴雨过后抢修-电网") == "暴雨过后抢修-电网"  # one character: a grid
+    assert strip_cjk_site("蔡健雅_百度百科") == "蔡健雅_百度百科"  # no 网 at the end
+    assert strip_cjk_site("Der Titel - 新华网") == "Der Titel - 新华网"  # not a Chinese headline
+    assert strip_cjk_site("-新华网") == "-新华网"  # nothing before it

@@ -25,6 +25,7 @@ from worker.pipeline.extract.sitename import (
 from worker.pipeline.extract.title_rules import (
     slug_segment,
     strip_brand,
+    strip_cjk_site,
     trim_separators,
     typographic,
     uncut,
@@ -52,7 +53,11 @@ def pick_title(meta: PageMeta, site_name: str | None, url: str | None) -> str:
     )
     folders = sections(url or meta.canonical_url)
     label = domain_label(url or meta.canonical_url or meta.meta.get("og:url"))
-    titles = [strip_brand(strip_site(t, sites, folders), label) for t in raw if t and t.strip()]
+    titles = [
+        strip_cjk_site(strip_brand(strip_site(t, sites, folders), label))
+        for t in raw
+        if t and t.strip()
+    ]
     titles = [t for t in titles if t and not is_site(t, sites)]
     raw = [t for t in raw if t]
     context = [*raw, urlsplit(url or meta.canonical_url or "").path]

@@ -130,6 +130,26 @@ def strip_brand(title: str, domain: str) -> str:
     return title
 
 
+# A Chinese site's name ends in 网 ("website": 新华网, 人民网, 中国新闻网) and is set after
+# the headline with a bare dash or underscore, no spaces around it as Chinese writes them.
+# Two characters at least before 网 (电网 is a power grid); the nets that are common nouns
+# (互联网, the internet) are no site.
+CJK_SITE_RE = re.compile(r"(?<=[^\s\-_—|｜])\s*[\-_—|｜]\s*(?P<site>[\u4e00-\u9fff]{2,8}网)\s*\Z")
+NOT_CJK_SITES = frozenset({"互联网", "物联网", "因特网", "万维网", "局域网", "广域网"})
+CJK_CHAR_RE = re.compile(r"[\u4e00-\u9fff]")
+
+
+def strip_cjk_site(title: str) -> str:
+    """``title`` without a Chinese site name after its headline ("…的城！-新华网"), when
+    the headline is Chinese too."""
+    match = CJK_SITE_RE.search(title)
+    if match is None or match["site"] in NOT_CJK_SITES:
+        return title
+    if not CJK_CHAR_RE.search(title[: match.start()]):
+        return title
+    return title[: match.start()].rstrip()
+
+
 def _flat(text: str) -> str:
     return clean(text.translate(FLAT).replace("\u2026", "..."))
 
