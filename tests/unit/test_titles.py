@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from worker.pipeline.extract import extract_html
+from worker.pipeline.extract.sitename import original_url
 from worker.pipeline.extract.title import domain_label, is_site, strip_affixes
 
 BODY = "<p>" + "The council met on Monday and agreed the new plan for the harbour. " * 6 + "</p>"
@@ -391,3 +392,34 @@ def test_screen_reader_h1_is_not_the_headline() -> None:
         "<article>", "<article><h1 class='sr-only'>Details zum RieslingBirthday</h1>"
     )
     assert title_of(html) == "#RieslingBirthday Posts gewinnen"
+
+
+@pytest.mark.parametrize(
+    ("url", "original"),
+    [
+        (
+            "https://web.archive.org/web/20140226054445/http://www.time4talks.com/2013/08/a/",
+            "http://www.time4talks.com/2013/08/a/",
+        ),
+        (
+            "http://web.archive.org/web/2008id_/the-pain.net/2008/05/x",
+            "http://the-pain.net/2008/05/x",
+        ),
+        (
+            "https://example.org/web/20140226054445/http://a.de/",
+            "https://example.org/web/20140226054445/http://a.de/",
+        ),
+        (None, None),
+    ],
+)
+def test_an_archived_copy_names_the_page_it_preserves(
+    url: str | None, original: str | None
+) -> None:
+    assert original_url(url) == original
+
+
+def test_an_archived_page_is_read_under_its_own_address() -> None:
+    # The archive's own host names no site: the preserved page's domain does.
+    page = make_page("Weitere Digitalisierung der Schweizer Kinos | Time 4 talks")
+    archived = "https://web.archive.org/web/20140226054445/http://www.time4talks.com/2013/08/07/a/"
+    assert title_of(page, archived) == "Weitere Digitalisierung der Schweizer Kinos"

@@ -20,6 +20,7 @@ from worker.pipeline.extract.dom import parse_html
 from worker.pipeline.extract.metadata import PageMeta, read_meta
 from worker.pipeline.extract.model import Extraction
 from worker.pipeline.extract.people import pick_authors, pick_site_name
+from worker.pipeline.extract.sitename import original_url
 from worker.pipeline.extract.title import pick_title
 
 __all__ = ["Extraction", "extract_html"]
@@ -49,6 +50,7 @@ def _headlines(meta: PageMeta) -> list[str]:
 
 
 def _extract(tree: HtmlElement, url: str | None, fetched_at: datetime | None) -> Extraction:
+    url = original_url(url)  # an archived copy is read as the page it preserves
     meta = read_meta(tree)
     body = extract_body(tree, url, _headlines(meta))
     if not body.text.strip():
