@@ -53,6 +53,12 @@ from worker.pipeline.enrich.quotes import find_quotes
             "Preisträgerinnen",
         ),
         ("Berlin, 14.01.2020\nDie Stiftung", "Berlin", None, "14.01.2020", "Die"),
+        # The agency first (ANSA, AGI), or closing the dateline without a dash (epd, KNA).
+        ("(ANSA) - ROMA, 05 DIC - Il governo ha", "Roma", "ANSA", "05 DIC", "Il"),
+        ("(AGI) - Milano, 5 dic. - La Borsa", "Milano", "AGI", "5 dic.", "La"),
+        ("Genf (epd). Die Vereinten Nationen", "Genf", "epd", None, "Die"),
+        ("Bonn (KNA) Der Papst hat", "Bonn", "KNA", None, "Der"),
+        ("Berlin (dpa/lni) Die Landesregierung", "Berlin", "dpa/lni", None, "Die"),
     ],
 )
 def test_datelines_of_every_language(
@@ -66,6 +72,18 @@ def test_datelines_of_every_language(
 
 def test_prose_with_a_comma_and_dash_is_no_dateline() -> None:
     assert find_dateline("Rome, Italie - la ville éternelle") is None
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Merkel (CDU) sagte am Dienstag, die Regierung",  # a name and its party, no dash
+        "Der Kanzler (SPD) hat am Dienstag",
+        "(Adnkronos) - Il governo ha deciso",  # an agency, but no place before the dash
+    ],
+)
+def test_brackets_without_a_wire_agency_or_a_place_make_no_dateline(body: str) -> None:
+    assert find_dateline(body) is None
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,7 @@
 """The dateline at the opening of a body, in the wire styles of every language:
 ``PARIS (Reuters) -``, ``Londres, 3 mai (AFP) -``, ``HALIFAX, Nova Scotia (AP) —``,
-``MADRID, 5 (EFE).-``, ``ROMA, 12 MAR -``, ``JAKARTA, KOMPAS.com -``, ``Frankfurt/Main (dpa) -``.
+``MADRID, 5 (EFE).-``, ``ROMA, 12 MAR -``, ``JAKARTA, KOMPAS.com -``, ``Frankfurt/Main (dpa) -``,
+``(ANSA) - ROMA, 05 DIC -``, ``Genf (epd).``.
 It opens the body, or the line after a headline the page left at its top. A press release
 puts its place and date on a line of their own instead (``Hamburg, 2. November 2021``,
 ``( Pescasseroli, 14 Gennaio 20 )``).
@@ -29,6 +30,22 @@ _AGENCY = r"(?:\s*\((?P<agency>[^()\n]{2,40})\))?"
 # dash (the Spanish ".-") and a dash that ends its line (group ``eol``) are signals.
 DATELINE_RE = re.compile(
     rf"[ \t]*{_PLACE}{_DATE}{_AGENCY}[ \t]*\.?(?P<dash>{_DASH})(?:(?P<eol>[ \t]*\n)|[ \t]+)\s*"
+)
+# The agency first, as ANSA and AGI write it: "(ANSA) - ROMA, 05 DIC - Il governo".
+AGENCY_FIRST_RE = re.compile(
+    rf"[ \t]*\((?P<agency>[^()\n]{{2,40}})\)[ \t]*{_DASH}[ \t]*{_PLACE}{_DATE}[ \t]*\.?"
+    rf"(?P<dash>{_DASH})[ \t]+"
+)
+# German church and regional agencies end the dateline with the parenthesis, a full stop or
+# nothing: "Genf (epd). Die", "Bonn (KNA) Der". Without the dash only a wire agency's name
+# in the parentheses tells a dateline from a name and its party ("Merkel (CDU) sagte").
+WIRE_AGENCIES = (
+    "dpa|epd|kna|afp|ap|apa|sda|sid|ddp|dapd|dts|kap|idea|anp|belga|reuters|rtr|ots|ansa|efe"
+)
+AGENCY_STOP_RE = re.compile(
+    rf"[ \t]*{_PLACE}{_DATE}[ \t]*\((?P<agency>(?:{WIRE_AGENCIES})(?:/[\w-]{{1,12}})?)\)"
+    r"\.?[ \t]+(?=[^\W\d_])",
+    re.IGNORECASE,
 )
 # A line of its own that holds only a place and a date, maybe in parentheses: the press
 # release's dateline ("( Pescasseroli, 14 Gennaio 20 )", "Berlin, 14.01.2020").
@@ -85,9 +102,19 @@ def _match(body: str) -> re.Match[str] | None:
     line = DATE_LINE_RE.match(body, start)
     if line is not None and _is_date(line["date"]):
         return line
-    match = _signalled(DATELINE_RE.match(body, start))
+    match = _wire_match(body, start)
     headline = _HEADLINE.match(body, start) if match is None else None
-    return _signalled(DATELINE_RE.match(body, headline.end())) if headline else match
+    return _wire_match(body, headline.end()) if headline else match
+
+
+def _wire_match(body: str, at: int) -> re.Match[str] | None:
+    """A wire dateline at ``at``: place first with a dash, agency first, or the agency's
+    parenthesis closing it."""
+    return (
+        _signalled(DATELINE_RE.match(body, at))
+        or AGENCY_FIRST_RE.match(body, at)
+        or AGENCY_STOP_RE.match(body, at)
+    )
 
 
 def _signalled(match: re.Match[str] | None) -> re.Match[str] | None:
