@@ -68,7 +68,7 @@ def speaker_after(text: QuoteText, start: int, end: int) -> Speaker | None:
     verb = VERB_FIRST.match(after)
     if verb:  # inverted: the speaker follows the verb
         rest = start + verb.start("rest")
-        found = named_next(text, rest, end) or _name_after_verb(text, rest, verb["rest"])
+        found = named_next(text, rest, end) or name_after_verb(text, rest, verb["rest"])
         if found or BARE_VERB.match(after):
             return found
         acronym = DEFINITE_ACRONYM.match(verb["rest"])
@@ -130,7 +130,7 @@ def speaker_after_comma(text: QuoteText, start: int, end: int) -> Speaker | None
     if len(verb) < 4 or verb in _NOT_VERBS_AFTER_COMMA:
         return None
     rest = start + match.start("rest")
-    found = named_next(text, rest, end) or _name_after_verb(text, rest, match["rest"])
+    found = named_next(text, rest, end) or name_after_verb(text, rest, match["rest"])
     if not found and (organisation := _definite_organisation(match["rest"], rest)):
         return organisation
     role = None if found else DEFINITE_ROLE.match(match["rest"])
@@ -147,7 +147,7 @@ def _verb_like(word: str) -> bool:
     return len(word) > 3 and word.endswith(("s", "ed")) and word not in NOT_VERBS
 
 
-def _name_after_verb(text: QuoteText, base: int, rest: str) -> Speaker | None:
+def name_after_verb(text: QuoteText, base: int, rest: str) -> Speaker | None:
     """The name right after an inverted verb, past a few descriptive words. Where every
     noun is capitalised, the first capitalised word after an article is a noun ("sagte der
     Abgeordnete Martin Dolzer"), and a name needs two more words."""

@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from worker.pipeline.enrich.quote_anaphora import speaker_next_sentence
 from worker.pipeline.enrich.quote_attribution import (
     ATTRIBUTION_WINDOW,
     speaker_after,
@@ -100,4 +101,4 @@ def _attribute(text: QuoteText, quote: Quote, earlier: list[Quote]) -> Speaker |
         return name_at(text, quote.offset, incise)
     if BARE_VERB.match(text.masked[quote.end : end]):
         return pronoun_referent(text, quote.start, earlier, "PER")
-    return continued_speaker(text, quote, earlier)
+    return speaker_next_sentence(text, quote) or continued_speaker(text, quote, earlier)

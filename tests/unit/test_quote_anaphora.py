@@ -1,0 +1,105 @@
+"""Quotes attributed by the next sentence's pointing-back opening (``quote_anaphora``)."""
+
+from __future__ import annotations
+
+import pytest
+
+from worker.pipeline.enrich.quotes import find_quotes
+
+
+def speakers(text: str, language: str) -> list[str | None]:
+    return [q["speaker"] for q in find_quotes(text, [], language)]
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "speaker"),
+    [
+        (
+            "it",
+            '"Non cederemo su questa questione così importante". Lo ha detto la premier '
+            "Giorgia Meloni a Roma.",
+            "Giorgia Meloni",
+        ),
+        (
+            "it",
+            '"Non cederemo su questa questione così importante". L\'ha dichiarato il '
+            "presidente Sergio Mattarella.",
+            "Sergio Mattarella",
+        ),
+        (
+            "it",
+            '"Non cederemo su questa questione così importante". Così il ministro Giancarlo '
+            "Giorgetti a margine del vertice.",
+            "Giancarlo Giorgetti",
+        ),
+        (
+            "ru",
+            "«Мы не отступим в этом важном вопросе». Об этом в понедельник заявил "
+            "пресс-секретарь президента Дмитрий Песков.",
+            "Дмитрий Песков",
+        ),
+        (
+            "id",
+            '"Kami tidak akan mundur dari masalah ini." Hal itu disampaikan Menteri Keuangan '
+            "Sri Mulyani di Jakarta.",
+            "Menteri Keuangan Sri Mulyani",
+        ),
+        (
+            "es",
+            '"No vamos a ceder en esta cuestión tan importante". Así lo afirmó el presidente '
+            "Pedro Sánchez.",
+            "Pedro Sánchez",
+        ),
+        (
+            "fr",
+            "« Nous ne céderons pas sur cette question importante. » C'est ce qu'a déclaré "
+            "Emmanuel Macron lundi.",
+            "Emmanuel Macron",
+        ),
+        (
+            "de",
+            "„Wir werden in dieser Frage nicht nachgeben.“ Das sagte Bundeskanzler Olaf Scholz "
+            "am Montag.",
+            "Olaf Scholz",
+        ),
+        (
+            "nl",
+            '"We geven op dit punt echt niet op." Dat zei premier Mark Rutte dinsdag.',
+            "Mark Rutte",
+        ),
+        (
+            "pt",
+            '"Não vamos ceder nesta questão tão importante." Foi o que disse o presidente Lula.',
+            "Lula",
+        ),
+    ],
+)
+def test_the_next_sentence_names_the_speaker(language: str, text: str, speaker: str) -> None:
+    assert speakers(text, language) == [speaker]
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        # "Così" opening a clause of its own, with its verb after the name.
+        (
+            "it",
+            'Il testo recita: "Non cederemo su questa questione così importante, mai". Così il '
+            "ministro Giorgetti ha chiuso la riunione.",
+        ),
+        # The quote goes on in its sentence: the next sentence is about something else.
+        (
+            "de",
+            "„Wir werden in dieser Frage nicht nachgeben“ stand auf dem Plakat, das Anna "
+            "Müller trug. Das sagte Olaf Scholz nie.",
+        ),
+        # A next sentence that only names someone says nothing of who spoke.
+        (
+            "it",
+            '"Non cederemo su questa questione così importante". Il ministro Giancarlo '
+            "Giorgetti è arrivato a Roma.",
+        ),
+    ],
+)
+def test_no_pointing_back_opening_no_speaker(language: str, text: str) -> None:
+    assert speakers(text, language) == [None]
