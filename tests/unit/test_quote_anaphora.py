@@ -103,3 +103,40 @@ def test_the_next_sentence_names_the_speaker(language: str, text: str, speaker: 
 )
 def test_no_pointing_back_opening_no_speaker(language: str, text: str) -> None:
     assert speakers(text, language) == [None]
+
+
+# --- a view introduced with "for" (``quote_opinion``) -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "speaker"),
+    [
+        (
+            "it",
+            'Per il ministro Giancarlo Giorgetti "continueremo a lavorare per il paese".',
+            "Giancarlo Giorgetti",
+        ),
+        (
+            "fr",
+            "Pour Bruno Le Maire, « nous allons continuer à travailler pour le pays ».",
+            "Bruno Le Maire",
+        ),
+        ("es", 'Para Pedro Sánchez, "es un momento muy difícil para todos".', "Pedro Sánchez"),
+        ("pt", 'Para o ministro Fernando Haddad, "é um momento muito difícil".', "Fernando Haddad"),
+    ],
+)
+def test_a_view_is_its_holders(language: str, text: str, speaker: str) -> None:
+    assert speakers(text, language) == [speaker]
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("it", 'Per Roma "è un momento molto difficile per tutti".'),  # one word: maybe a place
+        ("fr", "Pour le gouvernement, « c'est un moment très difficile pour tous »."),
+        ("fr", "Il a travaillé pour Bruno Le Maire, « un homme très difficile à suivre »."),
+        ("es", 'Para Pedro Sánchez y su equipo, "es un momento muy difícil".'),  # more than a name
+    ],
+)
+def test_no_view_without_a_full_name_opening_the_sentence(language: str, text: str) -> None:
+    assert speakers(text, language) == [None]
