@@ -140,3 +140,25 @@ def test_a_view_is_its_holders(language: str, text: str, speaker: str) -> None:
 )
 def test_no_view_without_a_full_name_opening_the_sentence(language: str, text: str) -> None:
     assert speakers(text, language) == [None]
+
+
+# --- a Turkish participle hands the quote to the name after it (``quote_participles``) ------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '"Ülkemiz için çalışmaya devam edeceğiz" diyen Bakan Mehmet Şimşek, yeni planı anlattı.',
+        '"Ülkemiz için çalışmaya devam edeceğiz" ifadelerini kullanan Bakan Mehmet Şimşek, '
+        "yeni planı anlattı.",
+        '"Ülkemiz için çalışmaya devam edeceğiz" açıklamasını yapan Bakan Mehmet Şimşek, '
+        "yeni planı anlattı.",
+    ],
+)
+def test_a_turkish_participle_names_the_speaker(text: str) -> None:
+    assert speakers(text, "tr") == ["Mehmet Şimşek"]
+
+
+def test_a_turkish_participle_before_no_name_names_nobody() -> None:
+    text = '"Ülkemiz için çalışmaya devam edeceğiz" diyen bir vatandaş, yeni planı eleştirdi.'
+    assert speakers(text, "tr") == [None]

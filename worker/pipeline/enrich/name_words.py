@@ -49,7 +49,7 @@ TITLES = word_set(
     "bapak ibu pak bu "
     "bay bayan "
     # Turkish puts the role after its organisation: "Dışişleri Bakanı Mevlüt Çavuşoğlu"
-    "bakanı başkanı cumhurbaşkanı başbakan sözcüsü müdürü valisi büyükelçisi komutanı "
+    "bakan bakanı başkanı cumhurbaşkanı başbakan sözcüsü müdürü valisi büyükelçisi komutanı "
     "milletvekili"
 )
 

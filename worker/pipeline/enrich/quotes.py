@@ -35,6 +35,7 @@ from worker.pipeline.enrich.quote_attribution import (
 from worker.pipeline.enrich.quote_marks import QUOTE_RE, Quote, quote_from_match
 from worker.pipeline.enrich.quote_names import DROPPED, UNNAMED, Speaker, name_at, pronoun_label
 from worker.pipeline.enrich.quote_opinion import view_holder
+from worker.pipeline.enrich.quote_participles import speaker_by_participle
 from worker.pipeline.enrich.quote_patterns import BARE_VERB, INCISE
 from worker.pipeline.enrich.quote_pronouns import (
     back_fill,
@@ -88,6 +89,7 @@ def _attribute(text: QuoteText, quote: Quote, earlier: list[Quote]) -> Speaker |
         or view_holder(text, max(start, quote.start - ATTRIBUTION_WINDOW), quote)
         or (speaker_after_any_verb(text, quote.end, end) if quote.text[-1:] in ",?!" else None)
         or speaker_after_comma(text, quote.end, end)
+        or speaker_by_participle(text, quote)
     )
     if who is not None and who.how == DROPPED:
         return dropped_subject(text, quote, earlier, who.at)
