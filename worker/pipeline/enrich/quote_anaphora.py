@@ -51,10 +51,7 @@ _REACH = 160  # the next sentence's opening: the name follows within this many c
 def speaker_next_sentence(text: QuoteText, quote: Quote) -> Speaker | None:
     """The person named right after a pointing-back opening of the next sentence, when the
     quote closes its own sentence."""
-    closes = quote.text.rstrip()[-1:] in ".!?…" or text.masked[quote.end : quote.end + 3].lstrip(
-        " \t"
-    )[:1] in (".", "!", "?")
-    if not closes:
+    if not _closes_its_sentence(text, quote):
         return None
     gap = _SENTENCE_END.match(text.masked, quote.end)
     start = gap.end() if gap else quote.end
@@ -81,8 +78,18 @@ _AFTER_THE_NAME = re.compile(
 )
 
 
+_NAME_WORDS = re.compile(r"\S+(?:\s+[A-ZÀ-Ý][\w'’\-]*)*")
+_STOPS = (".", "!", "?", "…")
+
+
+def _closes_its_sentence(text: QuoteText, quote: Quote) -> bool:
+    """The quote ends on a full stop, or one follows right after its closing mark."""
+    if quote.text.rstrip()[-1:] in _STOPS:
+        return True
+    return text.masked[quote.end : quote.end + 3].lstrip(" \t")[:1] in _STOPS
+
+
 def _ends_the_clause(masked: str, at: int) -> bool:
-    if at < 0:
-        return False
-    name = re.match(r"\S+(?:\s+[A-ZÀ-Ý][\w'’\-]*)*", masked[at:])
-    return bool(name and _AFTER_THE_NAME.match(masked, at + name.end()))
+    """Whether the name at ``at`` ends its clause or goes on with where or when."""
+    name = _NAME_WORDS.match(masked, at) if at >= 0 else None
+    return bool(name and _AFTER_THE_NAME.match(masked, name.end()))
