@@ -30,7 +30,6 @@ from worker.core.errors import PermanentError  # noqa: E402
 from worker.core.models import Article, Kind, RawItem  # noqa: E402
 from worker.core.settings import Settings  # noqa: E402
 from worker.pipeline.articles import parse_item  # noqa: E402
-from worker.pipeline.normalise import normalise_title  # noqa: E402
 from worker.pipeline.prepare import normalise_article  # noqa: E402
 
 # Later than every page of both sets: no true publication date is "in the future".
@@ -108,8 +107,7 @@ def run(pages: list[sets.Page], as_record: bool) -> tuple[Result, Result]:
         assert article is None or isinstance(article, Article)
         article = stored(article)
         mine.texts[page.key] = article.body if article else ""
-        # As the worker stores it (``prepare.normalise_article``): NFC, single spaces.
-        mine.titles[page.key] = normalise_title(article.title or "") if article else ""
+        mine.titles[page.key] = article.title if article else ""  # as stored (``stored``)
         if article and article.published_at:  # a datetime, or a bare date
             mine.days[page.key] = article.published_at.isoformat()[:10]
         theirs.texts[page.key] = str(text)

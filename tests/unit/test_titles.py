@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 
 from worker.pipeline.extract import extract_html
-from worker.pipeline.extract.sitename import original_url
 from worker.pipeline.extract.title import domain_label, is_site, strip_affixes
+from worker.pipeline.normalise import original_url
 
 BODY = "<p>" + "The council met on Monday and agreed the new plan for the harbour. " * 6 + "</p>"
 

@@ -63,6 +63,23 @@ def fingerprint_of_folded(folded: str) -> str:
     return hashlib.sha256(folded.replace("\n", " ").encode("utf-8")).hexdigest()
 
 
+# A web archive's copy of a page: its address holds the original's after a capture stamp
+# ("https://web.archive.org/web/20140226054445/http://www.example.de/a").
+ARCHIVED_RE = re.compile(
+    r"\Ahttps?://(?:web\.)?archive\.org/web/\d{1,14}(?:[a-z]{2}_)?/(?P<url>.+)\Z", re.IGNORECASE
+)
+
+
+def original_url(url: str | None) -> str | None:
+    """The address of the page a web archive's copy at ``url`` preserves; else ``url``.
+    The original's host names the site, its folders the sections, its country the zone."""
+    match = ARCHIVED_RE.match(url or "")
+    if match is None:
+        return url
+    inner = match["url"]
+    return inner if re.match(r"https?://", inner, re.IGNORECASE) else f"http://{inner}"
+
+
 def canonical_url(url: str | None) -> str | None:
     """Tracking parameters and fragment dropped, host lower-cased; None if not http(s)."""
     if not url or not url.strip():

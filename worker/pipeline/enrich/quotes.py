@@ -83,10 +83,11 @@ def _attribute(text: QuoteText, quote: Quote, earlier: list[Quote]) -> Speaker |
     index = text.sentence(quote.start)
     start, end = text.sentences[index]
     end = min(end, quote.end + ATTRIBUTION_WINDOW)
+    opening = max(start, quote.start - ATTRIBUTION_WINDOW)
     who = (
         speaker_after(text, quote.end, end)
-        or speaker_before(text, max(start, quote.start - ATTRIBUTION_WINDOW), quote)
-        or view_holder(text, max(start, quote.start - ATTRIBUTION_WINDOW), quote)
+        or speaker_before(text, opening, quote)
+        or view_holder(text, opening, quote)
         or (speaker_after_any_verb(text, quote.end, end) if quote.text[-1:] in ",?!" else None)
         or speaker_after_comma(text, quote.end, end)
         or speaker_by_participle(text, quote)

@@ -20,8 +20,8 @@ from worker.pipeline.extract.dom import parse_html
 from worker.pipeline.extract.metadata import PageMeta, read_meta
 from worker.pipeline.extract.model import Extraction
 from worker.pipeline.extract.people import pick_authors, pick_site_name
-from worker.pipeline.extract.sitename import original_url
 from worker.pipeline.extract.title import pick_title
+from worker.pipeline.normalise import original_url
 
 __all__ = ["Extraction", "extract_html"]
 

@@ -176,11 +176,17 @@ def _shown_day(text: str) -> date | None:
 SLASH_DATE_RE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b")
 
 
+def _short_text(el: HtmlElement) -> str | None:
+    """``el``'s text on one line, or None when it is too long to be a date's."""
+    text = " ".join(el.text_content().split())
+    return text if len(text) <= MAX_SHOWN_CHARS else None
+
+
 def shown_days(el: HtmlElement) -> set[date]:
     """The days that ``el`` may show as text, if it is short: the one it names, or both
     readings of a slash date ("10/05/2022": 10 May or 5 October)."""
-    text = " ".join(el.text_content().split())
-    if len(text) > MAX_SHOWN_CHARS:
+    text = _short_text(el)
+    if text is None:
         return set()
     day = _shown_day(text)
     if day is not None:
@@ -199,9 +205,9 @@ def shown_days(el: HtmlElement) -> set[date]:
 def shown_clock(el: HtmlElement, instant: datetime) -> datetime | None:
     """The local wall-clock time that ``el`` shows as text ("Nov 18, 2019 11:03 PM"),
     naive, with the seconds of ``instant`` (texts rarely show them), if it shows one."""
-    text = " ".join(el.text_content().split())
-    day = _shown_day(text) if len(text) <= MAX_SHOWN_CHARS else None
-    clock = CLOCK_RE.search(text) if day else None
+    text = _short_text(el)
+    day = _shown_day(text) if text is not None else None
+    clock = CLOCK_RE.search(text) if text is not None and day else None
     if day is None or clock is None:
         return None
     hour, minute = int(clock["hour"]), int(clock["minute"])

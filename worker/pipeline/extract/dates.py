@@ -9,7 +9,6 @@ guess. The rules behind these steps are in ``date_rules``.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
@@ -17,6 +16,7 @@ from htmldate import find_date
 from lxml.html import HtmlElement
 
 from worker.pipeline.extract.date_rules import (
+    SLASH_DATE_RE,
     labelled_date,
     local_time,
     loose_parse,
@@ -97,10 +97,6 @@ def _plausible(value: datetime, fetched_at: datetime | None) -> bool:
     return implausible(value, fetched_at) is None
 
 
-# Day and month both under 13 with slashes: "10/05/2022" is 5 October or 10 May.
-_AMBIGUOUS_SLASH = re.compile(r"\s*(\d{1,2})/(\d{1,2})/\d{4}\b")
-
-
 def _modified(meta: PageMeta) -> list[datetime]:
     found = [parse_date(meta.meta.get(key)) for key in MODIFIED_KEYS]
     found.append(parse_date(meta.jsonld.get("dateModified")))
@@ -112,7 +108,8 @@ def _published(raw: object, modified: list[datetime]) -> datetime | None:
     reads it, or day first) takes the reading the page's modified date allows: not after
     it, and the nearer to it ("10/05/2022" modified "2022/05/10" is 10 May)."""
     value = parse_date(raw)
-    match = _AMBIGUOUS_SLASH.match(raw) if isinstance(raw, str) and value else None
+    # Day and month both under 13 with slashes: "10/05/2022" is 5 October or 10 May.
+    match = SLASH_DATE_RE.match(raw.lstrip()) if isinstance(raw, str) and value else None
     if value is None or match is None or not modified or match[1] == match[2]:
         return value
     if max(int(match[1]), int(match[2])) > 12:

@@ -39,23 +39,6 @@ def clean(text: str) -> str:
     return " ".join(text.split())
 
 
-# A web archive's copy of a page: its address holds the original's after a capture stamp
-# ("https://web.archive.org/web/20140226054445/http://www.example.de/a").
-ARCHIVED_RE = re.compile(
-    r"\Ahttps?://(?:web\.)?archive\.org/web/\d{1,14}(?:[a-z]{2}_)?/(?P<url>.+)\Z", re.IGNORECASE
-)
-
-
-def original_url(url: str | None) -> str | None:
-    """The address of the page a web archive's copy at ``url`` preserves; else ``url``.
-    The original's host names the site, its folders the sections, its country the zone."""
-    match = ARCHIVED_RE.match(url or "")
-    if match is None:
-        return url
-    inner = match["url"]
-    return inner if re.match(r"https?://", inner, re.IGNORECASE) else f"http://{inner}"
-
-
 def domain_label(url: str | None) -> str:
     """ "spiegel" for www.spiegel.de, "bbc" for www.bbc.co.uk, "orf" for wien.orf.at."""
     host = (urlsplit(url or "").hostname or "").lower()
