@@ -59,10 +59,30 @@ from worker.pipeline.enrich.quotes import find_quotes
         ("Genf (epd). Die Vereinten Nationen", "Genf", "epd", None, "Die"),
         ("Bonn (KNA) Der Papst hat", "Bonn", "KNA", None, "Der"),
         ("Berlin (dpa/lni) Die Landesregierung", "Berlin", "dpa/lni", None, "Die"),
+        ("New Delhi, Dec 5 (PTI) The government", "New Delhi", "PTI", "Dec 5", "The"),
+        # An agency with no place ("(CNN)" glued to the text when the page was read), or one
+        # place in parentheses before a dash.
+        ("(Reuters) — The attorney general", None, "Reuters", None, "The"),
+        ("(EFE).- Nicaragua cerró 2021", None, "EFE", None, "Nicaragua"),
+        ("(CNN)President Donald Trump", None, "CNN", None, "President"),
+        ("(Adnkronos) - Il governo ha deciso", None, "Adnkronos", None, "Il"),
+        ("(Leipzig) - Von Preisbremsen", "Leipzig", None, None, "Von"),
+        # A place in capitals closed by a colon or a full stop; two places joined by a slash.
+        ("NEW DELHI: Their American dream", "New Delhi", None, None, "Their"),
+        ("BANGKOK: Ein TikTok-Video", "Bangkok", None, None, "Ein"),
+        ("CALDEN. In Sorge um ihre", "Calden", None, None, "In"),
+        (
+            "Lüdenscheid/Südwestfalen. Die DGB-Regionen",
+            "Lüdenscheid/Südwestfalen",
+            None,
+            None,
+            "Die",
+        ),
+        ("New Delhi, Dec 5 (PTI): The", "New Delhi", "PTI", "Dec 5", "The"),
     ],
 )
 def test_datelines_of_every_language(
-    body: str, place: str, agency: str | None, when: str | None, next_word: str
+    body: str, place: str | None, agency: str | None, when: str | None, next_word: str
 ) -> None:
     found = find_dateline(body)
     assert found is not None
@@ -79,7 +99,9 @@ def test_prose_with_a_comma_and_dash_is_no_dateline() -> None:
     [
         "Merkel (CDU) sagte am Dienstag, die Regierung",  # a name and its party, no dash
         "Der Kanzler (SPD) hat am Dienstag",
-        "(Adnkronos) - Il governo ha deciso",  # an agency, but no place before the dash
+        "(SPD) Der Kanzler hat",  # no dash and no wire agency
+        "(Video) - Der Kanzler hat",  # a label, not a place
+        "(Updated) — The senator",
     ],
 )
 def test_brackets_without_a_wire_agency_or_a_place_make_no_dateline(body: str) -> None:
@@ -103,6 +125,27 @@ def test_brackets_without_a_wire_agency_or_a_place_make_no_dateline(body: str) -
     ],
 )
 def test_no_dateline_past_the_opening(body: str) -> None:
+    assert find_dateline(body) is None
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # Kickers, labels and columns in capitals before a dash or a colon are no place.
+        "UPDATED: Tue., Nov. 19, 2019\nSouth Dakota",
+        "DEAR ABBY: My husband of more than 20 years",
+        "FILE - President Joe Biden speaks",
+        "EXCLUSIVE - The minister said",
+        "EILMELDUNG: Der Kanzler tritt zurück",
+        # A full stop closes no abbreviation, and one capitalised word and a full stop is
+        # a sentence as often as a place.
+        "U.S. officials said on Monday",
+        "Koniec. Fogo Unia Leszno nie pozostawiła złudzeń",
+        "Wochenende. Regen. Mist. Die Kinder",
+        "Souvenez-vous. C'est au printemps 2015",
+    ],
+)
+def test_kickers_and_one_word_sentences_are_no_dateline(body: str) -> None:
     assert find_dateline(body) is None
 
 

@@ -25,6 +25,7 @@ from worker.pipeline.story import (
     bare,
     days_of,
     encoder_reads,
+    evidence,
     han_pairs,
     lead,
     lead_span,
@@ -223,6 +224,13 @@ def test_the_lead_skips_dateline_fragments_to_reach_two_sentences() -> None:
     assert lead("T", "One two three four. Five six seven eight. Nine ten.") == (
         "T. One two three four. Five six seven eight."
     )
+
+
+def test_an_agency_alone_opening_the_body_gives_no_place() -> None:
+    body = "(Reuters) — The attorney general of New York is investigating the company."
+    assert evidence("", body, "en", {}, None)["place"] is None
+    placed = evidence("", "NEW DELHI: The minister said so.", "en", {}, None)
+    assert placed["place"] == name_key("New Delhi")
 
 
 @pytest.mark.parametrize(

@@ -251,7 +251,7 @@ def evidence(
     """The JSON-ready evidence of one article."""
     text = lead(title, body)
     dateline = enrichment.get("dateline") or find_dateline(body)
-    city = str(dateline["place"]).split(",")[0] if dateline else ""
+    city = str(dateline.get("place") or "").split(",")[0] if dateline else ""
     place = name_key(city) if city else None
     opening = lead("", body)  # names from the body: headlines capitalise every word
     entities = [e for e in enrichment.get("entities", []) if isinstance(e, dict)]

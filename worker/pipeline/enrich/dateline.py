@@ -1,7 +1,7 @@
 """The dateline at the opening of a body, in the wire styles of every language:
 ``PARIS (Reuters) -``, ``Londres, 3 mai (AFP) -``, ``HALIFAX, Nova Scotia (AP) —``,
 ``MADRID, 5 (EFE).-``, ``ROMA, 12 MAR -``, ``JAKARTA, KOMPAS.com -``, ``Frankfurt/Main (dpa) -``,
-``(ANSA) - ROMA, 05 DIC -``, ``Genf (epd).``.
+``(ANSA) - ROMA, 05 DIC -``, ``Genf (epd).``, ``NEW DELHI:``, ``CALDEN.``, ``(Reuters) —``.
 It opens the body, or the line after a headline the page left at its top. A press release
 puts its place and date on a line of their own instead (``Hamburg, 2. November 2021``,
 ``( Pescasseroli, 14 Gennaio 20 )``).
@@ -31,20 +31,40 @@ _AGENCY = r"(?:\s*\((?P<agency>[^()\n]{2,40})\))?"
 DATELINE_RE = re.compile(
     rf"[ \t]*{_PLACE}{_DATE}{_AGENCY}[ \t]*\.?(?P<dash>{_DASH})(?:(?P<eol>[ \t]*\n)|[ \t]+)\s*"
 )
-# The agency first, as ANSA and AGI write it: "(ANSA) - ROMA, 05 DIC - Il governo".
+# The agency first, as ANSA and AGI write it: "(ANSA) - ROMA, 05 DIC - Il governo", or with
+# no place at all: "(Reuters) — The", "(EFE).- Nicaragua", "(CNN)President" (the space lost
+# when the page was read). Who is in the parentheses is checked by ``_agency_first``.
 AGENCY_FIRST_RE = re.compile(
-    rf"[ \t]*\((?P<agency>[^()\n]{{2,40}})\)[ \t]*{_DASH}[ \t]*{_PLACE}{_DATE}[ \t]*\.?"
-    rf"(?P<dash>{_DASH})[ \t]+"
+    rf"[ \t]*\((?P<agency>[^()\n]{{2,40}})\)(?:[ \t]*\.?(?P<dash>{_DASH})[ \t]*"
+    rf"(?:{_PLACE}{_DATE}[ \t]*\.?(?P<dash2>{_DASH})[ \t]+)?|(?=[^\W\d_]))"
 )
 # German church and regional agencies end the dateline with the parenthesis, a full stop or
-# nothing: "Genf (epd). Die", "Bonn (KNA) Der". Without the dash only a wire agency's name
-# in the parentheses tells a dateline from a name and its party ("Merkel (CDU) sagte").
+# nothing: "Genf (epd). Die", "Bonn (KNA) Der", "New Delhi, Dec 5 (PTI) The". Without the
+# dash only a wire agency's name in the parentheses tells a dateline from a name and its
+# party ("Merkel (CDU) sagte").
 WIRE_AGENCIES = (
     "dpa|epd|kna|afp|ap|apa|sda|sid|ddp|dapd|dts|kap|idea|anp|belga|reuters|rtr|ots|ansa|efe"
+    "|agi|adnkronos|lusa|pti|ians|ani|upi|cnn|xinhua|tass|yonhap|kyodo|antara|bernama|aa"
 )
+_WIRE_AGENCY = re.compile(rf"(?:{WIRE_AGENCIES})(?:/[\w-]{{1,12}})?", re.IGNORECASE)
 AGENCY_STOP_RE = re.compile(
     rf"[ \t]*{_PLACE}{_DATE}[ \t]*\((?P<agency>(?:{WIRE_AGENCIES})(?:/[\w-]{{1,12}})?)\)"
     r"\.?[ \t]+(?=[^\W\d_])",
+    re.IGNORECASE,
+)
+# A place in capitals closed by a colon or a full stop, as Indian and German regional papers
+# write it: "NEW DELHI: Their", "BANGKOK: Ein", "CALDEN. In Sorge", "NEW DELHI, Dec 5 (PTI):".
+# Mixed case only when two places are joined by a slash ("Lüdenscheid/Südwestfalen. Die"):
+# one capitalised word and a full stop is as often a sentence ("Wochenende.", "Koniec.").
+STOP_RE = re.compile(rf"[ \t]*{_PLACE}{_DATE}{_AGENCY}(?P<stop>[:.])[ \t]+(?=[^\W\d_])")
+# What a page puts in capitals before a dash or a colon that is no place: a kicker, a label,
+# a column's name ("UPDATED:", "FILE -", "DEAR ABBY:", "EXCLUSIVE -", "EILMELDUNG:").
+_KICKERS = re.compile(
+    "breaking(?: news)?|updated?|exclusiv[ea]?|watch|analysis|opinion|editorial|comment(?:ary)?"
+    "|live|videos?|photos?|fotos?|file|archiv[e]?|symbolbild|correction|clarification"
+    "|(?:editor's )?note|urgente?|flash|alert|warning|review|interview|podcast|sponsored"
+    "|advertisement|anzeige|eilmeldung|kommentar|(?:en )?direct|ultima ora|última hora"
+    "|aggiornamento|actualización|listen|related|graphic|spoiler|summary|read more|dear .*",
     re.IGNORECASE,
 )
 # A line of its own that holds only a place and a date, maybe in parentheses: the press
@@ -62,25 +82,29 @@ _SITE = re.compile(r"[^\W_][\w\-]*(?:\.[a-z]{2,})+", re.IGNORECASE)
 
 
 def find_dateline(body: str) -> dict[str, Any] | None:
-    """``{place, agency, date, end}`` or None."""
+    """``{place, agency, date, end}`` or None; the place is None when only an agency opens
+    the body ("(Reuters) —")."""
     match = _match(body)
     if match is None:
         return None
+    span = _place_span(match)
+    place = body[span[0] : span[1]].strip() if span else None
     if match.re is DATE_LINE_RE:  # a place and a date on a line of their own
         return {
-            "place": _display_place(match["place"].strip()),
+            "place": _display_place(place or ""),
             "agency": None,
             "date": match["date"].strip(),
             "end": match.end(),
         }
-    place, agency, extra = match["place"].strip(), match["agency"], match["date"]
+    agency = match["agency"] if span is None or span[0] != match.start("agency") else None
+    extra = match["date"]
     if extra and not agency and _SITE.fullmatch(extra.strip()):
         agency, extra = extra, None
     # After the comma comes a date ("Jan 5", "3 mai") or a region ("Calif.", "Ukraine").
     date = extra.strip() if extra and any(c.isdigit() for c in extra) else None
     region = extra.strip() if extra and not date else None
     return {
-        "place": _display_place(place) + (f", {region}" if region else ""),
+        "place": _display_place(place) + (f", {region}" if region else "") if place else None,
         "agency": agency.strip() if agency else None,
         "date": date,
         "end": match.end(),
@@ -90,10 +114,21 @@ def find_dateline(body: str) -> dict[str, Any] | None:
 def place_span(body: str) -> tuple[int, int, int] | None:
     """Where the dateline's place starts and ends, and where the dateline ends."""
     match = _match(body)
-    if match is None:
+    span = _place_span(match) if match else None
+    if match is None or span is None:
         return None
-    start = match.start("place")
-    return start, start + len(match["place"].rstrip()), match.end()
+    return span[0], span[0] + len(body[span[0] : span[1]].rstrip()), match.end()
+
+
+def _place_span(match: re.Match[str]) -> tuple[int, int] | None:
+    """The place's group, or the parenthesis that names a place rather than an agency
+    ("(Leipzig) - Von"); None for an agency alone ("(Reuters) —")."""
+    if match["place"]:
+        return match.span("place")
+    agency = match["agency"]
+    if agency and not _WIRE_AGENCY.fullmatch(agency.strip()) and not _is_capitals(agency):
+        return match.span("agency")
+    return None
 
 
 def _match(body: str) -> re.Match[str] | None:
@@ -108,12 +143,13 @@ def _match(body: str) -> re.Match[str] | None:
 
 
 def _wire_match(body: str, at: int) -> re.Match[str] | None:
-    """A wire dateline at ``at``: place first with a dash, agency first, or the agency's
-    parenthesis closing it."""
+    """A wire dateline at ``at``: place first with a dash, agency first, the agency's
+    parenthesis closing it, or a place closed by a colon or a full stop."""
     return (
         _signalled(DATELINE_RE.match(body, at))
-        or AGENCY_FIRST_RE.match(body, at)
+        or _agency_first(AGENCY_FIRST_RE.match(body, at))
         or AGENCY_STOP_RE.match(body, at)
+        or _stopped(STOP_RE.match(body, at))
     )
 
 
@@ -121,13 +157,49 @@ def _signalled(match: re.Match[str] | None) -> re.Match[str] | None:
     """A plain capitalised word followed by a dash is prose ("Paris - the city ..."), so we
     require a place in capitals (the wire style), an agency in parentheses, an outlet, the
     Spanish ".-" or a dash that ends its line ("Düsseldorf -")."""
-    if match is None:
+    if match is None or _is_kicker(match["place"]):
         return None
     extra = match["date"]
     site = bool(extra and _SITE.fullmatch(extra.strip()))
     stop = match.string[match.start("dash") - 1] == "."
     signals = (match["agency"], site, stop, match["eol"])
     return match if any(signals) or _is_capitals(match["place"].strip()) else None
+
+
+def _agency_first(match: re.Match[str] | None) -> re.Match[str] | None:
+    """With a place after it, any parenthesis opens the dateline ("(ANSA) - ROMA, 05 DIC -").
+    Alone it must hold a wire agency or a name in capitals ("(Reuters) —", "(CNN)"), or,
+    before a dash, one place ("(Leipzig) - Von"); never a label ("(Video) -")."""
+    if match is None or match["place"]:
+        return match
+    agency = match["agency"].strip()
+    if _is_kicker(agency):
+        return None
+    named = bool(_WIRE_AGENCY.fullmatch(agency)) or (_is_capitals(agency) and len(agency) <= 8)
+    return match if named or (match["dash"] and _is_one_place(agency)) else None
+
+
+def _stopped(match: re.Match[str] | None) -> re.Match[str] | None:
+    """A colon or a full stop closes the dateline of a place in capitals ("NEW DELHI:",
+    "CALDEN."), of two places joined by a slash, or of a wire agency's copy
+    ("New Delhi, Dec 5 (PTI):"). A full stop never closes an abbreviation ("U.S. officials")."""
+    if match is None or _is_kicker(match["place"]):
+        return None
+    place = match["place"].strip()
+    if match["stop"] == "." and ("." in place or sum(c.isalpha() for c in place) < 3):
+        return None
+    wire = bool(match["agency"] and _WIRE_AGENCY.fullmatch(match["agency"].strip()))
+    two = "/" in place and " " not in place
+    return match if wire or two or _is_capitals(place) else None
+
+
+def _is_kicker(text: str) -> bool:
+    return bool(_KICKERS.fullmatch(fold(text.strip().rstrip("."))))
+
+
+def _is_one_place(text: str) -> bool:
+    """One capitalised name, or two joined by a slash: "Leipzig", "Frankfurt/Main"."""
+    return bool(re.fullmatch(r"[^\W\d_][^\W\d_-]*(?:[-/][^\W\d_]+)?", text)) and text[0].isupper()
 
 
 def _is_date(text: str) -> bool:
