@@ -31,10 +31,11 @@ Labels (what was read in the text, written before running the enricher):
 - ``dateline``: the place of the wire dateline at the opening (``HAYWARD, Calif. (AP) —`` is
   ``Hayward, Calif.``), or null.
 - ``quotes``: every quotation of at least four words (direct speech or writing in quote
-  marks; scare quotes and quoted titles excluded), by a piece of it (``text``, usually its
-  first words, occurring once in the article) and its ``speaker``: the named person (or
-  organisation) who said or wrote it, or null when the text does not name them ("a
-  source", "the activists").
+  marks; scare quotes and quoted titles excluded), and every shorter one said whole with its
+  speech verb ("Don’t mind me!" he told them; since 2026-12-07), by a piece of it
+  (``text``, usually its first words, occurring once in the article) and its ``speaker``:
+  the named person (or organisation) who said or wrote it, or null when the text does not
+  name them ("a source", "the activists").
 - ``dates``: every calendar day the text mentions, as ISO ``YYYY-MM-DD``, resolved against
   ``published`` the way the words point ("Tuesday" in a report is the last Tuesday, "will
   vote Tuesday" the next one). Weeks, months, years, times of day are not labelled.

@@ -145,6 +145,31 @@ def test_unnamed_speaker_stays_unnamed() -> None:
     assert speakers(body, ("Joan Pratt", "PER")) == [None]
 
 
+def test_a_short_quote_said_whole_with_its_verb_is_a_quote() -> None:
+    body = (
+        "“We are relieved,” said Tom Green, president of the union. “Don’t mind me!” "
+        "Eva Stone told them."
+    )
+    found = find_quotes(body, tagged(body, ("Tom Green", "PER"), ("Eva Stone", "PER")), "en")
+    assert [(q["text"], q["speaker"]) for q in found] == [
+        ("We are relieved,", "Tom Green"),
+        ("Don’t mind me!", "Eva Stone"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Eva Stone said the House would “move quickly” on the bill.",  # a piece of a sentence
+        "Eva Stone called it a “total disaster,” and left.",  # no capital first
+        "“Black Water,” Eva Stone said, is the band's best song.",  # a title: every word capital
+        "A banner reading “No more war!” hung over the square.",  # nobody said it
+    ],
+)
+def test_short_quoted_pieces_are_no_quotes(body: str) -> None:
+    assert find_quotes(body, tagged(body, ("Eva Stone", "PER")), "en") == []
+
+
 def test_words_inside_a_quote_never_name_its_speaker() -> None:
     body = "“I told Paul Varga to resign before the vote,” Eva Stone said."
     assert speakers(body, ("Paul Varga", "PER"), ("Eva Stone", "PER")) == ["Eva Stone"]

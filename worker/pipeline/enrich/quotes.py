@@ -47,7 +47,13 @@ from worker.pipeline.enrich.quote_pronouns import (
 )
 from worker.pipeline.enrich.quote_reading import MentionRow, QuoteText, read_quotes
 
-_MIN_WORDS = 4  # shorter quoted bits are scare quotes or titles, not statements
+_MIN_WORDS = 4  # shorter quoted bits are scare quotes or titles, not statements...
+# ...unless they are a whole utterance with its speech verb: '"We are relieved," said Tom
+# Green', '"We need more."' after '"…," Warren said.' An utterance opens with a capital and
+# ends inside its marks ("move quickly" and "total disaster," are pieces of a sentence), and
+# not every word has a capital ("Black Water," and "Beyond Finances." are titles).
+_MIN_UTTERANCE_WORDS = 2
+_UTTERANCE_END = ".,!?…"
 
 
 def find_quotes(
@@ -60,9 +66,12 @@ def find_quotes(
     text = read_quotes(body, found, mentions, language)
     quotes: list[Quote] = []
     for quote in found:
-        if len(quote.text.split()) < _MIN_WORDS:
+        short = len(quote.text.split()) < _MIN_WORDS
+        if short and not _utterance(quote.text):
             continue
         who = _attribute(text, quote, quotes)
+        if short and who is None:
+            continue
         if who is not None:
             quote.speaker, quote.label, quote.how = who.name, who.label, who.how
         quotes.append(quote)
@@ -77,6 +86,18 @@ def find_quotes(
         }
         for q in quotes
     ]
+
+
+def _utterance(quote: str) -> bool:
+    """A short quotation said whole: a capital (or a script without case) first, a word
+    without one after it, and the sentence's own punctuation last."""
+    initials = [next((c for c in word if c.isalpha()), "") for word in quote.split()]
+    return (
+        len(initials) >= _MIN_UTTERANCE_WORDS
+        and not initials[0].islower()
+        and any(c.islower() for c in initials[1:])
+        and quote.rstrip()[-1:] in _UTTERANCE_END
+    )
 
 
 def _attribute(text: QuoteText, quote: Quote, earlier: list[Quote]) -> Speaker | None:
