@@ -451,12 +451,17 @@ def test_a_future_word_before_a_weekday_points_ahead(text: str, language: str, v
         # A weekday that opens its clause stands before the clause's verb.
         ("Da giovedì la rapida rimonta dell'alta pressione riporterà il sole.", "it", "2024-04-18"),
         ("On Thursday the board will vote on the plan.", "en", "2024-04-18"),
+        # The comma that sets off the opening weekday belongs to it.
+        ("On Thursday, the board will vote on the plan.", "en", "2024-04-18"),
+        ("El martes, el Congreso votará la ley.", "es", "2024-04-23"),
         ("Am Donnerstag werden weitere Teilnehmer erwartet.", "de", "2024-04-18"),
         ("Erst ab Freitag soll es den Anwälten erlaubt sein.", "de", "2024-04-19"),
         # Reported speech is not the clause's own verb.
         ("On Monday the minister said the vote will be delayed.", "en", "2024-04-15"),
         ("Lunedì il ministro ha detto che il governo deciderà.", "it", "2024-04-15"),
-        # A comma closes the clause; a weekday inside its clause does not open it.
+        ("On Thursday, officials said, the board will vote.", "en", "2024-04-11"),
+        # Nor is a relative clause's verb, nor one of a weekday inside its clause.
+        ("On Thursday he met the minister who will travel to Paris.", "en", "2024-04-11"),
         ("Lundi, le ministre a annoncé que la réforme entrera en vigueur.", "fr", "2024-04-15"),
         ("Le ministre a rencontré lundi les syndicats qui négocieront.", "fr", "2024-04-15"),
     ],

@@ -20,8 +20,14 @@ _VERB_WORDS = 8  # how far after a mention that opens its clause its verb may co
 _CUE_CHARS = 60
 # A mention opens its clause with at most this many words before it ("Da", "On", "Am").
 _OPENING_WORDS = 2
-# Words after which a future belongs to reported speech, not to the mention's clause.
-_REPORTING = frozenset(all_verbs()) | frozenset(["that", "que", "dass", "che", "dat", "bahwa"])
+# Words after which a future belongs to reported speech or to a relative clause, not to the
+# mention's clause ("On Thursday he met the minister who will travel").
+_REPORTING = frozenset(all_verbs()) | frozenset(
+    ["that", "que", "dass", "che", "dat", "bahwa", "who", "which", "whose", "whom", "where"]
+)
+# The comma that sets off an opening mention ("On Thursday, the board will vote") belongs to
+# it: the clause goes on after it.
+_OPENER_COMMA = re.compile(r"\s*,")
 
 
 def points_ahead(text: str, start: int, end: int, language: str | None) -> bool:
@@ -39,13 +45,15 @@ def _future_word_before(before: str, tense: re.Pattern[str] | None) -> bool:
 
 def _future_verb_after(before: str, text: str, end: int, tense: re.Pattern[str] | None) -> bool:
     """A mention that opens its clause ("Da giovedì la rimonta riporterà il bel tempo", "On
-    Thursday the board will vote") stands before that clause's own verb: a future word
+    Thursday, the board will vote") stands before that clause's own verb: a future word
     among the next few words says the day is ahead. Reported speech is not the clause's
     verb ("On Monday the minister said the vote will..."): a speech verb or a "that" ends
     the search."""
     if len(before.split()) > _OPENING_WORDS:
         return False
-    clause = _CLAUSE_BREAK.split(text[end : end + _CUE_CHARS])[0]
+    comma = _OPENER_COMMA.match(text, end)
+    start = comma.end() if comma else end
+    clause = _CLAUSE_BREAK.split(text[start : start + _CUE_CHARS])[0]
     for word in clause.lower().replace("’", "'").split()[:_VERB_WORDS]:
         if word in _REPORTING or word.startswith(("qu'", "ch'")):
             return False
