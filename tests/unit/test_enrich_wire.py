@@ -448,6 +448,28 @@ def test_a_future_word_before_a_weekday_points_ahead(text: str, language: str, v
 @pytest.mark.parametrize(
     ("text", "language", "value"),
     [
+        # "This" names the weekday of the publication's week, on either side of it...
+        ("The vote is set for this Friday.", "en", "2024-04-19"),
+        ("The minister resigned this Monday.", "en", "2024-04-15"),
+        ("Denunció este martes la propaganda rusa.", "es", "2024-04-16"),
+        ("Los sindicatos se congregarán este jueves.", "es", "2024-04-18"),
+        ("Zu der für diesen Donnerstag geplanten Versammlung kam er nicht.", "de", "2024-04-18"),
+        # ...and a future word points past a day gone by to the next one.
+        ("He will meet them this Monday.", "en", "2024-04-22"),
+        # A future tense behind an elided pronoun is one too.
+        ("Le président s'exprimera jeudi soir.", "fr", "2024-04-18"),
+    ],
+)
+def test_this_weekday_is_the_one_of_the_publication_week(
+    text: str, language: str, value: str
+) -> None:
+    (found,) = find_dates(text, WEDNESDAY, language)
+    assert found["value"] == value
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "value"),
+    [
         # A weekday that opens its clause stands before the clause's verb.
         ("Da giovedì la rapida rimonta dell'alta pressione riporterà il sole.", "it", "2024-04-18"),
         ("On Thursday the board will vote on the plan.", "en", "2024-04-18"),

@@ -62,5 +62,10 @@ def _future_verb_after(before: str, text: str, end: int, tense: re.Pattern[str] 
     return False
 
 
+# An elided pronoun or article glued to the verb ("s'exprimera", "l'annoncera").
+_ELIDED = re.compile(r"^(?:[cdjlmnst]|qu)'")
+
+
 def _is_future_word(word: str, tense: re.Pattern[str] | None) -> bool:
-    return word in FUTURE_WORDS or word.endswith("'ll") or bool(tense and tense.fullmatch(word))
+    verb = _ELIDED.sub("", word)
+    return word in FUTURE_WORDS or word.endswith("'ll") or bool(tense and tense.fullmatch(verb))

@@ -250,10 +250,16 @@ def _weekday(weekday: int, shift: str | None, published: date, ahead: bool) -> d
     """``samedi dernier`` is the last Saturday before publication, a bare ``Saturday`` in a
     news report the most recent one (the same day included), ``next Saturday`` the coming one
     and so is a bare one after a future word ("will testify Thursday", the same day included).
+    ``this Friday`` (``este viernes``, ``ce vendredi``) is the Friday of the publication's
+    week, whichever side of it, unless a future word points past it to the next one.
     """
     direction = WEEKDAY_SHIFTS.get(fold(shift), 0) if shift else 0
+    forward = (weekday - published.weekday()) % 7
+    if shift and direction == 0:
+        this_week = published + timedelta(days=weekday - published.weekday())
+        return this_week if this_week >= published or not ahead else this_week + timedelta(7)
     if ahead and not shift:
-        return published + timedelta(days=(weekday - published.weekday()) % 7)
+        return published + timedelta(days=forward)
     if direction > 0:
         return published + timedelta(days=(weekday - published.weekday()) % 7 or 7)
     back = (published.weekday() - weekday) % 7
