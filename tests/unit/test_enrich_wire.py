@@ -354,6 +354,18 @@ WEDNESDAY = date(2024, 4, 17)  # ISO week 16
         ("minggu depan", "2024-W17"),
         ("Selasa depan", "2024-04-23"),
         ("bulan lalu", "2024-03"),
+        # Counted back from publication: a day, an ISO week, a month, a year.
+        ("two days ago", "2024-04-15"),
+        ("il y a deux jours", "2024-04-15"),
+        ("vor drei Wochen", "2024-W13"),
+        ("hace dos meses", "2024-02"),
+        ("due giorni fa", "2024-04-15"),
+        ("há 3 dias", "2024-04-14"),
+        ("twee dagen geleden", "2024-04-15"),
+        ("два дня назад", "2024-04-15"),
+        ("dua hari yang lalu", "2024-04-15"),
+        ("iki gün önce", "2024-04-15"),
+        ("a year ago", "2023"),
     ],
 )
 def test_relative_dates_go_the_way_the_words_say(text: str, value: str) -> None:
@@ -443,6 +455,14 @@ def test_periods_at_the_end_of_the_calendar_stay_unresolved() -> None:
 def test_a_future_word_before_a_weekday_points_ahead(text: str, language: str, value: str) -> None:
     (found,) = find_dates(text, WEDNESDAY, language)
     assert found["value"] == value
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Il a marché 1,5 года назад.", "Once a day, he walks.", "Ha due anni e gioca.", "in two days"],
+)
+def test_counts_that_are_no_time_ago_are_no_dates(text: str) -> None:
+    assert find_dates(text, WEDNESDAY) == []
 
 
 @pytest.mark.parametrize(

@@ -92,6 +92,36 @@ _DAY_ROWS = {
     "id": "kemarin_lusa kemarin hari_ini besok lusa",
 }
 
+# "Two days ago": the count's words (one to ten; digits are read too), the units (day, week,
+# month, year) and the words that say "ago", before the count ("il y a deux jours", "vor zwei
+# Tagen", "hace dos días") or after the unit ("due giorni fa", "два дня назад").
+_COUNT_ROWS = {
+    "en": "one|a|an two three four five six seven eight nine ten",
+    "fr": "un|une deux trois quatre cinq six sept huit neuf dix",
+    "de": "einem|einer|ein zwei drei vier fünf sechs sieben acht neun zehn",
+    "es": "un|una|uno dos tres cuatro cinco seis siete ocho nueve diez",
+    "it": "un|una|uno due tre quattro cinque sei sette otto nove dieci",
+    "pt": "um|uma dois|duas três quatro cinco seis sete oito nove dez",
+    "nl": "een|één twee drie vier vijf zes zeven acht negen tien",
+    "ru": "один|одну|одна два|две три четыре пять шесть семь восемь девять десять",
+    "tr": "bir iki üç dört beş altı yedi sekiz dokuz on",
+    "id": "satu dua tiga empat lima enam tujuh delapan sembilan sepuluh",
+}
+_UNIT_ROWS = {
+    "en": "day|days week|weeks month|months year|years",
+    "fr": "jour|jours semaine|semaines mois an|ans|année|années",
+    "de": "tag|tagen woche|wochen monat|monaten jahr|jahren",
+    "es": "día|días|dia|dias semana|semanas mes|meses año|años",
+    "it": "giorno|giorni settimana|settimane mese|mesi anno|anni",
+    "pt": "dia|dias semana|semanas mês|meses ano|anos",
+    "nl": "dag|dagen week|weken maand|maanden jaar",
+    "ru": "день|дня|дней неделю|недели|недель месяц|месяца|месяцев год|года|лет",
+    "tr": "gün hafta ay yıl",
+    "id": "hari minggu|pekan bulan tahun",
+}
+AGO_BEFORE = ("il y a", "vor", "hace", "há")
+AGO_AFTER = ("ago", "fa", "atrás", "geleden", "назад", "lalu", "yang lalu", "önce")
+
 
 def fold(word: str) -> str:
     """The key of a word in these tables: lower case, straight apostrophe, Turkish dotless
@@ -138,6 +168,10 @@ SHIFTS_BEFORE = _shift_words((k for k in _SHIFT_ROWS if k != "id"), (0, 1, 2))
 SHIFTS_AFTER = _shift_words(("fr", "es", "it", "pt"), (0, 1)) | _shift_words(("id",), (0, 1, 2))
 PERIODS = {word: ("week", "month", "year")[n] for word, n in _table(_PERIOD_ROWS.values()).items()}
 DAY_WORDS = _table(_DAY_ROWS.values(), first=-2)
+COUNTS = _table(_COUNT_ROWS.values(), first=1)
+UNITS = {
+    word: ("day", "week", "month", "year")[n] for word, n in _table(_UNIT_ROWS.values()).items()
+}
 
 # Names that contain a date word without being a date: feasts, sales, papers, shows. A date
 # mention overlapping one of these is dropped. Per language, lower case, whole words.

@@ -25,6 +25,9 @@ from datetime import date, timedelta
 from typing import Any
 
 from worker.pipeline.enrich.calendar_words import (
+    AGO_AFTER,
+    AGO_BEFORE,
+    COUNTS,
     DAY_WORDS,
     LOWER_CASE_ONLY,
     MONTHS,
@@ -32,11 +35,12 @@ from worker.pipeline.enrich.calendar_words import (
     PERIODS,
     SHIFTS_AFTER,
     SHIFTS_BEFORE,
-    WEEKDAY_SHIFTS,
+    UNITS,
     WEEKDAYS,
     fold,
 )
 from worker.pipeline.enrich.date_direction import points_ahead
+from worker.pipeline.enrich.date_relative import relative_value
 from worker.pipeline.enrich.word_regex import alternation, first_letters
 
 # A dot after the month only when a number follows ("Jan. 5"), not a sentence's full stop.
@@ -49,11 +53,15 @@ _SHIFT = rf"(?P<shift>{alternation(SHIFTS_BEFORE)})"
 _AFTER = rf"(?P<after>{alternation(SHIFTS_AFTER)})"
 _P = rf"(?P<period>{alternation(PERIODS)})"
 _DAY_WORDS = alternation(DAY_WORDS).replace("'", "['’]")  # aujourd’hui, typographic or not
+# A count is whole: "1,5 года назад" is a year and a half, never five years.
+_COUNT = rf"(?<!\d[.,])(?P<count>\d{{1,2}}|{alternation(COUNTS)})\s+(?P<unit>{alternation(UNITS)})"
 _PATTERNS = [
     r"(?P<iso>(?P<iy>(?:1[89]|20)\d\d)-(?P<im>[01]\d)-(?P<id>[0-3]\d))",
     rf"{_D}\s+(?:de\s+)?{_M}{_Y}",
     rf"{_M}\s+{_D}{_Y}",
     rf"(?P<relday>{_DAY_WORDS})",
+    rf"(?:{alternation(AGO_BEFORE)})\s+{_COUNT}",
+    rf"{_COUNT}\s+(?:{alternation(AGO_AFTER)})",
     rf"{_SHIFT}\s+{_W}",
     rf"{_SHIFT}\s+{_P}",
     rf"{_P}\s+{_AFTER}",
@@ -69,8 +77,13 @@ _DAY_AFTER_WEEKDAY = re.compile(r",?\s+")
 DATE_FORMS = "|".join(re.sub(r"\(\?P<(\w+)>", rf"(?P<\1_{n}>", p) for n, p in enumerate(_PATTERNS))
 # Every form starts with a digit or one of these words: the lookahead on their first letters
 # spares the forms' alternations at most word starts and lets every possible start through.
-DATE_STARTS = r"\d|" + first_letters(
-    [*MONTHS, *WEEKDAYS, *DAY_WORDS, *SHIFTS_BEFORE, *PERIODS], fold
+# A count in words starts a mention only when a unit follows ("two days ago"): its words are
+# short and common ("a", "un", "on"), so their first letters would let most words through.
+_COUNTED = rf"[^\W\d_]+\s+(?:{first_letters(UNITS, fold)})"
+DATE_STARTS = (
+    r"\d|"
+    + first_letters([*MONTHS, *WEEKDAYS, *DAY_WORDS, *SHIFTS_BEFORE, *PERIODS, *AGO_BEFORE], fold)
+    + f"|{_COUNTED}"
 )
 DATE_RE = re.compile(rf"(?<![\w-])(?={DATE_STARTS})(?:{DATE_FORMS})(?![\w-])", re.IGNORECASE)
 _NAMES = [w for words in NOT_DATES.values() for w in words]
@@ -143,7 +156,7 @@ def _mention(
         value = _day_of_month(groups, published)
         kind = "relative"
     else:
-        value = _relative(groups, published, ahead)
+        value = relative_value(groups, published, ahead)
         kind = "relative"
     if value is _INVALID:
         return None
@@ -226,56 +239,3 @@ def _day_of_month(groups: dict[str, str], published: date | None) -> str | None:
         return _INVALID
     near = sorted(days, key=lambda d: abs((date.fromisoformat(d) - published).days))
     return next((d for d in near if date.fromisoformat(d).weekday() == weekday), near[0])
-
-
-def _relative(groups: dict[str, str], published: date | None, ahead: bool) -> str | None:
-    """The day meant, or None (unresolved) without a publication date or when the day
-    falls off the calendar ("yesterday" on 0001-01-01 is no date Python can hold)."""
-    if published is None:
-        return None
-    try:
-        if "relday" in groups:
-            days = DAY_WORDS[fold(groups["relday"])]
-            return (published + timedelta(days=days)).isoformat()
-        shift = groups.get("shift") or groups.get("after")
-        if "period" in groups:
-            return _period(PERIODS[fold(groups["period"])], shift or "", published)
-        weekday = WEEKDAYS[fold(groups["weekday"])]
-        return _weekday(weekday, shift, published, ahead).isoformat()
-    except OverflowError:
-        return None
-
-
-def _weekday(weekday: int, shift: str | None, published: date, ahead: bool) -> date:
-    """``samedi dernier`` is the last Saturday before publication, a bare ``Saturday`` in a
-    news report the most recent one (the same day included), ``next Saturday`` the coming one
-    and so is a bare one after a future word ("will testify Thursday", the same day included).
-    ``this Friday`` (``este viernes``, ``ce vendredi``) is the Friday of the publication's
-    week, whichever side of it, unless a future word points past it to the next one.
-    """
-    direction = WEEKDAY_SHIFTS.get(fold(shift), 0) if shift else 0
-    forward = (weekday - published.weekday()) % 7
-    if shift and direction == 0:
-        this_week = published + timedelta(days=weekday - published.weekday())
-        return this_week if this_week >= published or not ahead else this_week + timedelta(7)
-    if ahead and not shift:
-        return published + timedelta(days=forward)
-    if direction > 0:
-        return published + timedelta(days=(weekday - published.weekday()) % 7 or 7)
-    back = (published.weekday() - weekday) % 7
-    return published - timedelta(days=back or (7 if direction < 0 else 0))
-
-
-def _period(period: str, shift: str, published: date) -> str | None:
-    """``next week`` is the ISO week after publication's (``2024-W17``), ``le mois dernier``
-    the month before (``2024-03``), ``l'an prochain`` the year after (``2025``)."""
-    direction = WEEKDAY_SHIFTS.get(fold(shift), 0)
-    if period == "week":
-        year, week, _ = (published + timedelta(weeks=direction)).isocalendar()
-        return f"{year}-W{week:02d}"
-    if period == "month":
-        months = published.year * 12 + published.month - 1 + direction
-        year, month = divmod(months, 12)
-        return f"{year:04d}-{month + 1:02d}" if date.min.year <= year <= date.max.year else None
-    year = published.year + direction
-    return f"{year:04d}" if date.min.year <= year <= date.max.year else None
