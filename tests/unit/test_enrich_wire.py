@@ -79,6 +79,16 @@ from worker.pipeline.enrich.quotes import find_quotes
             "Die",
         ),
         ("New Delhi, Dec 5 (PTI): The", "New Delhi", "PTI", "Dec 5", "The"),
+        # The agency between slashes (press-release wires, TASS); a year after the day.
+        (
+            "NEW YORK, Dec. 7, 2026 /PRNewswire/ -- Acme",
+            "New York",
+            "PRNewswire",
+            "Dec. 7, 2026",
+            "Acme",
+        ),
+        ("ПЕКИН, 16 мая. /ТАСС/. Президент России", "Пекин", "ТАСС", "16 мая", "Президент"),
+        ("WASHINGTON, Dec. 7, 2026 (AP) — The Senate", "Washington", "AP", "Dec. 7, 2026", "The"),
     ],
 )
 def test_datelines_of_every_language(

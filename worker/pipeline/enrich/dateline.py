@@ -1,7 +1,8 @@
 """The dateline at the opening of a body, in the wire styles of every language:
 ``PARIS (Reuters) -``, ``Londres, 3 mai (AFP) -``, ``HALIFAX, Nova Scotia (AP) —``,
 ``MADRID, 5 (EFE).-``, ``ROMA, 12 MAR -``, ``JAKARTA, KOMPAS.com -``, ``Frankfurt/Main (dpa) -``,
-``(ANSA) - ROMA, 05 DIC -``, ``Genf (epd).``, ``NEW DELHI:``, ``CALDEN.``, ``(Reuters) —``.
+``(ANSA) - ROMA, 05 DIC -``, ``Genf (epd).``, ``NEW DELHI:``, ``CALDEN.``, ``(Reuters) —``,
+``MOSCOW, December 7. /TASS/.``, ``NEW YORK, Dec. 7, 2026 /PRNewswire/ --``.
 It opens the body, or the line after a headline the page left at its top. A press release
 puts its place and date on a line of their own instead (``Hamburg, 2. November 2021``,
 ``( Pescasseroli, 14 Gennaio 20 )``).
@@ -23,7 +24,7 @@ _DASH = r"(?:--|[-‐‑‒–—―])"
 _PLACE = (
     rf"(?P<place>[^\W\d_][^\W\d_'’.\-/ ]*(?:[ .'’\-/]{{1,2}}[^\W\d_]+){{0,3}}(?:\.(?!{_DASH}))?)"
 )
-_DATE = r"(?:,\s*(?P<date>[^\W_][\w. ]{0,24}?))?"
+_DATE = r"(?:,\s*(?P<date>[^\W_][\w. ]{0,24}?(?:,\s*\d{4})?))?"  # "Dec. 7, 2026"
 _AGENCY = r"(?:\s*\((?P<agency>[^()\n]{2,40})\))?"
 # Spanish wire copy closes the agency with a full stop before the dash: "(EFE).-".
 # Matched at a position (``match(body, pos)``), so no ``\A``. A full stop just before the
@@ -51,6 +52,12 @@ AGENCY_STOP_RE = re.compile(
     rf"[ \t]*{_PLACE}{_DATE}[ \t]*\((?P<agency>(?:{WIRE_AGENCIES})(?:/[\w-]{{1,12}})?)\)"
     r"\.?[ \t]+(?=[^\W\d_])",
     re.IGNORECASE,
+)
+# The agency between slashes, as press-release wires and TASS write it: "NEW YORK, Dec. 7,
+# 2026 /PRNewswire/ --", "MOSCOW, December 7. /TASS/. Russian". The slashes are the signal.
+SLASHED_RE = re.compile(
+    rf"[ \t]*{_PLACE}{_DATE}[ \t]*\.?[ \t]*/(?P<agency>[^\W\d_][^/\n]{{1,39}})/[ \t]*"
+    rf"(?:\.|{_DASH})?[ \t]+(?=[^\W\d_])"
 )
 # A place in capitals closed by a colon or a full stop, as Indian and German regional papers
 # write it: "NEW DELHI: Their", "BANGKOK: Ein", "CALDEN. In Sorge", "NEW DELHI, Dec 5 (PTI):".
@@ -149,6 +156,7 @@ def _wire_match(body: str, at: int) -> re.Match[str] | None:
         _signalled(DATELINE_RE.match(body, at))
         or _agency_first(AGENCY_FIRST_RE.match(body, at))
         or AGENCY_STOP_RE.match(body, at)
+        or SLASHED_RE.match(body, at)
         or _stopped(STOP_RE.match(body, at))
     )
 
