@@ -233,6 +233,36 @@ def test_spanish_descriptor_after_the_verb_without_a_model() -> None:
     assert speakers(body, language="es") == ["Rosa Vidal"]
 
 
+@pytest.mark.parametrize(
+    ("body", "language", "speaker"),
+    [
+        (
+            "El presidente del Gobierno, Pedro Sánchez, defendió el acuerdo. "
+            '"Es un paso histórico para España", afirmó en rueda de prensa.',
+            "es",
+            "Pedro Sánchez",
+        ),
+        (
+            "Giorgia Meloni è arrivata a Bruxelles. "
+            '"L\'Italia farà la sua parte", ha detto a margine del vertice.',
+            "it",
+            "Giorgia Meloni",
+        ),
+        # A subject of its own after the phrase is no dropped subject.
+        (
+            "Pedro Sánchez defendió el acuerdo. "
+            '"Es un paso histórico para España", dijo a los periodistas un portavoz.',
+            "es",
+            None,
+        ),
+    ],
+)
+def test_a_verb_with_only_a_phrase_after_the_quote_drops_its_subject(
+    body: str, language: str, speaker: str | None
+) -> None:
+    assert speakers(body, language=language) == [speaker]
+
+
 def test_spanish_role_points_back_to_the_person_introduced_with_it() -> None:
     body = (
         "La alcaldesa Marta Gil visitó el barrio. Gil habló con los vecinos.\n"

@@ -17,6 +17,7 @@ from worker.pipeline.enrich.quote_names import (
     named_next,
     named_subject,
     pronoun_label,
+    subjectless,
 )
 from worker.pipeline.enrich.quote_patterns import (
     ACCORDING_RE,
@@ -79,6 +80,8 @@ def speaker_after(text: QuoteText, start: int, end: int) -> Speaker | None:
         role = DEFINITE_ROLE.match(verb["rest"])
         if role or (text.nouns_capitalised and DEFINITE_NOUN.match(verb["rest"])):
             return Speaker(None, "PER", "pronoun", rest, role["role"].casefold() if role else None)
+        if subjectless(verb["rest"]):  # '", afirmó en rueda de prensa.': the subject dropped
+            return Speaker(None, "PER", DROPPED, rest)
         return Speaker(None)
     later = ANY_VERB.search(after)
     if later and later.start() <= _SUBJECT_CHARS:

@@ -6,6 +6,7 @@ stands for a person or an organisation.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -152,3 +153,24 @@ def _resolve(name: str, people: dict[str, str]) -> str:
 
 def pronoun_label(pronoun: str | None) -> str:
     return "ORG" if pronoun and pronoun.casefold() in THING_WORDS else "PER"
+
+
+_SENTENCE_END = re.compile(r"[.!?\n]")
+_INDEFINITE = frozenset({"un", "una", "uno", "um", "uma", "un'", "a", "an"})
+
+
+def subjectless(rest: str) -> bool:
+    """The words after an inverted verb are a phrase of prepositions to the sentence's end,
+    with no subject of their own: '", afirmó en rueda de prensa.', '", ha detto a margine
+    del vertice.', never '", dijo a los periodistas un portavoz' nor a capitalised name."""
+    words = _SENTENCE_END.split(rest, 1)[0].split()
+    if not words or words[0].casefold() not in PREPOSITIONS or words[0][:1].isupper():
+        return False
+    for before, word in itertools.pairwise(words):
+        folded = word.casefold()
+        if word[:1].isupper() or (
+            (folded in ARTICLE_WORDS or folded in _INDEFINITE)
+            and before.casefold() not in PREPOSITIONS
+        ):
+            return False
+    return True
