@@ -211,6 +211,11 @@ def test_german_acronym_after_the_article_speaks() -> None:
     assert speakers(body, language="de") == ["ADAC"]
 
 
+def test_french_role_with_an_elided_complement_before_the_name() -> None:
+    body = "« Nous tiendrons nos engagements », a assuré le ministre de l'Économie Bruno Le Maire."
+    assert speakers(body, ("Bruno Le Maire", "PER"), language="fr") == ["Bruno Le Maire"]
+
+
 def test_french_inverted_pronoun_with_any_verb() -> None:
     body = (
         "« Nous irons jusqu'au bout de cette réforme », a déclaré Claire Marchand. "
