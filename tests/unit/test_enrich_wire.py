@@ -460,11 +460,28 @@ def test_periods_at_the_end_of_the_calendar_stay_unresolved() -> None:
         ("He will resign, he said on Tuesday.", "en", "2024-04-16"),
         # A bare weekday after a future word may be the day itself.
         ("The court will rule Wednesday.", "en", "2024-04-17"),
+        ("The storm is forecast to make landfall on Saturday.", "en", "2024-04-20"),
     ],
 )
 def test_a_future_word_before_a_weekday_points_ahead(text: str, language: str, value: str) -> None:
     (found,) = find_dates(text, WEDNESDAY, language)
     assert found["value"] == value
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "value"),
+    [
+        ("De minister treedt volgende week dinsdag af.", "nl", "2024-04-23"),
+        ("Der Rat entscheidet nächste Woche am Dienstag.", "de", "2024-04-23"),
+        ("Letzte Woche, am Montag, kam er.", "de", "2024-04-08"),
+        ("Next week. Tuesday was fine.", "en", "2024-04-16"),  # a sentence between
+    ],
+)
+def test_a_weekday_right_after_a_week_is_that_weeks_day(
+    text: str, language: str, value: str
+) -> None:
+    _week, day = find_dates(text, WEDNESDAY, language)
+    assert day["value"] == value
 
 
 @pytest.mark.parametrize(

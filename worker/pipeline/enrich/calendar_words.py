@@ -231,7 +231,7 @@ NOT_DATES: dict[str, tuple[str, ...]] = {
 # year-less day ("who will testify Thursday", "scheduled for Feb. 14", "votará el martes"):
 # auxiliaries and plans, and the Romance future tense by its endings. Lower case, whole words.
 _FUTURE_WORDS = {
-    "en": "will 'll shall scheduled upcoming expected planned",
+    "en": "will 'll shall scheduled upcoming expected planned forecast slated",
     "fr": "va vont doit doivent prévu prévue prévus prévues",
     "de": "wird werden soll sollen geplant",
     "es": "va van prevista previsto previstas previstos",

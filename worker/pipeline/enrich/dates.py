@@ -116,8 +116,34 @@ def find_dates(
         following = matches[n + 1] if n + 1 < len(matches) else None
         if following is not None and published is not None:
             _take_the_range_year(mention, match, following)
+        if n and found and _in_the_week_before(matches[n - 1], match):
+            _put_in_week(mention, found[-1])
         found.append(mention)
     return found
+
+
+# Between a week and a weekday it narrows down: "volgende week dinsdag", "nächste Woche am
+# Dienstag", "next week on Tuesday".
+_WEEK_GAP = re.compile(r"[ \t]*,?[ \t]*(?:(?:am|on|op|le|el|il|o|na|no)[ \t]+)?")
+
+
+def _in_the_week_before(previous: re.Match[str], match: re.Match[str]) -> bool:
+    before, this = _groups(previous), _groups(match)
+    week = PERIODS.get(fold(before.get("period", ""))) == "week" and "unit" not in before
+    bare = set(this) == {"weekday"}
+    return week and bare and bool(_WEEK_GAP.fullmatch(match.string, previous.end(), match.start()))
+
+
+def _put_in_week(mention: dict[str, Any], week: dict[str, Any]) -> None:
+    """The weekday of the week just named: "volgende week dinsdag" is next week's Tuesday."""
+    value = week.get("value")
+    if not (week.get("resolved") and isinstance(value, str) and "-W" in value):
+        return
+    day = date.fromisoformat(str(mention["value"])) if mention.get("resolved") else None
+    if day is None:
+        return
+    year, number = value.split("-W")
+    mention["value"] = date.fromisocalendar(int(year), int(number), day.isoweekday()).isoformat()
 
 
 def _is_name(match: re.Match[str], names: list[tuple[int, int]]) -> bool:
