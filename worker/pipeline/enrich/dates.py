@@ -103,7 +103,7 @@ def find_dates(
     """Every date mention in ``text`` as ``{text, offset, kind, value, resolved}``."""
     names = [m.span() for m in NOT_DATES_RE.finditer(text)]
     matches = [m for m in DATE_RE.finditer(text) if not _is_name(m, names) and not _is_noun(m[0])]
-    found = []
+    found: list[dict[str, Any]] = []
     for n, match in enumerate(matches):
         if n + 1 < len(matches) and _names_the_day_of(match, matches[n + 1]):
             continue  # read with the day it names, as one mention
