@@ -44,6 +44,7 @@ from worker.core.story import StorySig
 from worker.pipeline.enrich.calendar_words import MONTHS, WEEKDAYS, fold
 from worker.pipeline.enrich.dateline import find_dateline
 from worker.pipeline.enrich.stopwords import stop_words
+from worker.pipeline.enrich.text import LEADING_ELISION
 from worker.pipeline.scripts import ARABIC, CYRILLIC, HAN, HANGUL, KANA, LATIN, THAI
 from worker.pipeline.story_numbers import numbers_of
 
@@ -64,7 +65,6 @@ _WORD = re.compile(r"[^\W\d_][^\W_]*(?:[-'’][^\W\d_]+)*")
 _OPENERS = "\"'«“‘(["
 # An elided article glued to the word it precedes (d'Oman, l'Otan, dell'Europa), and a
 # suffix glued to a name (NATO'ya, İsveç'in, Venezuela's).
-_ELISION = re.compile(r"^([^\W\d_]{1,4})['’](?=[^\W\d_])")
 _SUFFIX = re.compile(r"(?<=[^\W\d_]{2})['’]([^\W\d_]{1,5})$")
 # Japanese writes foreign names (people, places, companies) in katakana: a run of it is a
 # name candidate in a script without capitals.
@@ -161,7 +161,7 @@ def names_of(text: str, entities: Sequence[dict[str, Any]], language: str | None
 def bare(word: str) -> str:
     """``word`` without an elided article in front (``d'Oman`` is ``Oman``) or a case or
     possessive suffix behind a name (``NATO'ya`` is ``NATO``)."""
-    front = _ELISION.match(word)
+    front = LEADING_ELISION.match(word)
     if front and (front.group(1).islower() or len(front.group(1)) == 1):
         word = word[front.end() :]
     back = _SUFFIX.search(word)

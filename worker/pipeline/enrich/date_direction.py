@@ -12,6 +12,7 @@ import re
 
 from worker.pipeline.enrich.calendar_words import FUTURE_TENSE, FUTURE_WORDS
 from worker.pipeline.enrich.speech_verbs import all_verbs
+from worker.pipeline.enrich.text import LEADING_ELISION
 
 # Clause breaks: a future word counts only in the mention's own clause.
 _CLAUSE_BREAK = re.compile(r"[.,;:!?\n«»\"“”()]")
@@ -62,10 +63,6 @@ def _future_verb_after(before: str, text: str, end: int, tense: re.Pattern[str] 
     return False
 
 
-# An elided pronoun or article glued to the verb ("s'exprimera", "l'annoncera").
-_ELIDED = re.compile(r"^(?:[cdjlmnst]|qu)'")
-
-
 def _is_future_word(word: str, tense: re.Pattern[str] | None) -> bool:
-    verb = _ELIDED.sub("", word)
+    verb = LEADING_ELISION.sub("", word)  # "s'exprimera", "l'annoncera"
     return word in FUTURE_WORDS or word.endswith("'ll") or bool(tense and tense.fullmatch(verb))

@@ -37,7 +37,7 @@ DATELINE_RE = re.compile(
 # when the page was read). Who is in the parentheses is checked by ``_agency_first``.
 AGENCY_FIRST_RE = re.compile(
     rf"[ \t]*\((?P<agency>[^()\n]{{2,40}})\)(?:[ \t]*\.?(?P<dash>{_DASH})[ \t]*"
-    rf"(?:{_PLACE}{_DATE}[ \t]*\.?(?P<dash2>{_DASH})[ \t]+)?|(?=[^\W\d_]))"
+    rf"(?:{_PLACE}{_DATE}[ \t]*\.?{_DASH}[ \t]+)?|(?=[^\W\d_]))"
 )
 # German church and regional agencies end the dateline with the parenthesis, a full stop or
 # nothing: "Genf (epd). Die", "Bonn (KNA) Der", "New Delhi, Dec 5 (PTI) The". Without the
@@ -47,11 +47,10 @@ WIRE_AGENCIES = (
     "dpa|epd|kna|afp|ap|apa|sda|sid|ddp|dapd|dts|kap|idea|anp|belga|reuters|rtr|ots|ansa|efe"
     "|agi|adnkronos|lusa|pti|ians|ani|upi|cnn|xinhua|tass|yonhap|kyodo|antara|bernama|aa"
 )
-_WIRE_AGENCY = re.compile(rf"(?:{WIRE_AGENCIES})(?:/[\w-]{{1,12}})?", re.IGNORECASE)
+_WIRE = rf"(?:{WIRE_AGENCIES})(?:/[\w-]{{1,12}})?"  # "dpa", "dpa/lni"
+_WIRE_AGENCY = re.compile(_WIRE, re.IGNORECASE)
 AGENCY_STOP_RE = re.compile(
-    rf"[ \t]*{_PLACE}{_DATE}[ \t]*\((?P<agency>(?:{WIRE_AGENCIES})(?:/[\w-]{{1,12}})?)\)"
-    r"\.?[ \t]+(?=[^\W\d_])",
-    re.IGNORECASE,
+    rf"[ \t]*{_PLACE}{_DATE}[ \t]*\((?P<agency>{_WIRE})\)\.?[ \t]+(?=[^\W\d_])", re.IGNORECASE
 )
 # The agency between slashes, as press-release wires and TASS write it: "NEW YORK, Dec. 7,
 # 2026 /PRNewswire/ --", "MOSCOW, December 7. /TASS/. Russian". The slashes are the signal.

@@ -21,6 +21,7 @@ from worker.pipeline.enrich.quote_patterns import (
 )
 from worker.pipeline.enrich.quote_reading import QuoteText
 from worker.pipeline.enrich.speech_words import ACCORDING_WORDS
+from worker.pipeline.enrich.text import LEADING_ELISION
 
 _LONGEST_MENTION = 200  # a mention overlapping a name starts at most this far before it
 UNNAMED = "unnamed"  # attributed to someone the text does not name ('," said a source')
@@ -62,14 +63,11 @@ def named_next(text: QuoteText, start: int, end: int, apposition: bool = True) -
     return None
 
 
-_ELISION = re.compile(r"^[^\W\d_]{1,4}['’](?=\w)")
-
-
 def _role_of(words: list[str]) -> bool:
     """ "il segretario del Pd", "el portavoz del Kremlin", "le ministre de l'Économie": a role
     and whose it is, before the person's name, not a preposition that makes the name its object."""
     first = next(i for i, w in enumerate(words) if w in PREPOSITIONS)
-    whose = [_ELISION.sub("", w) for w in words[first + 1 :]]  # "de l'Économie"
+    whose = [LEADING_ELISION.sub("", w) for w in words[first + 1 :]]  # "de l'Économie"
     return (
         len(whose) <= 3
         and all(w[:1].isupper() or w.isdigit() for w in whose)

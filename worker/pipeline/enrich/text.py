@@ -11,6 +11,9 @@ import re
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "´": "'", "`": "'"})
 
 WORD_RE = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")
+# An elided article, pronoun or preposition glued to the next word: "d'Oman", "l'Économie",
+# "dell'Anci", "s'exprimera" (group 1: the elided word).
+LEADING_ELISION = re.compile(r"^([^\W\d_]{1,4})['’](?=[^\W\d_])")
 
 # Silent reading speed of adults in most European languages (Brysbaert 2019: ~238 wpm).
 DEFAULT_WORDS_PER_MINUTE = 230
