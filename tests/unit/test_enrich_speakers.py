@@ -686,3 +686,13 @@ def test_home_town_possessive_institution_and_apposition_noun() -> None:
 def test_a_place_that_speaks_speaks_as_an_organisation() -> None:
     body = "Ridgefield said in a statement: “The club will appeal the ban this week.”"
     assert speakers(body, ("Ridgefield", "LOC")) == ["Ridgefield"]
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("unit", ['"We are here now," ', '"We are," ', "„Wir sind hier jetzt“, "])
+def test_a_wall_of_quotes_is_read_in_linear_time(unit: str) -> None:
+    # Blanked quotes make one long run of spaces; a reader that scanned it from every quote
+    # took minutes on this (quadratic); bounded, it takes well under a second.
+    body = unit * 3000
+    found = find_quotes(body, [], "en")
+    assert len(found) in (0, 3000)

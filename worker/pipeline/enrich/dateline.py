@@ -79,6 +79,7 @@ DATE_LINE_RE = re.compile(
     rf"[ \t]*(?P<open>\(\s*)?{_PLACE},[ \t]*(?P<date>(?=[\w. ]{{0,25}}\d)[^\W_][\w. ]{{0,24}}?)"
     r"[ \t]*(?(open)\))[ \t]*\n\s*"
 )
+_OPENING_CHARS = 1000  # a headline line (at most 200) and a dateline fit well within this
 _NUMERIC_DATE = re.compile(r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}")
 # A first line that ends without a sentence's punctuation and is short is a headline or a
 # deck the page kept ("Sieben Menschen sterben bei Brand in Russland"); the dateline follows.
@@ -138,7 +139,9 @@ def _place_span(match: re.Match[str]) -> tuple[int, int] | None:
 
 
 def _match(body: str) -> re.Match[str] | None:
-    """At the opening, or on the line after a headline left at the top."""
+    """At the opening, or on the line after a headline left at the top. Only the opening is
+    read: a body of one endless word must not be scanned by every form."""
+    body = body[: len(body) - len(body.lstrip()) + _OPENING_CHARS]
     start = len(body) - len(body.lstrip())
     line = DATE_LINE_RE.match(body, start)
     if line is not None and _is_date(line["date"]):

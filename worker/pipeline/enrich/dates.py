@@ -124,7 +124,7 @@ def find_dates(
 
 # Between a week and a weekday it narrows down: "volgende week dinsdag", "nächste Woche am
 # Dienstag", "next week on Tuesday".
-_WEEK_GAP = re.compile(r"[ \t]*,?[ \t]*(?:(?:am|on|op|le|el|il|o|na|no)[ \t]+)?")
+_WEEK_GAP = re.compile(r"[ \t]*(?:,[ \t]*)?(?:(?:am|on|op|le|el|il|o|na|no)[ \t]+)?")
 
 
 def _in_the_week_before(previous: re.Match[str], match: re.Match[str]) -> bool:

@@ -53,7 +53,8 @@ def speaker_next_sentence(text: QuoteText, quote: Quote) -> Speaker | None:
     quote closes its own sentence."""
     if not _closes_its_sentence(text, quote):
         return None
-    gap = _SENTENCE_END.match(text.masked, quote.end)
+    # Bounded: the blanks of the quotes that follow must not be scanned from every quote.
+    gap = _SENTENCE_END.match(text.masked, quote.end, quote.end + _REACH)
     start = gap.end() if gap else quote.end
     cue = POINTING_BACK.match(text.masked, start)
     if cue is None:
@@ -92,4 +93,4 @@ def _closes_its_sentence(text: QuoteText, quote: Quote) -> bool:
 def _ends_the_clause(masked: str, at: int) -> bool:
     """Whether the name at ``at`` ends its clause or goes on with where or when."""
     name = _NAME_WORDS.match(masked, at) if at >= 0 else None
-    return bool(name and _AFTER_THE_NAME.match(masked, name.end()))
+    return bool(name and _AFTER_THE_NAME.match(masked, name.end(), name.end() + _REACH))

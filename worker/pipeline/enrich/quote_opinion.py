@@ -17,7 +17,9 @@ from worker.pipeline.enrich.quote_patterns import DESCRIBED_NAME
 from worker.pipeline.enrich.quote_reading import QuoteText
 
 # "For" at the sentence's (or a line's) opening, then the holder and at most a comma.
-VIEW_OF = re.compile(r"(?:\A|[.!?;]\s+|\n\s*)(?:Pour|Per|Para)\s+(?P<rest>[^\n]{3,80}?)\s*,?\s*\Z")
+VIEW_OF = re.compile(
+    r"(?:\A|[.!?;]\s+|\n\s*)(?:Pour|Per|Para)\s+(?P<rest>[^\n]{3,80}?)\s*(?:,\s*)?\Z"
+)
 
 
 def view_holder(text: QuoteText, start: int, quote: Quote) -> Speaker | None:

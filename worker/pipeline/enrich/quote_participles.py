@@ -14,7 +14,7 @@ from worker.pipeline.enrich.quote_patterns import NAME_PATTERN
 from worker.pipeline.enrich.quote_reading import QuoteText
 
 SAID_WHO = re.compile(
-    r"[ \t]*,?[ \t]*(?:diyen|diye\s+konuşan"
+    r"[ \t]*(?:,[ \t]*)?(?:diyen|diye\s+konuşan"
     r"|(?:ifadelerini|ifadesini|sözlerini|açıklamasını|değerlendirmesini|mesajını)"
     r"\s+(?:kullanan|yapan|dile\s+getiren|paylaşan|veren)"
     r"|şeklinde\s+(?:konuşan|açıklama\s+yapan))"
@@ -25,7 +25,8 @@ _REACH = 120
 
 def speaker_by_participle(text: QuoteText, quote: Quote) -> Speaker | None:
     """The person a Turkish participle right after the quote names."""
-    match = SAID_WHO.match(text.masked, quote.end)
+    # Bounded: the blanks of the quotes that follow must not be scanned from every quote.
+    match = SAID_WHO.match(text.masked, quote.end, quote.end + _REACH)
     if match is None:
         return None
     found = named_next(text, match.start("name"), min(len(text.masked), match.end() + _REACH))

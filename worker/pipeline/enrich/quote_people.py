@@ -39,6 +39,7 @@ _OPENING = re.compile(r"(?:\A|[.!?:;\n\"“”«»—–\-])\s*\Z")
 
 _TWO_PEOPLE = 4
 _NEXT_WORD = re.compile(r"[^\S\n]+([^\W\d_])")
+_NEXT_WORD_REACH = 40  # blanks of quotes may follow a name: never scan them all
 
 
 def capitalised_names(masked: str, nouns_capitalised: bool = False) -> list[MentionRow]:
@@ -82,7 +83,9 @@ def capitalised_names(masked: str, nouns_capitalised: bool = False) -> list[Ment
             if (introduced or titled_now) and len(words) < _TWO_PEOPLE:
                 titled.add(" ".join(words))
             elif opening and len(words) < _TWO_PEOPLE and not nouns_capitalised:
-                following = _NEXT_WORD.match(masked, end)  # "Giorgia Meloni ha parlato a Roma."
+                following = _NEXT_WORD.match(
+                    masked, end, end + _NEXT_WORD_REACH
+                )  # "Giorgia Meloni ha parlato a Roma."
                 if following and following[1].islower():
                     subjects.add(" ".join(words))
         if len(words) < len(raw):  # the row starts where the name does, past what was dropped
