@@ -696,3 +696,10 @@ def test_a_wall_of_quotes_is_read_in_linear_time(unit: str) -> None:
     body = unit * 3000
     found = find_quotes(body, [], "en")
     assert len(found) in (0, 3000)
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("body", ["." * 200_000, "!?" * 100_000])
+def test_a_run_of_stops_is_read_in_linear_time(body: str) -> None:
+    # Every position of the run was tried as a sentence end: minutes on 200,000 dots.
+    assert find_quotes(body, [], "en") == []
