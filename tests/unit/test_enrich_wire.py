@@ -461,6 +461,20 @@ def test_periods_at_the_end_of_the_calendar_stay_unresolved() -> None:
         # A bare weekday after a future word may be the day itself.
         ("The court will rule Wednesday.", "en", "2024-04-17"),
         ("The storm is forecast to make landfall on Saturday.", "en", "2024-04-20"),
+        ("Переговоры будут проходить в четверг.", "ru", "2024-04-18"),
+        # A Russian reflexive present or perfective future: a scheduled day.
+        ("Встреча состоится в пятницу в Москве.", "ru", "2024-04-19"),
+        ("Путин провёл совещание в понедельник.", "ru", "2024-04-15"),
+        ("Presiden akan tiba pada hari Jumat.", "id", "2024-04-19"),
+        # Turkish closes its clause with the verb: the first one after the day decides.
+        ("Dışişleri Bakanı Mevlüt Çavuşoğlu salı günü Paris'e gidecek.", "tr", "2024-04-23"),
+        ("Dışişleri Bakanı Mevlüt Çavuşoğlu salı günü Paris'e gitti.", "tr", "2024-04-16"),
+        ("Meclis salı günü toplanacağını açıkladı.", "tr", "2024-04-23"),
+        (
+            "Erdoğan salı günü yaptığı konuşmada ekonominin büyüyeceğini söyledi.",
+            "tr",
+            "2024-04-16",
+        ),
     ],
 )
 def test_a_future_word_before_a_weekday_points_ahead(text: str, language: str, value: str) -> None:

@@ -30,7 +30,8 @@ _MONTH_ROWS = {
     "id": "januari februari maret april mei juni juli agustus september oktober november desember",
 }
 # Monday to Sunday. Indonesian "minggu" is also "week", so its Sunday is left out; Turkish
-# "cuma" (Friday prayer) and "pazar" (market) are everyday words, so Turkish has no row.
+# "cuma" (Friday prayer) and "pazar" (market) are everyday words, so Turkish has no Friday
+# nor Sunday.
 _WEEKDAY_ROWS = {
     "en": "monday tuesday wednesday thursday friday saturday sunday",
     "fr": "lundi mardi mercredi jeudi vendredi samedi dimanche",
@@ -41,6 +42,7 @@ _WEEKDAY_ROWS = {
     "nl": "maandag dinsdag woensdag donderdag vrijdag zaterdag zondag",
     "ru": "понедельник вторник среда|среду четверг пятница|пятницу суббота|субботу воскресенье",
     "id": "senin selasa rabu kamis jumat sabtu -",
+    "tr": "pazartesi salı çarşamba perşembe - cumartesi -",
 }
 # Words next to a weekday or a period, before it (English, German, Russian, Turkish) or after
 # it (French, Spanish, Italian, Portuguese, Indonesian): the one before publication, the one
@@ -238,6 +240,10 @@ _FUTURE_WORDS = {
     "it": "previsto prevista previsti previste",
     "pt": "vai vão prevista previsto previstas previstos",
     "nl": "zal zullen gepland",
+    "ru": "будет будут запланирован запланирована запланировано запланированы намечен намечена "
+    "намечено намечены предстоит предстоящий предстоящей",
+    "id": "akan dijadwalkan direncanakan mendatang",
+    "tr": "planlanan planlanıyor",
 }
 FUTURE_WORDS = frozenset(w for row in _FUTURE_WORDS.values() for w in row.split())
 # The simple future by its endings, per language, since an ending of one language is a noun
@@ -249,7 +255,25 @@ FUTURE_TENSE = {
     "es": re.compile(r"[a-záéíóúñü]+(?:rá|rán|ré)"),
     "pt": re.compile(r"[a-záéíóúâêôãõç]+(?:rá|rão)"),
     "it": re.compile(r"[a-zàèéìòù]+(?:rà|ranno)"),
+    # Russian: a reflexive verb's third person, present or perfective future ("состоится",
+    # "встретится", "начнётся"), never its infinitive ("-ться") nor a past ("-лся"); a
+    # day with a present verb is a scheduled one.
+    "ru": re.compile(r"[а-яё]+(?:ит|ет|ёт|ут|ют|ат|ят)ся"),
+    # Turkish: the future suffix with its person and case endings ("toplanacak",
+    # "gidecekler", "yapılacağını").
+    "tr": re.compile(r"[a-zçğıöşü]+(?:acak|ecek|acağ|eceğ)[a-zçğıöşü]*"),
 }
+# The past by its endings, where a clause's verb is searched after its day and the first verb
+# decides: Turkish "gitti", "yaptığı" (the day of a past act), before a reported future
+# ("salı günü yaptığı konuşmada büyüyeceğini söyledi").
+PAST_TENSE = {
+    "tr": re.compile(
+        r"[a-zçğıöşü]+(?:[dt][ıiuü](?:m|n|k|nız|niz|nuz|nüz|lar|ler)?|[dt][ıiuü]ğ[a-zçğıöşü]*|m[ıiuü]ş[a-zçğıöşü]*)"
+    ),
+}
+# Languages whose verb closes its clause: the verb of a day's clause comes after the day,
+# however many words stand before it ("Bakan Cuma günü Paris'e gidecek").
+VERB_FINAL = frozenset({"tr"})
 
 # Day words that are also nouns: German capitalises the noun ("heute Morgen", "am Morgen"
 # are mornings), so only the lower-case word is the day after.

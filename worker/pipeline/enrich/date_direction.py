@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from worker.pipeline.enrich.calendar_words import FUTURE_TENSE, FUTURE_WORDS
+from worker.pipeline.enrich.calendar_words import FUTURE_TENSE, FUTURE_WORDS, PAST_TENSE, VERB_FINAL
 from worker.pipeline.enrich.speech_verbs import all_verbs
 from worker.pipeline.enrich.text import LEADING_ELISION
 
@@ -35,7 +35,10 @@ def points_ahead(text: str, start: int, end: int, language: str | None) -> bool:
     """Whether the mention at ``text[start:end]`` names a day after the article's date."""
     before = _CLAUSE_BREAK.split(text[max(0, start - _CUE_CHARS) : start])[-1]
     tense = FUTURE_TENSE.get(language or "")
-    return _future_word_before(before, tense) or _future_verb_after(before, text, end, tense)
+    if _future_word_before(before, tense):
+        return True
+    opens = language in VERB_FINAL or len(before.split()) <= _OPENING_WORDS
+    return opens and _future_verb_after(text, end, tense, PAST_TENSE.get(language or ""))
 
 
 def _future_word_before(before: str, tense: re.Pattern[str] | None) -> bool:
@@ -44,14 +47,14 @@ def _future_word_before(before: str, tense: re.Pattern[str] | None) -> bool:
     return any(_is_future_word(w, tense) for w in words)
 
 
-def _future_verb_after(before: str, text: str, end: int, tense: re.Pattern[str] | None) -> bool:
+def _future_verb_after(
+    text: str, end: int, tense: re.Pattern[str] | None, past: re.Pattern[str] | None
+) -> bool:
     """A mention that opens its clause ("Da giovedì la rimonta riporterà il bel tempo", "On
     Thursday, the board will vote") stands before that clause's own verb: a future word
     among the next few words says the day is ahead. Reported speech is not the clause's
     verb ("On Monday the minister said the vote will..."): a speech verb or a "that" ends
-    the search."""
-    if len(before.split()) > _OPENING_WORDS:
-        return False
+    the search, and so does a past, where a language's endings show it."""
     comma = _OPENER_COMMA.match(text, end)
     start = comma.end() if comma else end
     clause = _CLAUSE_BREAK.split(text[start : start + _CUE_CHARS])[0]
@@ -60,6 +63,8 @@ def _future_verb_after(before: str, text: str, end: int, tense: re.Pattern[str] 
             return False
         if _is_future_word(word, tense):
             return True
+        if past and past.fullmatch(word):
+            return False
     return False
 
 

@@ -157,7 +157,8 @@ def pronoun_label(pronoun: str | None) -> str:
 
 
 _SENTENCE_END = re.compile(r"[.!?\n]")
-_INDEFINITE = frozenset({"un", "una", "uno", "um", "uma", "un'", "a", "an"})
+# The articles ARTICLE_WORDS lacks: a subject may start with one ("dijo un portavoz").
+_INDEFINITE = frozenset({"un", "una", "uno", "um", "uma", "un'"})
 
 
 def subjectless(rest: str) -> bool:
