@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from worker.ingest.nlp import models_for
-from worker.pipeline.enrich import EnrichInput, enrich_batch
+from worker.pipeline.enrich import EnrichInput, _dateline_mentions, enrich_batch
 from worker.pipeline.enrich.dateline import find_dateline
 from worker.pipeline.enrich.dates import find_dates
 from worker.pipeline.enrich.numbers import find_numbers
@@ -191,6 +191,12 @@ def test_dateline_place_is_a_place_whatever_the_model_says(french: dict[str, Any
     (record,) = enrich_batch([EnrichInput("", body, "fr", None)], french)
     assert entities(record)["MARSEILLE"] == "LOC"  # the model says MISC
     assert entities(record)["Jean Dupont"] == "PER"
+
+
+def test_dateline_place_the_model_missed_is_a_place() -> None:
+    body = "MADRID — Rafael Nadal kept Spain's hopes alive."
+    (place,) = _dateline_mentions(None, body, [])  # no span of the model's at all
+    assert (place.text, place.label, place.start) == ("MADRID", "LOC", 0)
 
 
 # --- quotes --------------------------------------------------------------------------------
@@ -461,6 +467,11 @@ def test_periods_at_the_end_of_the_calendar_stay_unresolved() -> None:
         # A bare weekday after a future word may be the day itself.
         ("The court will rule Wednesday.", "en", "2024-04-17"),
         ("The storm is forecast to make landfall on Saturday.", "en", "2024-04-20"),
+        # The present of a scheduling verb moves a weekday, never a day of a month.
+        ("The show opens to the public on Friday.", "en", "2024-04-19"),
+        ("Die Tarifrunde beginnt am Montag in Berlin.", "de", "2024-04-22"),
+        ("Die Geschichte beginnt am 26. März.", "de", "2024-03-26"),
+        ("The show opened to the public on Friday.", "en", "2024-04-12"),
         ("Переговоры будут проходить в четверг.", "ru", "2024-04-18"),
         # A Russian reflexive present or perfective future: a scheduled day.
         ("Встреча состоится в пятницу в Москве.", "ru", "2024-04-19"),

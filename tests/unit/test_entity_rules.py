@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from worker.pipeline.enrich.entity_labels import person_name_only
 from worker.pipeline.enrich.entity_mentions import Mention, mentions_from_doc, without_common_words
 from worker.pipeline.enrich.entity_merge import merge_mentions
 from worker.pipeline.enrich.entity_rules import (
@@ -148,3 +149,22 @@ def test_german_capitals_prove_nothing() -> None:
     mentions = _one_word_mentions(body, ("Grünen", "ORG"))
     assert without_common_words(body, mentions, "de") == mentions
     assert without_common_words(body, mentions, "fr") == []
+
+
+def test_a_person_span_loses_the_title_and_the_photo_credit() -> None:
+    text = "said Supervisor Alfredo Pedroza. Photo: Jonathan Nackstrand/AFP"
+    spans = [("Supervisor Alfredo Pedroza", "PERSON"), ("Jonathan Nackstrand/AFP", "PERSON")]
+    assert found(text, *spans) == [("Alfredo Pedroza", "PER"), ("Jonathan Nackstrand", "PER")]
+    # Only a title before a capitalised name goes: "Premier ministre" is left whole.
+    assert person_name_only("Premier ministre") == "Premier ministre"
+
+
+def test_one_word_after_the_or_in_capitals_is_no_person() -> None:
+    text = "The Steelers beat the Browns at the SAG awards; Garrett spoke."
+    spans = [("Steelers", "PERSON"), ("Browns", "PERSON"), ("SAG", "PERSON"), ("Garrett", "PERSON")]
+    assert found(text, *spans) == [
+        ("Steelers", "ORG"),
+        ("Browns", "ORG"),
+        ("SAG", "ORG"),
+        ("Garrett", "PER"),
+    ]

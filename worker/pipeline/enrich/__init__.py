@@ -34,7 +34,7 @@ from worker.pipeline.enrich.quotes import find_quotes
 from worker.pipeline.enrich.text import normalise_apostrophes, reading_time_minutes, word_count
 
 # Bump when any stage's output changes for the same input and model.
-ENRICH_VERSION = "1.4.12"
+ENRICH_VERSION = "1.4.13"
 KEYWORD_CHARS = 3000
 # Characters per ``nlp.pipe`` batch. spaCy's default of 1,000 texts held 2 GB for 300 short
 # articles and 3.7 GB for one 1.2 M-character body in 100,000-character chunks; batches of
@@ -123,7 +123,8 @@ def _dateline_mentions(nlp: Any, body: str, mentions: list[Mention]) -> list[Men
     """The dateline's place is a place, whatever the model said ("HALIFAX" as ORG), and a
     span running over the dateline's dash ("LYON - Emmanuel Macron" as one LOC) is cut there:
     the place is kept and the rest of the sentence is read again without the dateline, so
-    the name after it gets the label the model gives it in running text."""
+    the name after it gets the label the model gives it in running text. A place the model
+    missed ("MADRID —" in capitals) is a place all the same."""
     span = place_span(body)
     if span is None:
         return mentions
@@ -137,6 +138,8 @@ def _dateline_mentions(nlp: Any, body: str, mentions: list[Mention]) -> list[Men
             kept.append(place)
         else:
             kept.append(mention)
+    if place not in kept:
+        kept.insert(0, place)
     return [m for n, m in enumerate(kept) if m is not place or place not in kept[:n]]
 
 

@@ -246,6 +246,15 @@ _FUTURE_WORDS = {
     "tr": "planlanan planlanıyor",
 }
 FUTURE_WORDS = frozenset(w for row in _FUTURE_WORDS.values() for w in row.split())
+# The present of the verbs that announce an event ("The show opens to the public on Friday",
+# "Das Treffen findet am Freitag statt"), where a report of what happened has a past: a
+# weekday of this week or the next. Not a day of a month: a story told in the present ("Die
+# Geschichte beginnt am 26. Oktober") may be a year old.
+_SCHEDULED_PRESENT = (
+    "opens begins kicks resumes meets holds hosts faces visits arrives travels launches closes "
+    "expires beginnt startet findet tagt eröffnet endet"
+)
+SCHEDULED_PRESENT = frozenset(_SCHEDULED_PRESENT.split())
 # The simple future by its endings, per language, since an ending of one language is a noun
 # of another (Italian "sera" is an evening, Spanish "frontera" a border): French votera,
 # dira, viendra, pourra, auront; Spanish será, votarán, haré; Portuguese será, terão;

@@ -10,7 +10,13 @@ from __future__ import annotations
 
 import re
 
-from worker.pipeline.enrich.calendar_words import FUTURE_TENSE, FUTURE_WORDS, PAST_TENSE, VERB_FINAL
+from worker.pipeline.enrich.calendar_words import (
+    FUTURE_TENSE,
+    FUTURE_WORDS,
+    PAST_TENSE,
+    SCHEDULED_PRESENT,
+    VERB_FINAL,
+)
 from worker.pipeline.enrich.speech_verbs import all_verbs
 from worker.pipeline.enrich.text import LEADING_ELISION
 
@@ -31,11 +37,14 @@ _REPORTING = frozenset(all_verbs()) | frozenset(
 _OPENER_COMMA = re.compile(r"\s*,")
 
 
-def points_ahead(text: str, start: int, end: int, language: str | None) -> bool:
-    """Whether the mention at ``text[start:end]`` names a day after the article's date."""
+def points_ahead(
+    text: str, start: int, end: int, language: str | None, weekday: bool = False
+) -> bool:
+    """Whether the mention at ``text[start:end]`` names a day after the article's date;
+    ``weekday``: the mention is a weekday alone, which a scheduling present also moves."""
     before = _CLAUSE_BREAK.split(text[max(0, start - _CUE_CHARS) : start])[-1]
     tense = FUTURE_TENSE.get(language or "")
-    if _future_word_before(before, tense):
+    if _future_word_before(before, tense) or (weekday and _scheduled(before)):
         return True
     opens = language in VERB_FINAL or len(before.split()) <= _OPENING_WORDS
     return opens and _future_verb_after(text, end, tense, PAST_TENSE.get(language or ""))
@@ -45,6 +54,10 @@ def _future_word_before(before: str, tense: re.Pattern[str] | None) -> bool:
     """A future word among the few words of ``before``, the mention's clause up to it."""
     words = before.lower().replace("’", "'").split()[-_CUE_WORDS:]
     return any(_is_future_word(w, tense) for w in words)
+
+
+def _scheduled(before: str) -> bool:
+    return any(w in SCHEDULED_PRESENT for w in before.lower().split()[-_CUE_WORDS:])
 
 
 def _future_verb_after(

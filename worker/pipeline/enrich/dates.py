@@ -109,7 +109,8 @@ def find_dates(
             continue  # read with the day it names, as one mention
         weekday = matches[n - 1] if n and _names_the_day_of(matches[n - 1], match) else None
         start = (weekday or match).start()
-        ahead = points_ahead(text, start, match.end(), language)
+        bare = weekday is None and set(_groups(match)) == {"weekday"}
+        ahead = points_ahead(text, start, match.end(), language, bare)
         mention = _mention(match, published, ahead, weekday)
         if mention is None:
             continue

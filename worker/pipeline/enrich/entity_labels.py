@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from worker.pipeline.enrich.entity_rules import ORG_NOUNS_ROMANCE, noun_before_list
-from worker.pipeline.enrich.name_words import INSTITUTION_FIRST
+from worker.pipeline.enrich.name_words import INSTITUTION_FIRST, ROLES, TITLES
 from worker.pipeline.enrich.speech_words import word_set
 
 # Every pipeline's labels onto the four of the French (WikiNER) scheme. OntoNotes (English)
@@ -63,13 +63,34 @@ _PERSON_NOUNS = word_set(
     "journalist reporter correspondent editor columnist commentator activist candidate senator "
     "governor mayor judge lawmaker secretary ambassador envoy adviser advisor aide chairman "
     "chairwoman ceo manager owner resident student teacher nurse witness employee worker "
-    "victim suspect rival colleague son daughter wife husband mother father brother sister"
+    "victim suspect rival colleague son daughter wife husband mother father brother sister "
+    "supervisor commissioner councilman councilwoman councillor councilor sheriff"
 )
+_TITLE_WORDS = TITLES | ROLES | _PERSON_NOUNS
+_FIRST_WORD = re.compile(r"(\S+?)\.?\s+(?=[^\W\d_])")
+
+
+def person_name_only(text: str) -> str:
+    """A person's span without the title or role the model took along ("Supervisor Alfredo
+    Pedroza") or a photo credit's agency ("Jonathan Nackstrand/AFP"): a name has neither."""
+    name = text.split("/")[0].rstrip()
+    while (
+        (first := _FIRST_WORD.match(name))
+        and first[1].casefold() in _TITLE_WORDS
+        and name[first.end()].isupper()  # "Premier ministre" is a title, not a name
+    ):
+        name = name[first.end() :]
+    return name if sum(c.isalpha() for c in name) > 1 else text
+
+
+# One word in capitals is an acronym, never a person in running text ("SAG", "KTRK").
+_ACRONYM = re.compile(r"[A-Z]{2,6}")
 
 
 def relabel(name: str, label: str, before: str, after: str) -> str:
     """Streets, home towns and listed places are places, and the common noun before a name
-    says whether it is a person or an organisation, whatever the model read."""
+    says whether it is a person or an organisation, whatever the model read; one word
+    after "the" or in capitals is no person."""
     words = name.casefold().split()
     if len(words) > 1 and (words[-1].rstrip(".") in _STREET_LAST or words[0] in _STREET_FIRST):
         return "LOC"
@@ -80,6 +101,9 @@ def relabel(name: str, label: str, before: str, after: str) -> str:
     if label == "LOC" and len(words) > 1 and words[0] in INSTITUTION_FIRST:
         return "ORG"
     noun = before.split()[-1:] or [""]
+    the = noun[0].casefold() == "the"
+    if label == "PER" and len(words) == 1 and (the or _ACRONYM.fullmatch(name)):
+        return "ORG"  # "the Steelers": an article says a team or a company, not a person
     if label in {"PER", "MISC"} and (
         (label == "PER" and noun[0] in _ORG_NOUNS)
         or noun_before_list(before) in _ORG_NOUNS | ORG_NOUNS_ROMANCE

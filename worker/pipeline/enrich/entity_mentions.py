@@ -9,7 +9,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Any
 
-from worker.pipeline.enrich.entity_labels import DROPPED, LABELS, relabel
+from worker.pipeline.enrich.entity_labels import DROPPED, LABELS, person_name_only, relabel
 from worker.pipeline.enrich.entity_rules import (
     given_name,
     institution_tail,
@@ -96,6 +96,8 @@ def _mention(raw: str, start: int, label: str, doc_text: str, offset: int) -> Me
     led = split_leading_noun(text)
     if led:  # "tabloïd Blesk": the noun says what the name is
         text, kind = led[1], label_by_noun(led[0], kind)
+    if kind == "PER":
+        text = person_name_only(text)
     begin = start + raw.index(text)
     institution = _POSSESSIVE_INSTITUTION.match(doc_text[begin + len(text) :][:60])
     if institution and kind != "PER" and _POSSESSIVE.search(raw.rstrip()):
