@@ -89,6 +89,28 @@ from worker.pipeline.enrich.quotes import find_quotes
         ),
         ("ПЕКИН, 16 мая. /ТАСС/. Президент России", "Пекин", "ТАСС", "16 мая", "Президент"),
         ("WASHINGTON, Dec. 7, 2026 (AP) — The Senate", "Washington", "AP", "Dec. 7, 2026", "The"),
+        # A title-case place before a dash, then a sentence.
+        (
+            "Indianapolis – Several thousand teachers rallied.",
+            "Indianapolis",
+            None,
+            None,
+            "Several",
+        ),
+        (
+            "Dekalb, Ill. — Mike Glass threw for three touchdowns.",
+            "Dekalb, Ill.",
+            None,
+            None,
+            "Mike",
+        ),
+        (
+            "Potsdam – Zum Ende des Jagdjahres ist die Strecke gestiegen.",
+            "Potsdam",
+            None,
+            None,
+            "Zum",
+        ),
     ],
 )
 def test_datelines_of_every_language(
@@ -132,6 +154,11 @@ def test_brackets_without_a_wire_agency_or_a_place_make_no_dateline(body: str) -
         "Vorwort, Teil 2\nDie Regierung",
         "Rome, 2020 was a year.\nThe rest",
         "Paris, le 3 mai 2021, le gouvernement a annoncé\nLa suite",
+        # A headline or a menu before a dash: no sentence after it on the line.
+        "Offshore-Windenergie – Sauberer Strom vom Meer\nWindparks leisten viel.",
+        "Einleitung - Baumgutachten - Fortbildung\nDie Erstellung",
+        "Motorsport-Magazin.com - Der Start der Saison rückt näher.",
+        "Beim ContentAward.at, der vom ZIT — Technologieagentur der Stadt Wien vergeben wird.",
     ],
 )
 def test_no_dateline_past_the_opening(body: str) -> None:

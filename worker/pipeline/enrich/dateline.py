@@ -166,14 +166,34 @@ def _wire_match(body: str, at: int) -> re.Match[str] | None:
 def _signalled(match: re.Match[str] | None) -> re.Match[str] | None:
     """A plain capitalised word followed by a dash is prose ("Paris - the city ..."), so we
     require a place in capitals (the wire style), an agency in parentheses, an outlet, the
-    Spanish ".-" or a dash that ends its line ("Düsseldorf -")."""
+    Spanish ".-", a dash that ends its line ("Düsseldorf -") or, for a place whose words
+    are capitalised, a sentence that starts after the dash ("Indianapolis – Several
+    thousand", "Dekalb, Ill. — Mike Glass", "Berlin – Die")."""
     if match is None or _is_kicker(match["place"]):
         return None
     extra = match["date"]
     site = bool(extra and _SITE.fullmatch(extra.strip()))
     stop = match.string[match.start("dash") - 1] == "."
-    signals = (match["agency"], site, stop, match["eol"])
+    signals = (match["agency"], site, stop, match["eol"], _sentence_after(match))
     return match if any(signals) or _is_capitals(match["place"].strip()) else None
+
+
+def _sentence_after(match: re.Match[str]) -> bool:
+    """A title-case place (and a capitalised region or a date after its comma), a spaced
+    dash, then a sentence: a capital, and a sentence's end on the same line. A headline or
+    a menu has no full stop ("Offshore-Windenergie – Sauberer Strom vom Meer"), nor is an
+    outlet a place ("Motorsport-Magazin.com - Der")."""
+    place, extra = match["place"].strip(), (match["date"] or "").strip()
+    words = re.split(r"[ \-/]+", place)
+    if not all(w[:1].isupper() for w in words if w) or _SITE.fullmatch(place):
+        return False
+    if extra and not (extra[0].isupper() or any(c.isdigit() for c in extra)):
+        return False  # "Beim ContentAward.at, der vom ZIT —": a clause, not a region
+    line = match.string[match.end() :].split("\n", 1)[0]
+    return line[:1].isupper() and bool(_SENTENCE_END.search(line))
+
+
+_SENTENCE_END = re.compile(r"[.!?][\"”»’']?(?:\s|\Z)")
 
 
 def _agency_first(match: re.Match[str] | None) -> re.Match[str] | None:
