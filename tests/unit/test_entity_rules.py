@@ -157,6 +157,8 @@ def test_a_person_span_loses_the_title_and_the_photo_credit() -> None:
     assert found(text, *spans) == [("Alfredo Pedroza", "PER"), ("Jonathan Nackstrand", "PER")]
     # Only a title before a capitalised name goes: "Premier ministre" is left whole.
     assert person_name_only("Premier ministre") == "Premier ministre"
+    assert person_name_only("Son Heung-min") == "Son Heung-min"  # a surname, not a son
+    assert person_name_only("Quarterback Mason Rudolph") == "Mason Rudolph"
 
 
 def test_one_word_after_the_or_in_capitals_is_no_person() -> None:
@@ -168,3 +170,8 @@ def test_one_word_after_the_or_in_capitals_is_no_person() -> None:
         ("SAG", "ORG"),
         ("Garrett", "PER"),
     ]
+
+
+def test_a_sports_role_before_a_name_makes_it_a_person() -> None:
+    text = "shoving Pittsburgh quarterback Mason Rudolph to the ground"
+    assert found(text, ("Mason Rudolph", "ORG")) == [("Mason Rudolph", "PER")]

@@ -64,9 +64,13 @@ _PERSON_NOUNS = word_set(
     "governor mayor judge lawmaker secretary ambassador envoy adviser advisor aide chairman "
     "chairwoman ceo manager owner resident student teacher nurse witness employee worker "
     "victim suspect rival colleague son daughter wife husband mother father brother sister "
-    "supervisor commissioner councilman councilwoman councillor councilor sheriff"
+    "supervisor commissioner councilman councilwoman councillor councilor sheriff "
+    "quarterback pitcher striker goalkeeper midfielder defender linebacker receiver rusher "
+    "batter catcher winger champion boxer golfer cyclist swimmer skier athlete jockey"
 )
-_TITLE_WORDS = TITLES | ROLES | _PERSON_NOUNS
+# Nouns that are also names are never cut off a name ("Son Heung-min").
+_ALSO_NAMES = word_set("son daughter wife husband mother father brother sister rival")
+_TITLE_WORDS = TITLES | ROLES | (_PERSON_NOUNS - _ALSO_NAMES)
 _FIRST_WORD = re.compile(r"(\S+?)\.?\s+(?=[^\W\d_])")
 
 
