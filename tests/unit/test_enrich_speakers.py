@@ -206,6 +206,24 @@ def test_german_definite_noun_is_no_name() -> None:
     assert speakers(body, language="de") == ["Petra Kolb"]
 
 
+@pytest.mark.parametrize(
+    ("opening", "speaker"),
+    [
+        # Named once, in full, opening a sentence with a speech verb: a person.
+        ("Markus Söder äußerte sich am Montag in München.", "Markus Söder"),
+        ("Markus Söder sagte am Montag, die Lage sei ernst.", "Markus Söder"),
+        # A plural verb has no one person as its subject, and German capitalises nouns.
+        ("Viele Menschen sagten am Montag, die Lage sei ernst.", None),
+        ("Neue Regeln gelten ab Montag in ganz Bayern.", None),
+    ],
+)
+def test_german_full_name_opening_a_sentence_is_who_the_role_points_to(
+    opening: str, speaker: str | None
+) -> None:
+    body = f"{opening} „Wir werden das nicht zulassen“, betonte der CSU-Chef."
+    assert speakers(body, language="de") == [speaker]
+
+
 def test_german_acronym_after_the_article_speaks() -> None:
     body = "„Wir lehnen den Vorschlag entschieden ab“, erklärte der ADAC am Dienstag."
     assert speakers(body, language="de") == ["ADAC"]

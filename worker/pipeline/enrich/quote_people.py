@@ -82,11 +82,14 @@ def capitalised_names(masked: str, nouns_capitalised: bool = False) -> list[Ment
             # Elsen Tobias Trommer": German puts the object right after the subject).
             if (introduced or titled_now) and len(words) < _TWO_PEOPLE:
                 titled.add(" ".join(words))
-            elif opening and len(words) < _TWO_PEOPLE and not nouns_capitalised:
+            elif opening and len(words) < _TWO_PEOPLE:
                 following = _NEXT_WORD.match(
                     masked, end, end + _NEXT_WORD_REACH
                 )  # "Giorgia Meloni ha parlato a Roma."
-                if following and following[1].islower():
+                # German capitalises nouns ("Viele Menschen haben"): there only a speech verb
+                # after the name says it is someone ("Markus Söder sagte am Montag").
+                verb = following and (not nouns_capitalised or _speaks_next(masked, following))
+                if following and following[1].islower() and verb:
                     subjects.add(" ".join(words))
         if len(words) < len(raw):  # the row starts where the name does, past what was dropped
             start += max(masked[start:end].find(" ".join(words)), 0)
@@ -120,6 +123,22 @@ def capitalised_names(masked: str, nouns_capitalised: bool = False) -> list[Ment
         if words[-1] in people and (len(words) > 1 or words[0] in people)
     ]
     return sorted(persons + institutions)
+
+
+_WORD_AT = re.compile(r"[^\W\d_][\w\-]*")
+
+
+def _speaks_next(masked: str, following: re.Match[str]) -> bool:
+    """A speech verb in the singular follows: "Markus Söder sagte", not "Viele Menschen
+    sagten" (a plural is no one person)."""
+    word = _WORD_AT.match(masked, following.start(1))
+    verb = word[0] if word else ""
+    return bool(ANY_VERB.fullmatch(verb) or verb in _SPOKE_OUT) and not verb.endswith("en")
+
+
+# "äußerte sich" (spoke out) says a person as its subject; no speech verb of the quote
+# readers, where "Ähnlich äußerte sich X:" would make the adverb a speaker.
+_SPOKE_OUT = frozenset({"äußerte", "äußert"})
 
 
 def _surnames_spoken(
