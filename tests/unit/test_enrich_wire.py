@@ -494,6 +494,8 @@ def test_periods_at_the_end_of_the_calendar_stay_unresolved() -> None:
         # A bare weekday after a future word may be the day itself.
         ("The court will rule Wednesday.", "en", "2024-04-17"),
         ("The storm is forecast to make landfall on Saturday.", "en", "2024-04-20"),
+        # A passive or a phrase may stand between the future word and the day.
+        ("Next steps will be divulged in an all-company meeting on Friday.", "en", "2024-04-19"),
         # The present of a scheduling verb moves a weekday, never a day of a month.
         ("The show opens to the public on Friday.", "en", "2024-04-19"),
         ("Die Tarifrunde beginnt am Montag in Berlin.", "de", "2024-04-22"),

@@ -22,7 +22,7 @@ from worker.pipeline.enrich.text import LEADING_ELISION
 
 # Clause breaks: a future word counts only in the mention's own clause.
 _CLAUSE_BREAK = re.compile(r"[.,;:!?\n«»\"“”()]")
-_CUE_WORDS = 5  # how many words before a mention may hold its future word
+_CUE_WORDS = 8  # how many words before a mention may hold its future word
 _VERB_WORDS = 8  # how far after a mention that opens its clause its verb may come
 _CUE_CHARS = 60
 # A mention opens its clause with at most this many words before it ("Da", "On", "Am").
