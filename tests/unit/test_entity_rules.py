@@ -159,6 +159,7 @@ def test_a_person_span_loses_the_title_and_the_photo_credit() -> None:
     assert person_name_only("Premier ministre") == "Premier ministre"
     assert person_name_only("Son Heung-min") == "Son Heung-min"  # a surname, not a son
     assert person_name_only("Quarterback Mason Rudolph") == "Mason Rudolph"
+    assert person_name_only("Don Dokken") == "Don Dokken"  # a first name, not the title
 
 
 def test_one_word_after_the_or_in_capitals_is_no_person() -> None:
@@ -175,3 +176,9 @@ def test_one_word_after_the_or_in_capitals_is_no_person() -> None:
 def test_a_sports_role_before_a_name_makes_it_a_person() -> None:
     text = "shoving Pittsburgh quarterback Mason Rudolph to the ground"
     assert found(text, ("Mason Rudolph", "ORG")) == [("Mason Rudolph", "PER")]
+
+
+def test_a_person_named_as_a_modifier_after_the_stays_a_person() -> None:
+    text = "critics of the Trump administration and of the Telegraph, a paper"
+    spans = [("Trump", "PERSON"), ("Telegraph", "PERSON")]
+    assert found(text, *spans) == [("Trump", "PER"), ("Telegraph", "ORG")]

@@ -34,7 +34,7 @@ from worker.pipeline.enrich.quotes import find_quotes
 from worker.pipeline.enrich.text import normalise_apostrophes, reading_time_minutes, word_count
 
 # Bump when any stage's output changes for the same input and model.
-ENRICH_VERSION = "1.4.17"
+ENRICH_VERSION = "1.4.18"
 KEYWORD_CHARS = 3000
 # Characters per ``nlp.pipe`` batch. spaCy's default of 1,000 texts held 2 GB for 300 short
 # articles and 3.7 GB for one 1.2 M-character body in 100,000-character chunks; batches of

@@ -69,8 +69,11 @@ _PERSON_NOUNS = word_set(
     "batter catcher winger champion boxer golfer cyclist swimmer skier athlete jockey"
 )
 # Nouns that are also names are never cut off a name ("Son Heung-min").
-_ALSO_NAMES = word_set("son daughter wife husband mother father brother sister rival")
-_TITLE_WORDS = TITLES | ROLES | (_PERSON_NOUNS - _ALSO_NAMES)
+# and titles that are also first names or initials ("Don Dokken", "M. Caldwell").
+_ALSO_NAMES = word_set(
+    "son daughter wife husband mother father brother sister rival don bay m sr bu"
+)
+_TITLE_WORDS = (TITLES | ROLES | _PERSON_NOUNS) - _ALSO_NAMES
 _FIRST_WORD = re.compile(r"(\S+?)\.?\s+(?=[^\W\d_])")
 
 
@@ -91,6 +94,18 @@ def person_name_only(text: str) -> str:
 _ACRONYM = re.compile(r"[A-Z]{2,6}")
 
 
+def _team(name: str, before: str, after: str) -> bool:
+    """ "the Steelers spent", "the Telegraph," name a team or a paper; in "the Trump
+    administration" a person's name is a modifier: a singular name with a lower-case word
+    after it is left as the model read it (so is "the Telegraph reported")."""
+    article = (before.split()[-1:] or [""])[0].casefold() == "the"
+    modifier = bool(_NEXT_LOWER.match(after)) and not name.endswith("s")
+    return article and not modifier
+
+
+_NEXT_LOWER = re.compile(r"\s+[a-z]")
+
+
 def relabel(name: str, label: str, before: str, after: str) -> str:
     """Streets, home towns and listed places are places, and the common noun before a name
     says whether it is a person or an organisation, whatever the model read; one word
@@ -105,9 +120,12 @@ def relabel(name: str, label: str, before: str, after: str) -> str:
     if label == "LOC" and len(words) > 1 and words[0] in INSTITUTION_FIRST:
         return "ORG"
     noun = before.split()[-1:] or [""]
-    the = noun[0].casefold() == "the"
-    if label == "PER" and len(words) == 1 and (the or _ACRONYM.fullmatch(name)):
-        return "ORG"  # "the Steelers": an article says a team or a company, not a person
+    if (
+        label == "PER"
+        and len(words) == 1
+        and (_team(name, before, after) or _ACRONYM.fullmatch(name))
+    ):
+        return "ORG"
     if label in {"PER", "MISC"} and (
         (label == "PER" and noun[0] in _ORG_NOUNS)
         or noun_before_list(before) in _ORG_NOUNS | ORG_NOUNS_ROMANCE
