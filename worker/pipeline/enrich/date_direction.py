@@ -44,20 +44,13 @@ def points_ahead(
     ``weekday``: the mention is a weekday alone, which a scheduling present also moves."""
     before = _CLAUSE_BREAK.split(text[max(0, start - _CUE_CHARS) : start])[-1]
     tense = FUTURE_TENSE.get(language or "")
-    if _future_word_before(before, tense) or (weekday and _scheduled(before)):
+    cues = before.lower().replace("’", "'").split()[-_CUE_WORDS:]  # the clause's last words
+    if any(_is_future_word(w, tense) for w in cues):
+        return True
+    if weekday and any(w in SCHEDULED_PRESENT for w in cues):
         return True
     opens = language in VERB_FINAL or len(before.split()) <= _OPENING_WORDS
     return opens and _future_verb_after(text, end, tense, PAST_TENSE.get(language or ""))
-
-
-def _future_word_before(before: str, tense: re.Pattern[str] | None) -> bool:
-    """A future word among the few words of ``before``, the mention's clause up to it."""
-    words = before.lower().replace("’", "'").split()[-_CUE_WORDS:]
-    return any(_is_future_word(w, tense) for w in words)
-
-
-def _scheduled(before: str) -> bool:
-    return any(w in SCHEDULED_PRESENT for w in before.lower().split()[-_CUE_WORDS:])
 
 
 def _future_verb_after(

@@ -109,7 +109,7 @@ def find_dates(
             continue  # read with the day it names, as one mention
         weekday = matches[n - 1] if n and _names_the_day_of(matches[n - 1], match) else None
         start = (weekday or match).start()
-        bare = weekday is None and set(_groups(match)) == {"weekday"}
+        bare = weekday is None and _weekday_alone(match)
         ahead = points_ahead(text, start, match.end(), language, bare)
         mention = _mention(match, published, ahead, weekday)
         if mention is None:
@@ -129,10 +129,15 @@ _WEEK_GAP = re.compile(r"[ \t]*(?:,[ \t]*)?(?:(?:am|on|op|le|el|il|o|na|no)[ \t]
 
 
 def _in_the_week_before(previous: re.Match[str], match: re.Match[str]) -> bool:
-    before, this = _groups(previous), _groups(match)
+    before = _groups(previous)
     week = PERIODS.get(fold(before.get("period", ""))) == "week" and "unit" not in before
-    bare = set(this) == {"weekday"}
-    return week and bare and bool(_WEEK_GAP.fullmatch(match.string, previous.end(), match.start()))
+    gap = _WEEK_GAP.fullmatch(match.string, previous.end(), match.start())
+    return week and _weekday_alone(match) and bool(gap)
+
+
+def _weekday_alone(match: re.Match[str]) -> bool:
+    """ "Tuesday", not "next Tuesday" nor "Tuesday 5 March"."""
+    return set(_groups(match)) == {"weekday"}
 
 
 def _put_in_week(mention: dict[str, Any], week: dict[str, Any]) -> None:

@@ -68,8 +68,8 @@ _PERSON_NOUNS = word_set(
     "quarterback pitcher striker goalkeeper midfielder defender linebacker receiver rusher "
     "batter catcher winger champion boxer golfer cyclist swimmer skier athlete jockey"
 )
-# Nouns that are also names are never cut off a name ("Son Heung-min").
-# and titles that are also first names or initials ("Don Dokken", "M. Caldwell").
+# Words never cut off a person's span: nouns that are also surnames ("Son Heung-min") and
+# titles that are also first names or initials ("Don Dokken", "M. Caldwell").
 _ALSO_NAMES = word_set(
     "son daughter wife husband mother father brother sister rival don bay m sr bu"
 )
@@ -94,13 +94,12 @@ def person_name_only(text: str) -> str:
 _ACRONYM = re.compile(r"[A-Z]{2,6}")
 
 
-def _team(name: str, before: str, after: str) -> bool:
+def _team(name: str, previous: str, after: str) -> bool:
     """ "the Steelers spent", "the Telegraph," name a team or a paper; in "the Trump
     administration" a person's name is a modifier: a singular name with a lower-case word
     after it is left as the model read it (so is "the Telegraph reported")."""
-    article = (before.split()[-1:] or [""])[0].casefold() == "the"
     modifier = bool(_NEXT_LOWER.match(after)) and not name.endswith("s")
-    return article and not modifier
+    return previous.casefold() == "the" and not modifier
 
 
 _NEXT_LOWER = re.compile(r"\s+[a-z]")
@@ -123,7 +122,7 @@ def relabel(name: str, label: str, before: str, after: str) -> str:
     if (
         label == "PER"
         and len(words) == 1
-        and (_team(name, before, after) or _ACRONYM.fullmatch(name))
+        and (_team(name, noun[0], after) or _ACRONYM.fullmatch(name))
     ):
         return "ORG"
     if label in {"PER", "MISC"} and (
