@@ -21,6 +21,11 @@ from sqlalchemy.exc import ArgumentError, DataError, DBAPIError, IntegrityError,
 from worker.core import fastjson
 from worker.core.errors import ConfigError, Reason, StoreRefused, TransientError
 
+# PostgreSQL compiles a query to machine code (JIT) when its estimated cost is high: the
+# band-key lookup's is (up to 64 rows for each of thousands of keys), and compiling its plan
+# took longer than running it. Turned off for this transaction only, so no session state is
+# left behind a transaction-pooling pgbouncer.
+_NO_JIT = "set_config('jit', 'off', true)"
 # Any constant works; it only has to be the same for every writer of this schema.
 _WRITE_LOCK_ID = 0x1A7E57
 # Schema migrations take their own lock: every starter waits for the first to finish, and
@@ -140,7 +145,7 @@ def write_transaction(engine: Engine, lock_id: int = _WRITE_LOCK_ID) -> Iterator
     try:
         with engine.begin() as conn:
             if conn.dialect.name == "postgresql":
-                conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": lock_id})
+                conn.execute(text(f"SELECT pg_advisory_xact_lock(:id), {_NO_JIT}"), {"id": lock_id})
             yield conn
     except (IntegrityError, DataError) as exc:
         # A data error, not an outage: retrying the same rows cannot help. (Writers hold
@@ -154,6 +159,8 @@ def write_transaction(engine: Engine, lock_id: int = _WRITE_LOCK_ID) -> Iterator
 def read_connection(engine: Engine) -> Iterator[Connection]:
     try:
         with engine.connect() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text(f"SELECT {_NO_JIT}"))
             yield conn
     except (OperationalError, DBAPIError) as exc:
         raise _unavailable(exc) from exc
