@@ -10,7 +10,7 @@ from sqlalchemy import Table, insert, select
 
 from tests.stages import run_batch
 from worker.core.errors import StoreRefused
-from worker.core.models import Kind, RawItem, Status
+from worker.core.models import Kind, Outcome, RawItem, Status
 from worker.pipeline.prepare import Deps
 from worker.store import Store
 from worker.store.commit import article_row
@@ -220,3 +220,25 @@ def test_key_lists_reach_the_server_as_they_are(store: Store) -> None:
         members = rows_with(conn, near_keys, ("band_key", "article_id"), "band_key", [*bands, 99])
     assert sorted(key for key, _ in found) == sorted(odd)
     assert sorted(band for band, _ in members) == sorted(bands)
+
+
+def test_outcomes_are_written_once_with_the_callers_identity(store: Store) -> None:
+    # The outcome upsert (one JSON array of rows on PostgreSQL): a stored item drops its
+    # payload, a rejected one keeps it to be replayed, a later outcome never overwrites a
+    # finished one, and a copy keeps what its caller called it.
+    first, copy = item("o-0000001", id="ext-1"), item("o-0000002", id="ext-2", title="Again")
+    failed = RawItem(item_key="o-0000003", source="https://x.example/", kind=Kind.URL, payload={})
+    store.register([first, copy, failed], NOW)
+    outcomes = store.commit(run_batch([first, copy], Deps(), NOW), NOW)
+    assert [o.status for o in outcomes] == [Status.STORED, Status.DUPLICATE]
+    refused = Outcome(item_key=failed.item_key, status=Status.REJECTED, reason="fetch_failed")
+    late = Outcome(item_key=first.item_key, status=Status.REJECTED, reason="fetch_failed")
+    store.record([(failed, refused), (first, late)], NOW + timedelta(hours=1))
+    rows = {row["item_key"]: row for row in ledger(store, ["o-0000001", "o-0000002", "o-0000003"])}
+    assert rows["o-0000001"]["status"] == Status.STORED and rows["o-0000001"]["payload"] is None
+    assert rows["o-0000002"]["duplicate_of"] == "o-0000001"
+    assert (rows["o-0000002"]["external_id"], rows["o-0000002"]["title"]) == ("ext-2", "Again")
+    assert rows["o-0000002"]["finished_at"].replace(tzinfo=UTC) == NOW
+    assert rows["o-0000003"]["reason"] == "fetch_failed"
+    assert RawItem.model_validate(rows["o-0000003"]["payload"]) == failed
+    assert rows["o-0000003"]["accepted_at"].replace(tzinfo=UTC) == NOW

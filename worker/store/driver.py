@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from itertools import chain
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import JSON, Connection, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 
@@ -173,13 +173,19 @@ def insert_rows(
 
     SQLite: the driver's executemany, each column's bind processor mapped over that column
     once; SQLAlchemy builds and processes a parameter dict per row, which cost more than the
-    insert of a ledger row or a dedup key. Rows with differing keys, or missing a column that
-    has a Python-side default, and PostgreSQL (not measured here) take SQLAlchemy's path.
+    insert of a ledger row or a dedup key. PostgreSQL, without ``conflict``: COPY, JSON
+    columns as their text (the server plans and runs one INSERT per row of an executemany).
+    Rows with differing keys, or missing a column that has a Python-side default, take
+    SQLAlchemy's path.
     """
     if not rows:
         return
     names = list(rows[0])
-    if conn.dialect.name != "sqlite" or not _plain(table, names, rows):
+    plain = _plain(table, names, rows)
+    if plain and not conflict and conn.dialect.name == "postgresql":
+        _copy_dict_rows(conn, table, names, rows)
+        return
+    if conn.dialect.name != "sqlite" or not plain:
         stmt = insert_for(conn, table)
         if conflict:
             stmt = stmt.on_conflict_do_nothing(index_elements=list(conflict))
@@ -191,6 +197,19 @@ def insert_rows(
     if conflict:
         query += f" ON CONFLICT ({', '.join(conflict)}) DO NOTHING"
     conn.exec_driver_sql(query, list(zip(*values, strict=True)))
+
+
+def _copy_dict_rows(
+    conn: Connection, table: Table, names: Sequence[str], rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """PostgreSQL: dict rows by COPY, a JSON column's value as the text SQLAlchemy's JSON
+    type would write (so None is JSON null, as there)."""
+    json_names = {name for name in names if isinstance(table.c[name].type, JSON)}
+    tuples = [
+        tuple(fastjson.dumps(row[n]) if n in json_names else row[n] for n in names) for row in rows
+    ]
+    quoted = ", ".join(f'"{name}"' for name in names)
+    copy_rows(conn, f'COPY "{table.name}" ({quoted}) FROM STDIN', tuples)
 
 
 def _plain(table: Table, names: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> bool:

@@ -133,14 +133,24 @@ def upsert_outcomes(
     if conn.dialect.name == "sqlite":
         _replace_pending(conn, rows)
         return
-    stmt = insert_for(conn, items)
-    fields = ("status", "article_id", "duplicate_of", "similarity", "method", "revision_of")
-    names = (*fields, "reason", "message", "finished_at", "payload", *IDENTITY)
-    update = {f: stmt.excluded[f] for f in names}
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["item_key"], set_=update, where=items.c.status == Status.PENDING.value
+    columns = ", ".join(rows[0])
+    assignments = ", ".join(f"{name} = EXCLUDED.{name}" for name in _OUTCOME)
+    # One statement and one parameter for the batch: the rows as a JSON array, read by the
+    # server (an executemany, even pipelined, has it plan and run one upsert per row).
+    conn.exec_driver_sql(
+        f"INSERT INTO items ({columns}) SELECT {columns} FROM "
+        "json_populate_recordset(NULL::items, %s::json) ON CONFLICT (item_key) DO UPDATE "
+        f"SET {assignments} WHERE items.status = '{Status.PENDING.value}'",
+        (fastjson.dumps(rows),),
     )
-    conn.execute(stmt, rows)
+
+
+# What an outcome writes over a pending row. A payload set to None is SQL NULL: JSON null,
+# as everywhere in a JSON array of rows, is read as NULL.
+_OUTCOME = (
+    "status", "article_id", "duplicate_of", "similarity", "method", "revision_of", "reason",
+    "message", "finished_at", "payload", *IDENTITY,
+)  # fmt: skip
 
 
 # What a pending row keeps when its outcome is written (the rest comes with the outcome).
