@@ -60,8 +60,12 @@ def filled(url: str, corpus: Corpus, count: int, text: str) -> None:
         if store.dialect == "postgresql":
             started = time.perf_counter()
             with store.engine.connect() as conn:
-                conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
-            print(f"  ANALYZE in {time.perf_counter() - started:.1f} s (autovacuum would)")
+                conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
+                    "VACUUM (ANALYZE)"
+                )
+            # Autovacuum vacuums a table that only grows too (PostgreSQL 13+, after 20% more
+            # rows): the visibility map it sets lets the band-key lookup read the index alone.
+            print(f"  VACUUM (ANALYZE) in {time.perf_counter() - started:.1f} s (autovacuum would)")
     finally:
         store.close()
 
