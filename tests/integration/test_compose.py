@@ -58,7 +58,9 @@ def compose(
         env_file = tmp_path / "empty.env"
         env_file.write_text("")
     clean = {
-        k: v for k, v in os.environ.items() if k not in SECRETS and not k.startswith("INGEST_")
+        k: v
+        for k, v in os.environ.items()
+        if k not in SECRETS and not k.startswith(("INGEST_", "POSTGRES_"))
     }
     argv = [*compose_command(), "--env-file", str(env_file), "-f", str(COMPOSE_FILE), *args]
     return subprocess.run(

@@ -125,6 +125,10 @@ def test_dict_rows_through_the_driver_store_what_sqlalchemy_stores(store: Store)
                     "id": f"{prefix}-{n}",
                     "similar_to": None,
                     "seq": len(rows) * 2 + (prefix == "fast"),
+                    # as the light profile writes them: JSON and binary columns set to None
+                    "story_id": None,
+                    "story_vec": None,
+                    "story_evidence": None,
                 }
             )
     ledger_rows = [ledger_row(i, NOW, keep_payload=n == 0) for n, i in enumerate(sent)]
@@ -242,3 +246,32 @@ def test_outcomes_are_written_once_with_the_callers_identity(store: Store) -> No
     assert rows["o-0000003"]["reason"] == "fetch_failed"
     assert RawItem.model_validate(rows["o-0000003"]["payload"]) == failed
     assert rows["o-0000003"]["accepted_at"].replace(tzinfo=UTC) == NOW
+
+
+def test_outcomes_of_awkward_batches_are_written(store: Store) -> None:
+    # A rejected payload with an integer beyond 64 bits (JSON's slow path, beside the
+    # timestamps), and an item key twice in one batch: the first outcome is kept.
+    big = RawItem(item_key="w-0000001", source="wire", kind=Kind.RECORD,
+                  payload={"record": {"id": 12345678901234567890123456, "body": ""}})  # fmt: skip
+    other = item("w-0000002")
+    store.register([big, other], NOW)
+    empty = Outcome(item_key=big.item_key, status=Status.REJECTED, reason="empty_body")
+    first = Outcome(item_key=other.item_key, status=Status.REJECTED, reason="fetch_failed")
+    second = Outcome(item_key=other.item_key, status=Status.REJECTED, reason="binary")
+    store.record([(big, empty), (other, first), (other, second)], NOW)
+    rows = {row["item_key"]: row for row in ledger(store, ["w-0000001", "w-0000002"])}
+    assert RawItem.model_validate(rows["w-0000001"]["payload"]) == big
+    assert rows["w-0000001"]["reason"] == "empty_body"
+    assert rows["w-0000002"]["reason"] == "fetch_failed"
+
+
+def test_outcomes_beyond_one_arrays_size_are_all_written(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("worker.store.ledger._UPSERT_BYTES", 1)  # one row per statement
+    sent = [item(f"s-000000{n}") for n in range(3)]
+    store.register(sent, NOW)
+    failed = [Outcome(item_key=i.item_key, status=Status.REJECTED, reason="binary") for i in sent]
+    store.record(list(zip(sent, failed, strict=True)), NOW)
+    rows = ledger(store, [i.item_key for i in sent])
+    assert [row["reason"] for row in rows] == ["binary"] * 3

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import kombu.transport.redis as redis_transport
 from kombu.utils.json import dumps as kombu_dumps
@@ -20,6 +20,15 @@ def test_dumps_round_trips_including_what_orjson_refuses() -> None:
     big = {**DOC, "big": 12345678901234567890123456}
     assert json.loads(fastjson.dumps(DOC)) == DOC
     assert json.loads(fastjson.dumps(big)) == big  # the standard-library path
+
+
+def test_datetimes_are_written_alike_down_either_path() -> None:
+    # A ledger row holds datetimes beside a payload that may hold an integer orjson refuses.
+    when = {"at": datetime(2024, 6, 1, 12, 0, 0, 123456, tzinfo=UTC), "day": date(2024, 6, 1)}
+    fast = json.loads(fastjson.dumps(when))
+    slow = json.loads(fastjson.dumps({**when, "big": 12345678901234567890123456}))
+    assert fast == {"at": "2024-06-01T12:00:00.123456+00:00", "day": "2024-06-01"}
+    assert {k: slow[k] for k in fast} == fast
 
 
 def test_raw_json_is_embedded_as_it_is() -> None:

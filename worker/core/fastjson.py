@@ -11,6 +11,7 @@ and orjson would read an integer beyond 64 bits as a float, silently losing digi
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 import orjson
@@ -41,9 +42,13 @@ def _embed(value: object) -> Any:
 
 
 def _decoded(value: object) -> Any:
-    # Only on the standard-library path (orjson refused something else in the document).
+    # Only on the standard-library path (orjson refused something else in the document):
+    # what orjson writes itself must come out the same here, or one integer beyond 64 bits
+    # in a payload makes a datetime beside it unwritable.
     if isinstance(value, RawJSON):
         return json.loads(value.text)
+    if isinstance(value, date):  # datetimes too: RFC 3339, as orjson writes them
+        return value.isoformat()
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 

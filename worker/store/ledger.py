@@ -6,7 +6,7 @@ transaction as the record, and a finished row is never overwritten by a redelive
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -133,20 +133,50 @@ def upsert_outcomes(
     if conn.dialect.name == "sqlite":
         _replace_pending(conn, rows)
         return
+    _upsert_json_rows(conn, rows)
+
+
+def _upsert_json_rows(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """PostgreSQL: the rows as JSON arrays, one statement each, read by the server (an
+    executemany, even pipelined, has it plan and run one upsert per row).
+
+    One statement cannot change a row twice: of an item key repeated in a batch (a hand-made
+    message) the first outcome is written, as row-by-row upserts wrote it. An array holds at
+    most ``_UPSERT_BYTES`` of JSON unless one row is larger: rejected items keep their
+    payloads, and PostgreSQL takes at most 1 GB in one value.
+    """
     columns = ", ".join(rows[0])
     assignments = ", ".join(f"{name} = EXCLUDED.{name}" for name in _OUTCOME)
-    # One statement and one parameter for the batch: the rows as a JSON array, read by the
-    # server (an executemany, even pipelined, has it plan and run one upsert per row).
-    conn.exec_driver_sql(
+    query = (
         f"INSERT INTO items ({columns}) SELECT {columns} FROM "
         "json_populate_recordset(NULL::items, %s::json) ON CONFLICT (item_key) DO UPDATE "
-        f"SET {assignments} WHERE items.status = '{Status.PENDING.value}'",
-        (fastjson.dumps(rows),),
+        f"SET {assignments} WHERE items.status = '{Status.PENDING.value}'"
     )
+    first = {row["item_key"]: row for row in reversed(rows)}
+    encoded = [fastjson.dumps(row) for row in rows if first[row["item_key"]] is row]
+    for part in _by_size(encoded, _UPSERT_BYTES):
+        conn.exec_driver_sql(query, (f"[{','.join(part)}]",))
 
 
-# What an outcome writes over a pending row. A payload set to None is SQL NULL: JSON null,
-# as everywhere in a JSON array of rows, is read as NULL.
+_UPSERT_BYTES = 32_000_000
+
+
+def _by_size(texts: list[str], limit: int) -> Iterator[list[str]]:
+    """Consecutive texts, at most ``limit`` characters a group (a longer text goes alone)."""
+    part: list[str] = []
+    size = 0
+    for text in texts:
+        if part and size + len(text) > limit:
+            yield part
+            part, size = [], 0
+        part.append(text)
+        size += len(text)
+    if part:
+        yield part
+
+
+# What an outcome writes over a pending row. PostgreSQL: a payload set to None is SQL NULL
+# (JSON null in a JSON array of rows is read as NULL); SQLite writes JSON null.
 _OUTCOME = (
     "status", "article_id", "duplicate_of", "similarity", "method", "revision_of", "reason",
     "message", "finished_at", "payload", *IDENTITY,
