@@ -6,10 +6,11 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from worker.core.batches import batched
 from worker.core.keys import new_run_id
 from worker.core.models import Kind, RawItem
 from worker.ingest.batch import fetch_batch, process_batch
-from worker.ingest.publish import batched, estimate_items, read_items
+from worker.ingest.publish import estimate_items, read_items
 from worker.ingest.runtime import Runtime
 
 

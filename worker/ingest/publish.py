@@ -12,11 +12,11 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from itertools import islice
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from worker.core import fastjson
+from worker.core.batches import batched, sized
 from worker.core.errors import IngestError
 from worker.core.keys import item_key
 from worker.core.messages import FETCH_TASK, PROCESS_TASK
@@ -26,7 +26,6 @@ from worker.readers.files import FEED_SUFFIXES, JSONL_SUFFIXES, Limits, iter_inp
 from worker.readers.paths import open_regular, regular_target
 from worker.store import Store
 
-T = TypeVar("T")
 Send = Callable[[str, list[Any]], None]  # send(task name, message bodies)
 FETCH_BATCH = 10  # URLs per fetch message: fetches are slow, spread them over the pool
 REGISTER_MESSAGES = 10  # messages' worth of items registered per store transaction
@@ -36,30 +35,6 @@ def number_items(found: Iterable[Found], run_id: str, now: datetime) -> Iterator
     """Stable item keys: the run id and the position in the input."""
     for seq, f in enumerate(found):
         yield RawItem.from_found(f, item_key(run_id, seq), now)
-
-
-def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
-    iterator = iter(items)
-    while batch := list(islice(iterator, size)):
-        yield batch
-
-
-def sized(
-    pairs: Iterable[tuple[RawItem, fastjson.RawJSON]], count: int, max_bytes: int
-) -> Iterator[list[tuple[RawItem, fastjson.RawJSON]]]:
-    """Batches of at most ``count`` items and about ``max_bytes`` of JSON (an item larger
-    than that goes alone): the cost of a batch follows its text, not only its length."""
-    batch: list[tuple[RawItem, fastjson.RawJSON]] = []
-    size = 0
-    for pair in pairs:
-        length = len(pair[1].text)
-        if batch and (len(batch) == count or size + length > max_bytes):
-            yield batch
-            batch, size = [], 0
-        batch.append(pair)
-        size += length
-    if batch:
-        yield batch
 
 
 def limits(settings: Settings) -> Limits:
@@ -130,6 +105,11 @@ def _registered_count(ahead: Future[Registered] | None) -> int:
     if ahead is None or ahead.exception() is not None:
         return 0
     return len(ahead.result()[0])
+
+
+def _json_length(pair: tuple[RawItem, fastjson.RawJSON]) -> int:
+    """A batch's cost follows its text, not only its length."""
+    return len(pair[1].text)
 
 
 class Publisher:
@@ -209,7 +189,7 @@ class Publisher:
         for part in batched(urls, FETCH_BATCH):
             self._send(FETCH_TASK, part, result)
             tick(len(part))
-        for part in sized(rest, self.batch_size, self.max_bytes):
+        for part in sized(rest, self.max_bytes, _json_length, self.batch_size):
             self._send(PROCESS_TASK, part, result)
             tick(len(part))
 

@@ -6,7 +6,7 @@ transaction as the record, and a finished row is never overwritten by a redelive
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +14,7 @@ from sqlalchemy import Connection, select, update
 from sqlalchemy.exc import IntegrityError
 
 from worker.core import fastjson
+from worker.core.batches import sized
 from worker.core.keys import run_id_of
 from worker.core.models import Article, Outcome, RawItem, Status
 from worker.store.driver import bound, copy_rows, insert_for, insert_rows, rows_with
@@ -154,25 +155,11 @@ def _upsert_json_rows(conn: Connection, rows: list[dict[str, Any]]) -> None:
     )
     first = {row["item_key"]: row for row in reversed(rows)}
     encoded = [fastjson.dumps(row) for row in rows if first[row["item_key"]] is row]
-    for part in _by_size(encoded, _UPSERT_BYTES):
+    for part in sized(encoded, _UPSERT_BYTES, len):
         conn.exec_driver_sql(query, (f"[{','.join(part)}]",))
 
 
 _UPSERT_BYTES = 32_000_000
-
-
-def _by_size(texts: list[str], limit: int) -> Iterator[list[str]]:
-    """Consecutive texts, at most ``limit`` characters a group (a longer text goes alone)."""
-    part: list[str] = []
-    size = 0
-    for text in texts:
-        if part and size + len(text) > limit:
-            yield part
-            part, size = [], 0
-        part.append(text)
-        size += len(text)
-    if part:
-        yield part
 
 
 # What an outcome writes over a pending row. PostgreSQL: a payload set to None is SQL NULL
